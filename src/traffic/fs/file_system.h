@@ -1,0 +1,82 @@
+// The one file-system interface every file access goes through (DESIGN.md "Storage layout"):
+// the local disk now, HDFS later, the same relative layout under either root.
+//
+// Contract: paths are '/'-separated; relative paths resolve against the implementation's root.
+// Errors name the path and the operation. Writers are not visible under their final name until
+// Close() succeeds when opened with WriteMode::kAtomic (written to a temporary name, then renamed),
+// so a step's output appears complete or not at all.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "traffic/core/status.h"
+#include "traffic/core/time.h"
+
+namespace traffic::fs {
+
+struct FileInfo {
+  std::string path;       // full path as given to List() joined with the name
+  std::string name;       // last component
+  bool is_directory = false;
+  uint64_t size_bytes = 0;
+  int64_t modified_ns = 0;  // for "is the output newer than its input?"
+};
+
+class ReadableFile {
+ public:
+  virtual ~ReadableFile() = default;
+  // Reads up to `n` bytes; 0 at end of file.
+  virtual core::Result<size_t> Read(char* buffer, size_t n) = 0;
+  // Reads up to `n` bytes at `offset` without moving the read position (Parquet needs this).
+  virtual core::Result<size_t> ReadAt(uint64_t offset, char* buffer, size_t n) = 0;
+  virtual core::Result<uint64_t> Size() = 0;
+  virtual const std::string& path() const = 0;
+};
+
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;  // without Close(), an atomic file is discarded
+  virtual core::Status Append(std::string_view data) = 0;
+  virtual core::Status Close() = 0;
+  virtual uint64_t bytes_written() const = 0;
+  virtual const std::string& path() const = 0;
+};
+
+enum class WriteMode { kTruncate, kAtomic };
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  virtual std::string Describe() const = 0;  // "local:/data" or "hdfs://host:9000/root", for messages
+
+  virtual core::Result<std::unique_ptr<ReadableFile>> OpenRead(const std::string& path) = 0;
+  // Creates missing parent folders.
+  virtual core::Result<std::unique_ptr<WritableFile>> OpenWrite(const std::string& path,
+                                                                WriteMode mode) = 0;
+  virtual core::Result<FileInfo> Stat(const std::string& path) = 0;  // NotFound when absent
+  virtual core::Result<std::vector<FileInfo>> List(const std::string& dir) = 0;  // sorted by name
+  virtual core::Status MakeDirs(const std::string& path) = 0;
+  // Replaces `to` when it is a file; a folder `to` must not exist.
+  virtual core::Status Rename(const std::string& from, const std::string& to) = 0;
+  virtual core::Status RemoveAll(const std::string& path) = 0;  // OK when absent
+
+  bool Exists(const std::string& path) { return Stat(path).ok(); }
+  core::Result<std::string> ReadAll(const std::string& path);
+  core::Status WriteAll(const std::string& path, std::string_view data,
+                        WriteMode mode = WriteMode::kAtomic);
+  // Every file under `dir` (recursively) whose name ends with one of `suffixes` (case-insensitive),
+  // sorted by path. Hidden entries ('.' or '_' prefix) are skipped.
+  core::Result<std::vector<FileInfo>> ListFilesRecursive(const std::string& dir,
+                                                         const std::vector<std::string>& suffixes);
+};
+
+// The local disk. `root` is where relative paths resolve ("" = the process's working folder).
+std::unique_ptr<FileSystem> MakeLocalFileSystem(std::string root = "");
+
+std::string JoinPath(std::string_view a, std::string_view b);
+
+}  // namespace traffic::fs

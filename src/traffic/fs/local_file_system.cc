@@ -1,0 +1,220 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "traffic/core/text.h"
+#include "traffic/fs/file_system.h"
+
+namespace traffic::fs {
+namespace {
+
+namespace stdfs = std::filesystem;
+
+core::Status Errno(std::string_view op, const std::string& path) {
+  int e = errno;
+  std::string msg = std::string(op) + " " + path + ": " + std::strerror(e);
+  if (e == ENOENT) return core::Status::NotFound(msg);
+  return core::Status::IoError(msg);
+}
+
+class LocalReadableFile : public ReadableFile {
+ public:
+  LocalReadableFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~LocalReadableFile() override { ::close(fd_); }
+  core::Result<size_t> Read(char* buffer, size_t n) override {
+    while (true) {
+      ssize_t got = ::read(fd_, buffer, n);
+      if (got >= 0) return static_cast<size_t>(got);
+      if (errno != EINTR) return Errno("read", path_);
+    }
+  }
+  core::Result<size_t> ReadAt(uint64_t offset, char* buffer, size_t n) override {
+    size_t done = 0;
+    while (done < n) {
+      ssize_t got = ::pread(fd_, buffer + done, n - done, static_cast<off_t>(offset + done));
+      if (got == 0) break;
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return Errno("read", path_);
+      }
+      done += static_cast<size_t>(got);
+    }
+    return done;
+  }
+  core::Result<uint64_t> Size() override {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return Errno("stat", path_);
+    return static_cast<uint64_t>(st.st_size);
+  }
+  const std::string& path() const override { return path_; }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+class LocalWritableFile : public WritableFile {
+ public:
+  LocalWritableFile(int fd, std::string path, std::string temp_path)
+      : fd_(fd), path_(std::move(path)), temp_path_(std::move(temp_path)) {}
+  ~LocalWritableFile() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+    }
+  }
+  core::Status Append(std::string_view data) override {
+    const char* p = data.data();
+    size_t left = data.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Errno("write", path_);
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    bytes_ += data.size();
+    return core::Status::Ok();
+  }
+  core::Status Close() override {
+    if (fd_ < 0) return core::Status::Ok();
+    int rc = ::close(fd_);
+    fd_ = -1;
+    if (rc != 0) return Errno("close", path_);
+    if (!temp_path_.empty() && ::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      core::Status st = Errno("rename into place", path_);
+      ::unlink(temp_path_.c_str());
+      return st;
+    }
+    return core::Status::Ok();
+  }
+  uint64_t bytes_written() const override { return bytes_; }
+  const std::string& path() const override { return path_; }
+
+ private:
+  int fd_;
+  std::string path_;
+  std::string temp_path_;  // empty unless atomic
+  uint64_t bytes_ = 0;
+};
+
+class LocalFileSystem : public FileSystem {
+ public:
+  explicit LocalFileSystem(std::string root) : root_(std::move(root)) {}
+
+  std::string Describe() const override { return "local:" + (root_.empty() ? "." : root_); }
+
+  core::Result<std::unique_ptr<ReadableFile>> OpenRead(const std::string& path) override {
+    std::string p = Resolve(path);
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Errno("open", p);
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      return core::Status::InvalidArgument("open " + p + ": is a folder, not a file");
+    }
+    return std::unique_ptr<ReadableFile>(new LocalReadableFile(fd, p));
+  }
+
+  core::Result<std::unique_ptr<WritableFile>> OpenWrite(const std::string& path,
+                                                        WriteMode mode) override {
+    std::string p = Resolve(path);
+    stdfs::path parent = stdfs::path(p).parent_path();
+    if (!parent.empty()) TRAFFIC_RETURN_IF_ERROR(MakeDirsResolved(parent.string()));
+    std::string temp;
+    std::string open_path = p;
+    if (mode == WriteMode::kAtomic) {
+      static std::atomic<uint64_t> counter{0};
+      temp = p + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+      open_path = temp;
+    }
+    int fd = ::open(open_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Errno("create", open_path);
+    return std::unique_ptr<WritableFile>(new LocalWritableFile(fd, p, temp));
+  }
+
+  core::Result<FileInfo> Stat(const std::string& path) override {
+    std::string p = Resolve(path);
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0) return Errno("stat", p);
+    return Info(p, st);
+  }
+
+  core::Result<std::vector<FileInfo>> List(const std::string& dir) override {
+    std::string p = Resolve(dir);
+    std::error_code ec;
+    stdfs::directory_iterator it(p, ec);
+    if (ec) {
+      return ec == std::errc::no_such_file_or_directory
+                 ? core::Status::NotFound("list " + p + ": no such folder")
+                 : core::Status::IoError("list " + p + ": " + ec.message());
+    }
+    std::vector<FileInfo> out;
+    for (const auto& entry : it) {
+      struct stat st;
+      std::string child = entry.path().string();
+      if (::stat(child.c_str(), &st) != 0) continue;  // vanished or dangling link
+      FileInfo info = Info(child, st);
+      info.path = JoinPath(dir, info.name);
+      out.push_back(std::move(info));
+    }
+    std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+    return out;
+  }
+
+  core::Status MakeDirs(const std::string& path) override { return MakeDirsResolved(Resolve(path)); }
+
+  core::Status Rename(const std::string& from, const std::string& to) override {
+    std::string f = Resolve(from), t = Resolve(to);
+    stdfs::path parent = stdfs::path(t).parent_path();
+    if (!parent.empty()) TRAFFIC_RETURN_IF_ERROR(MakeDirsResolved(parent.string()));
+    if (::rename(f.c_str(), t.c_str()) != 0) return Errno("rename " + f + " to", t);
+    return core::Status::Ok();
+  }
+
+  core::Status RemoveAll(const std::string& path) override {
+    std::error_code ec;
+    stdfs::remove_all(Resolve(path), ec);
+    if (ec) return core::Status::IoError("remove " + Resolve(path) + ": " + ec.message());
+    return core::Status::Ok();
+  }
+
+ private:
+  std::string Resolve(const std::string& path) const {
+    if (root_.empty() || (!path.empty() && path[0] == '/')) return path;
+    return JoinPath(root_, path);
+  }
+  static core::Status MakeDirsResolved(const std::string& p) {
+    std::error_code ec;
+    stdfs::create_directories(p, ec);
+    if (ec) return core::Status::IoError("create folder " + p + ": " + ec.message());
+    return core::Status::Ok();
+  }
+  static FileInfo Info(const std::string& p, const struct stat& st) {
+    FileInfo info;
+    info.path = p;
+    info.name = stdfs::path(p).filename().string();
+    info.is_directory = S_ISDIR(st.st_mode);
+    info.size_bytes = static_cast<uint64_t>(st.st_size);
+    info.modified_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    return info;
+  }
+
+  std::string root_;
+};
+
+}  // namespace
+
+std::unique_ptr<FileSystem> MakeLocalFileSystem(std::string root) {
+  return std::make_unique<LocalFileSystem>(std::move(root));
+}
+
+}  // namespace traffic::fs
