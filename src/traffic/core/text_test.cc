@@ -41,3 +41,19 @@ TEST(Result, CarriesValueOrStatus) {
 
 }  // namespace
 }  // namespace traffic::core
+
+#include <cmath>
+
+#include "traffic/core/json_writer.h"
+
+namespace traffic::core {
+namespace {
+
+TEST(JsonWriter, EscapesAndSeparates) {
+  JsonWriter j;
+  j.BeginObject().Key("a").Int(1).Key("b\"").String("x\ny").Key("c").BeginArray().Double(0.5).Double(NAN).Bool(true).EndArray().EndObject();
+  EXPECT_EQ(j.str(), R"({"a":1,"b\"":"x\ny","c":[0.5,null,true]})");
+}
+
+}  // namespace
+}  // namespace traffic::core

@@ -1,0 +1,38 @@
+#include "traffic/clean/rules.h"
+
+namespace traffic::clean {
+
+std::optional<trip::RejectReason> CheckTrip(const trip::Trip& t, const CleaningRules& r) {
+  using trip::RejectReason;
+  auto in_box = [&](double lat, double lon) {
+    return lat >= r.min_lat && lat <= r.max_lat && lon >= r.min_lon && lon <= r.max_lon;
+  };
+  if (!in_box(t.pickup_lat, t.pickup_lon)) return RejectReason::kPickupOutOfBounds;
+  if (!in_box(t.dropoff_lat, t.dropoff_lon)) return RejectReason::kDropoffOutOfBounds;
+  int64_t duration = t.duration_s();
+  if (duration <= 0) return RejectReason::kDropoffNotAfterPickup;
+  if (duration < r.min_duration_s || duration > r.max_duration_s) return RejectReason::kDurationOutOfRange;
+  if (!(t.distance_mi >= r.min_distance_mi && t.distance_mi <= r.max_distance_mi)) {
+    return RejectReason::kDistanceOutOfRange;
+  }
+  double speed = t.speed_mph();
+  if (!(speed >= r.min_speed_mph && speed <= r.max_speed_mph)) return RejectReason::kSpeedOutOfRange;
+  return std::nullopt;
+}
+
+int64_t RejectCounts::Total() const {
+  int64_t total = 0;
+  for (int64_t n : by_reason) total += n;
+  return total;
+}
+
+void RejectCounts::Merge(const RejectCounts& other) {
+  for (size_t i = 0; i < by_reason.size(); ++i) by_reason[i] += other.by_reason[i];
+}
+
+MonthKey MonthOfPickup(const trip::Trip& t) {
+  core::LocalDateTime local = core::UtcToNewYork(t.pickup_time);
+  return {local.year, local.month};
+}
+
+}  // namespace traffic::clean

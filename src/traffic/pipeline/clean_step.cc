@@ -1,0 +1,378 @@
+#include "traffic/pipeline/clean_step.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "traffic/parquet/table.h"
+#include "traffic/core/json_writer.h"
+#include "traffic/pipeline/trip_table.h"
+
+namespace traffic::pipeline {
+namespace {
+
+using trip::RejectReason;
+
+constexpr size_t kReadChunk = size_t{8} << 20;
+
+struct SpillRecord {
+  trip::Trip trip;
+  uint32_t file = 0;
+  uint64_t line = 0;
+};
+static_assert(std::is_trivially_copyable_v<SpillRecord>);
+
+struct MonthBuffer {
+  std::vector<SpillRecord> records;
+  std::unique_ptr<fs::WritableFile> spill;
+  std::string spill_path;
+  uint64_t spilled = 0;
+};
+
+std::string CsvQuote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += "\"\"";
+    else if (c == '\0') out += "\\0";
+    else out.push_back(c);
+  }
+  out += "\"";
+  return out;
+}
+
+class RejectsWriter {
+ public:
+  core::Status Open(fs::FileSystem& fs, const std::string& path) {
+    if (path.empty()) return core::Status::Ok();
+    TRAFFIC_ASSIGN_OR_RETURN(file_, fs.OpenWrite(path, fs::WriteMode::kAtomic));
+    buffer_ = "source_file,line,reason,detail,record\n";
+    return core::Status::Ok();
+  }
+  core::Status Add(const std::string& file, uint64_t line, RejectReason reason,
+                   std::string_view detail, std::string_view record) {
+    if (!file_) return core::Status::Ok();
+    buffer_ += CsvQuote(file);
+    buffer_ += ',' + std::to_string(line) + ',';
+    buffer_ += trip::RejectReasonName(reason);
+    buffer_ += ',' + CsvQuote(detail) + ',' + CsvQuote(record) + '\n';
+    if (buffer_.size() > (1 << 20)) return Flush();
+    return core::Status::Ok();
+  }
+  core::Status Close() {
+    if (!file_) return core::Status::Ok();
+    TRAFFIC_RETURN_IF_ERROR(Flush());
+    return file_->Close();
+  }
+
+ private:
+  core::Status Flush() {
+    core::Status st = file_->Append(buffer_);
+    buffer_.clear();
+    return st;
+  }
+  std::unique_ptr<fs::WritableFile> file_;
+  std::string buffer_;
+};
+
+class CleanRun {
+ public:
+  CleanRun(fs::FileSystem& input, fs::FileSystem& output, fs::FileSystem& rejects_fs,
+           const ReferenceData& reference, const geo::Grid& grid, const CleanOptions& options)
+      : input_(input), output_(output), rejects_fs_(rejects_fs), reference_(reference),
+        grid_(grid), options_(options) {
+    staging_ = options.output_dir + ".staging-" + std::to_string(::getpid());
+  }
+  ~CleanRun() {
+    for (auto& [key, month] : months_) month.spill.reset();
+    if (!committed_) (void)output_.RemoveAll(staging_);
+  }
+
+  core::Result<CleanSummary> Run() {
+    auto started = std::chrono::steady_clock::now();
+    TRAFFIC_ASSIGN_OR_RETURN(std::vector<fs::FileInfo> files, ExpandInputs());
+    for (const auto& f : files) total_bytes_ += f.size_bytes;
+    TRAFFIC_RETURN_IF_ERROR(output_.RemoveAll(staging_));
+    TRAFFIC_RETURN_IF_ERROR(output_.MakeDirs(staging_));
+    TRAFFIC_RETURN_IF_ERROR(rejects_.Open(rejects_fs_, options_.rejects_path));
+    for (size_t i = 0; i < files.size(); ++i) {
+      TRAFFIC_RETURN_IF_ERROR(CleanFile(files[i], static_cast<uint32_t>(i)));
+    }
+    for (auto& [key, month] : months_) TRAFFIC_RETURN_IF_ERROR(FinishMonth(key, month));
+    months_.clear();
+    TRAFFIC_RETURN_IF_ERROR(rejects_.Close());
+    summary_.files = static_cast<int64_t>(files.size());
+    summary_.output_dir = options_.output_dir;
+    summary_.rejects_path = options_.rejects_path;
+    summary_.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    TRAFFIC_RETURN_IF_ERROR(Commit());
+    return summary_;
+  }
+
+ private:
+  core::Result<std::vector<fs::FileInfo>> ExpandInputs() {
+    std::vector<fs::FileInfo> files;
+    if (options_.inputs.empty()) return core::Status::InvalidArgument("no input given");
+    for (const auto& path : options_.inputs) {
+      TRAFFIC_ASSIGN_OR_RETURN(fs::FileInfo info, input_.Stat(path));
+      if (!info.is_directory) {
+        info.path = path;
+        files.push_back(info);
+        continue;
+      }
+      TRAFFIC_ASSIGN_OR_RETURN(auto found, input_.ListFilesRecursive(path, {".csv"}));
+      if (found.empty()) return core::Status::NotFound("no CSV files in folder " + path);
+      files.insert(files.end(), found.begin(), found.end());
+    }
+    return files;
+  }
+
+  core::Status FileError(FileSummary& file, const std::string& message) {
+    if (!options_.skip_bad_files) return core::Status::InvalidArgument(message);
+    file.error = message;
+    return core::Status::Ok();
+  }
+
+  core::Status CleanFile(const fs::FileInfo& info, uint32_t file_index) {
+    summary_.file_summaries.push_back({info.path, "", 0, 0, ""});
+    FileSummary& file = summary_.file_summaries.back();
+    TRAFFIC_ASSIGN_OR_RETURN(auto in, input_.OpenRead(info.path));
+    std::string buffer(kReadChunk * 2, '\0');
+    size_t start = 0, end = 0;
+    uint64_t line_number = 0;
+    std::optional<csv::TripRowParser> parser;
+    bool eof = false;
+    uint64_t file_bytes = 0;
+    while (!eof || start < end) {
+      if (!eof) {
+        if (start > 0) {  // keep the partial line, make room
+          std::memmove(buffer.data(), buffer.data() + start, end - start);
+          end -= start;
+          start = 0;
+        }
+        if (buffer.size() - end < kReadChunk) buffer.resize(end + kReadChunk);
+        TRAFFIC_ASSIGN_OR_RETURN(size_t got, in->Read(buffer.data() + end, buffer.size() - end));
+        if (got == 0) eof = true;
+        end += got;
+        file_bytes += got;
+        summary_.bytes_read += got;
+      }
+      // Every complete line; at end of file, the last one even without a newline.
+      while (start < end) {
+        const char* p = buffer.data() + start;
+        const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - start));
+        if (nl == nullptr && !eof) break;
+        size_t length = nl ? static_cast<size_t>(nl - p) : end - start;
+        start += length + (nl ? 1 : 0);
+        ++line_number;
+        std::string_view line(p, length);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.find_first_not_of(" \t") == std::string_view::npos) {
+          if (parser) ++summary_.blank_lines;
+          continue;
+        }
+        if (!parser) {
+          auto layout = csv::DetectLayout(line);
+          if (!layout.ok()) {
+            return FileError(file, info.path + ":" + std::to_string(line_number) + ": " +
+                                       layout.status().message());
+          }
+          parser.emplace(*layout, &reference_.zones, options_.parse);
+          file.layout = std::string(csv::LayoutKindName(layout->kind));
+          continue;
+        }
+        ++file.rows;
+        TRAFFIC_RETURN_IF_ERROR(HandleRow(*parser, line, info.path, file_index, line_number, file));
+      }
+      if (options_.progress) {
+        options_.progress({summary_.bytes_read, total_bytes_, summary_.rows_read, info.path});
+      }
+    }
+    if (!parser) return FileError(file, info.path + ": empty file (no header line)");
+    return core::Status::Ok();
+  }
+
+  core::Status HandleRow(csv::TripRowParser& parser, std::string_view line, const std::string& path,
+                         uint32_t file_index, uint64_t line_number, FileSummary& file) {
+    ++summary_.rows_read;
+    SpillRecord record;
+    if (auto reject = parser.Parse(line, &record.trip)) {
+      summary_.rejects.Add(reject->reason);
+      return rejects_.Add(path, line_number, reject->reason, reject->detail, line);
+    }
+    if (auto reason = clean::CheckTrip(record.trip, options_.rules)) {
+      summary_.rejects.Add(*reason);
+      return rejects_.Add(path, line_number, *reason, "", line);
+    }
+    ++file.accepted;
+    record.file = file_index;
+    record.line = line_number;
+    clean::MonthKey key = clean::MonthOfPickup(record.trip);
+    if (current_ == nullptr || !(key == current_key_)) {
+      current_ = &months_[key];
+      current_key_ = key;
+    }
+    current_->records.push_back(record);
+    buffered_ += 1;
+    if (buffered_ * sizeof(SpillRecord) > options_.memory_budget_bytes) TRAFFIC_RETURN_IF_ERROR(SpillLargest());
+    return core::Status::Ok();
+  }
+
+  core::Status SpillLargest() {
+    auto largest = std::max_element(months_.begin(), months_.end(), [](const auto& a, const auto& b) {
+      return a.second.records.size() < b.second.records.size();
+    });
+    MonthBuffer& month = largest->second;
+    if (!month.spill) {
+      month.spill_path = fs::JoinPath(staging_, "_spill-" + std::to_string(largest->first.year) + "-" +
+                                                    std::to_string(largest->first.month) + ".bin");
+      TRAFFIC_ASSIGN_OR_RETURN(month.spill, output_.OpenWrite(month.spill_path, fs::WriteMode::kTruncate));
+    }
+    TRAFFIC_RETURN_IF_ERROR(month.spill->Append(
+        std::string_view(reinterpret_cast<const char*>(month.records.data()),
+                         month.records.size() * sizeof(SpillRecord))));
+    month.spilled += month.records.size();
+    buffered_ -= month.records.size();
+    month.records.clear();
+    month.records.shrink_to_fit();
+    return core::Status::Ok();
+  }
+
+  core::Status FinishMonth(const clean::MonthKey& key, MonthBuffer& month) {
+    std::vector<SpillRecord> records;
+    if (month.spill) {
+      TRAFFIC_RETURN_IF_ERROR(month.spill->Close());
+      month.spill.reset();
+      TRAFFIC_ASSIGN_OR_RETURN(std::string bytes, output_.ReadAll(month.spill_path));
+      records.resize(bytes.size() / sizeof(SpillRecord));
+      std::memcpy(records.data(), bytes.data(), records.size() * sizeof(SpillRecord));
+      TRAFFIC_RETURN_IF_ERROR(output_.RemoveAll(month.spill_path));
+    }
+    records.insert(records.end(), month.records.begin(), month.records.end());
+    month.records = {};
+    // Event-time order; exact duplicates (same raw record hash) become neighbours, the first
+    // occurrence in input order is kept.
+    std::sort(records.begin(), records.end(), [](const SpillRecord& a, const SpillRecord& b) {
+      if (a.trip.dropoff_time != b.trip.dropoff_time) return a.trip.dropoff_time < b.trip.dropoff_time;
+      if (a.trip.event_id != b.trip.event_id) return a.trip.event_id < b.trip.event_id;
+      if (a.file != b.file) return a.file < b.file;
+      return a.line < b.line;
+    });
+    char partition[64];
+    std::snprintf(partition, sizeof partition, "year=%04d/month=%02d/part-00000.parquet", key.year, key.month);
+    std::string path = fs::JoinPath(staging_, partition);
+    TRAFFIC_ASSIGN_OR_RETURN(auto writer, parquet::Writer::Open(output_, path, TripTableSchema()));
+    TripTableBuilder builder(grid_, reference_.manhattan);
+    const SpillRecord* previous = nullptr;
+    for (const SpillRecord& r : records) {
+      if (previous != nullptr && previous->trip.event_id == r.trip.event_id &&
+          previous->trip.dropoff_time == r.trip.dropoff_time) {
+        summary_.rejects.Add(RejectReason::kDuplicate);
+        const std::string& first = summary_.file_summaries[previous->file].path;
+        TRAFFIC_RETURN_IF_ERROR(rejects_.Add(summary_.file_summaries[r.file].path, r.line,
+                                             RejectReason::kDuplicate,
+                                             "same record as " + first + ":" + std::to_string(previous->line),
+                                             ""));
+        continue;
+      }
+      previous = &r;
+      builder.Append(r.trip);
+      if (builder.rows() >= (size_t{1} << 20)) {
+        TRAFFIC_RETURN_IF_ERROR(writer->Write(builder.batch()));
+        builder.Clear();
+      }
+    }
+    TRAFFIC_RETURN_IF_ERROR(writer->Write(builder.batch()));
+    TRAFFIC_RETURN_IF_ERROR(writer->Close());
+    summary_.rows_written += writer->rows_written();
+    summary_.partitions.push_back({key.year, key.month, writer->rows_written(),
+                                   fs::JoinPath(options_.output_dir, partition)});
+    return core::Status::Ok();
+  }
+
+  core::Status Commit() {
+    TRAFFIC_RETURN_IF_ERROR(output_.WriteAll(fs::JoinPath(staging_, "_SUCCESS"), summary_.ToJson() + "\n"));
+    std::string trash = options_.output_dir + ".old-" + std::to_string(::getpid());
+    if (output_.Exists(options_.output_dir)) {
+      TRAFFIC_RETURN_IF_ERROR(output_.Rename(options_.output_dir, trash));
+    }
+    TRAFFIC_RETURN_IF_ERROR(output_.Rename(staging_, options_.output_dir));
+    committed_ = true;
+    return output_.RemoveAll(trash);
+  }
+
+  fs::FileSystem& input_;
+  fs::FileSystem& output_;
+  fs::FileSystem& rejects_fs_;
+  const ReferenceData& reference_;
+  const geo::Grid& grid_;
+  const CleanOptions& options_;
+  std::string staging_;
+  bool committed_ = false;
+  uint64_t total_bytes_ = 0;
+  std::map<clean::MonthKey, MonthBuffer> months_;
+  MonthBuffer* current_ = nullptr;
+  clean::MonthKey current_key_;
+  size_t buffered_ = 0;
+  RejectsWriter rejects_;
+  CleanSummary summary_;
+};
+
+}  // namespace
+
+std::string CleanSummary::ToJson() const {
+  core::JsonWriter j;
+  j.BeginObject();
+  j.Key("step").String("clean");
+  j.Key("files").Int(files);
+  j.Key("bytes_read").Int(static_cast<int64_t>(bytes_read));
+  j.Key("rows_read").Int(rows_read);
+  j.Key("blank_lines").Int(blank_lines);
+  j.Key("rows_written").Int(rows_written);
+  j.Key("rows_rejected").Int(rejects.Total());
+  j.Key("rejects").BeginObject();
+  for (int i = 0; i < trip::kRejectReasonCount; ++i) {
+    j.Key(trip::RejectReasonName(static_cast<RejectReason>(i))).Int(rejects.by_reason[static_cast<size_t>(i)]);
+  }
+  j.EndObject();
+  j.Key("seconds").Double(seconds);
+  j.Key("mb_per_s").Double(seconds > 0 ? static_cast<double>(bytes_read) / 1e6 / seconds : 0);
+  j.Key("rows_per_s").Double(seconds > 0 ? static_cast<double>(rows_read) / seconds : 0);
+  j.Key("output_dir").String(output_dir);
+  j.Key("rejects_file").String(rejects_path);
+  j.Key("partitions").BeginArray();
+  for (const auto& p : partitions) {
+    j.BeginObject();
+    j.Key("year").Int(p.year);
+    j.Key("month").Int(p.month);
+    j.Key("rows").Int(p.rows);
+    j.Key("path").String(p.path);
+    j.EndObject();
+  }
+  j.EndArray();
+  j.Key("input_files").BeginArray();
+  for (const auto& f : file_summaries) {
+    j.BeginObject();
+    j.Key("path").String(f.path);
+    j.Key("layout").String(f.layout);
+    j.Key("rows").Int(f.rows);
+    j.Key("accepted").Int(f.accepted);
+    if (!f.error.empty()) j.Key("skipped").String(f.error);
+    j.EndObject();
+  }
+  j.EndArray();
+  j.EndObject();
+  return j.str();
+}
+
+core::Result<CleanSummary> RunClean(fs::FileSystem& input, fs::FileSystem& output,
+                                    fs::FileSystem& rejects, const ReferenceData& reference,
+                                    const geo::Grid& grid, const CleanOptions& options) {
+  CleanRun run(input, output, rejects, reference, grid, options);
+  return run.Run();
+}
+
+}  // namespace traffic::pipeline
