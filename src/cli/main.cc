@@ -1,0 +1,30 @@
+// traffic: the one binary of Smart City Traffic. Parses the command line, runs one subcommand,
+// and is (with the rest of src/cli) the only code that prints to stdout or chooses the exit code.
+#include <cstdio>
+#include <vector>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace traffic::cli;
+  CLI::App app{"Smart City Traffic: NYC taxi trips -> live congestion map and 15/30/60-minute forecasts"};
+  app.set_version_flag("--version", "traffic 0.1.0");
+  app.require_subcommand(1);
+  SharedOptions shared;
+  std::vector<Command> commands;
+#ifdef TRAFFIC_HAVE_GENERATE
+  commands.push_back(AddGenerateCommand(app, shared));
+#endif
+  commands.push_back(AddCleanCommand(app, shared));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (!shared.hdfs_uri.empty() && shared.hdfs_uri != "hdfs://localhost:9000") shared.hdfs = true;
+  for (auto& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,82 @@
+#include "shared.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace traffic::cli {
+
+std::string SharedOptions::Brokers() const {
+  if (!brokers.empty()) return brokers;
+  if (const char* env = std::getenv("TRAFFIC_BROKERS"); env != nullptr && *env != '\0') return env;
+  return "localhost:9092";
+}
+
+void AddSharedOptions(CLI::App* c, SharedOptions* o) {
+  c->add_option("--data-dir", o->data_dir, "root of the storage layout (raw/, processed/, features/, models/, ...)")
+      ->capture_default_str();
+  c->add_flag("--hdfs", o->hdfs, "use the same layout on HDFS instead of the local disk");
+  c->add_option("--hdfs-uri", o->hdfs_uri, "HDFS NameNode URI (implies --hdfs)")->capture_default_str();
+  c->add_option("--brokers", o->brokers, "Kafka bootstrap servers HOST:PORT[,...] (default $TRAFFIC_BROKERS or localhost:9092)");
+  c->add_flag("--json", o->json, "print the end-of-run summary as one JSON object on stdout");
+  c->add_option("--geo-dir", o->geo_dir,
+                "NYC taxi-zone and borough geometry folder (default $TRAFFIC_GEO_DIR or ../shared/data/geo)");
+  c->add_option("--log-level", o->log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+}
+
+void InitLogging(const SharedOptions& options) {
+  auto logger = spdlog::stderr_color_mt("traffic");
+  logger->set_pattern("%^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(options.log_level));
+}
+
+core::Result<std::unique_ptr<fs::FileSystem>> LayoutFileSystem(const SharedOptions& options) {
+  if (options.hdfs) {
+    return core::Status::InvalidArgument(
+        "--hdfs: HDFS storage (" + options.hdfs_uri +
+        ") is not available in this build yet; the layout is on the local disk for now");
+  }
+  return fs::MakeLocalFileSystem();
+}
+
+int Fail(const core::Status& status, std::string_view command) {
+  std::fprintf(stderr, "traffic %.*s: error: %s\n", static_cast<int>(command.size()), command.data(),
+               status.message().c_str());
+  return kExitFailure;
+}
+
+ProgressLine::ProgressLine() : enabled_(::isatty(STDERR_FILENO) == 1) {}
+ProgressLine::~ProgressLine() { Finish(); }
+
+void ProgressLine::Update(const std::string& text) {
+  if (!enabled_) return;
+  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (now - last_ns_ < 100'000'000) return;
+  last_ns_ = now;
+  std::fprintf(stderr, "\r\033[K%s", text.c_str());
+  std::fflush(stderr);
+  dirty_ = true;
+}
+
+void ProgressLine::Finish() {
+  if (enabled_ && dirty_) std::fprintf(stderr, "\r\033[K");
+  dirty_ = false;
+}
+
+std::string FormatBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (uint64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GB", static_cast<double>(bytes) / 1e9);
+  else if (bytes >= (uint64_t{1} << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(bytes) / 1e3);
+  return buf;
+}
+
+}  // namespace traffic::cli
