@@ -36,7 +36,9 @@ class TripRowParser {
 
   // `line` excludes the line ending ("\n" or "\r\n"). On success fills *out (event_id is the
   // stable hash of the line) and returns nullopt.
-  std::optional<RowReject> Parse(std::string_view line, trip::Trip* out);
+  // `may_contain_nul`: false when the caller already knows the line has no NUL byte (it checked
+  // a whole read buffer at once), to skip the per-line scan.
+  std::optional<RowReject> Parse(std::string_view line, trip::Trip* out, bool may_contain_nul = true);
 
   const Layout& layout() const { return layout_; }
 

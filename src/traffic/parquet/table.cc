@@ -426,11 +426,26 @@ core::Result<std::unique_ptr<Writer>> Writer::Open(fs::FileSystem& fs, const std
   auto arrow_schema = arrow::schema(fields);
   TRAFFIC_ASSIGN_OR_RETURN(auto file, fs.OpenWrite(path, fs::WriteMode::kAtomic));
   auto sink = std::make_shared<FsOutputStream>(std::move(file));
-  auto properties = ::parquet::WriterProperties::Builder()
-                        .compression(::parquet::Compression::ZSTD)
-                        ->compression_level(options.zstd_level)
-                        ->max_row_group_length(options.row_group_rows)
-                        ->build();
+  ::parquet::WriterProperties::Builder builder;
+  builder.compression(::parquet::Compression::ZSTD)
+      ->compression_level(options.zstd_level)
+      ->max_row_group_length(options.row_group_rows);
+  // Dictionary encoding pays for low-cardinality columns (cells, flags, hours); for coordinates,
+  // speeds, ids and timestamps it only costs a hash table per value.
+  for (const auto& spec : schema) {
+    switch (spec.type) {
+      case ColumnType::kFloat:
+      case ColumnType::kDouble:
+      case ColumnType::kUInt64:
+      case ColumnType::kInt64:
+      case ColumnType::kTimestampMs:
+        builder.disable_dictionary(spec.name);
+        break;
+      default:
+        break;
+    }
+  }
+  auto properties = builder.build();
   auto arrow_properties = ::parquet::ArrowWriterProperties::Builder().store_schema()->build();
   auto writer = ::parquet::arrow::FileWriter::Open(*arrow_schema, arrow::default_memory_pool(),
                                                    sink, properties, arrow_properties);

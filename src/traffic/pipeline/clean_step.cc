@@ -143,6 +143,7 @@ class CleanRun {
     std::string buffer(kReadChunk * 2, '\0');
     size_t start = 0, end = 0;
     uint64_t line_number = 0;
+    chunk_has_nul_ = false;
     std::optional<csv::TripRowParser> parser;
     bool eof = false;
     uint64_t file_bytes = 0;
@@ -156,6 +157,7 @@ class CleanRun {
         if (buffer.size() - end < kReadChunk) buffer.resize(end + kReadChunk);
         TRAFFIC_ASSIGN_OR_RETURN(size_t got, in->Read(buffer.data() + end, buffer.size() - end));
         if (got == 0) eof = true;
+        if (std::memchr(buffer.data() + end, '\0', got) != nullptr) chunk_has_nul_ = true;
         end += got;
         file_bytes += got;
         summary_.bytes_read += got;
@@ -199,7 +201,7 @@ class CleanRun {
                          uint32_t file_index, uint64_t line_number, FileSummary& file) {
     ++summary_.rows_read;
     SpillRecord record;
-    if (auto reject = parser.Parse(line, &record.trip)) {
+    if (auto reject = parser.Parse(line, &record.trip, chunk_has_nul_)) {
       summary_.rejects.Add(reject->reason);
       return rejects_.Add(path, line_number, reject->reason, reject->detail, line);
     }
@@ -255,11 +257,21 @@ class CleanRun {
     month.records = {};
     // Event-time order; exact duplicates (same raw record hash) become neighbours, the first
     // occurrence in input order is kept.
-    std::sort(records.begin(), records.end(), [](const SpillRecord& a, const SpillRecord& b) {
-      if (a.trip.dropoff_time != b.trip.dropoff_time) return a.trip.dropoff_time < b.trip.dropoff_time;
-      if (a.trip.event_id != b.trip.event_id) return a.trip.event_id < b.trip.event_id;
-      if (a.file != b.file) return a.file < b.file;
-      return a.line < b.line;
+    // Sorting small keys and gathering beats moving the 96-byte records around.
+    struct Key {
+      int64_t dropoff;
+      uint64_t event_id;
+      uint32_t index;  // input order: file, then line, as records were appended (or spilled)
+    };
+    std::vector<Key> keys(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      keys[i] = {core::ToEpochSeconds(records[i].trip.dropoff_time), records[i].trip.event_id,
+                 static_cast<uint32_t>(i)};
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+      if (a.dropoff != b.dropoff) return a.dropoff < b.dropoff;
+      if (a.event_id != b.event_id) return a.event_id < b.event_id;
+      return a.index < b.index;
     });
     char partition[64];
     std::snprintf(partition, sizeof partition, "year=%04d/month=%02d/part-00000.parquet", key.year, key.month);
@@ -267,7 +279,8 @@ class CleanRun {
     TRAFFIC_ASSIGN_OR_RETURN(auto writer, parquet::Writer::Open(output_, path, TripTableSchema()));
     TripTableBuilder builder(grid_, reference_.manhattan);
     const SpillRecord* previous = nullptr;
-    for (const SpillRecord& r : records) {
+    for (const Key& key_of_record : keys) {
+      const SpillRecord& r = records[key_of_record.index];
       if (previous != nullptr && previous->trip.event_id == r.trip.event_id &&
           previous->trip.dropoff_time == r.trip.dropoff_time) {
         summary_.rejects.Add(RejectReason::kDuplicate);
@@ -317,6 +330,7 @@ class CleanRun {
   MonthBuffer* current_ = nullptr;
   clean::MonthKey current_key_;
   size_t buffered_ = 0;
+  bool chunk_has_nul_ = false;  // sticky per file: once seen, every line is checked
   RejectsWriter rejects_;
   CleanSummary summary_;
 };

@@ -10,8 +10,8 @@ std::string ResolveGeoDir(const std::string& flag) {
   return "../shared/data/geo";
 }
 
-core::Result<std::shared_ptr<const ReferenceData>> LoadReferenceData(fs::FileSystem& local,
-                                                                     const std::string& geo_dir) {
+core::Result<std::shared_ptr<const ReferenceData>> LoadReferenceData(
+    fs::FileSystem& local, const std::string& geo_dir, Needs needs) {
   auto data = std::make_shared<ReferenceData>();
   data->geo_dir = geo_dir;
   const std::string centroids_path = fs::JoinPath(geo_dir, "taxi_zone_centroids.csv");
@@ -30,13 +30,14 @@ core::Result<std::shared_ptr<const ReferenceData>> LoadReferenceData(fs::FileSys
   bool found_manhattan = false;
   for (auto& shape : *shapes) {
     if (shape.name == "Manhattan") {
-      data->manhattan = geo::PolygonIndex(shape.shape);
+      // Fine raster: Manhattan is narrow, so coarse cells would mostly straddle its shore.
+      data->manhattan = geo::PolygonIndex(shape.shape, 0.0005);
       found_manhattan = true;
     }
     for (auto& polygon : shape.shape.polygons) land.polygons.push_back(std::move(polygon));
   }
   if (!found_manhattan) return core::Status::Corrupt(boroughs_path + ": no feature with BoroName Manhattan");
-  data->land = geo::PolygonIndex(std::move(land), 0.002);
+  if (needs == Needs::kAlsoLand) data->land = geo::PolygonIndex(std::move(land), 0.002);
   return std::shared_ptr<const ReferenceData>(std::move(data));
 }
 
