@@ -1,0 +1,318 @@
+#include "traffic/model/classifier.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "traffic/model/metrics.h"
+#include "traffic/model/xgboost_booster.h"
+
+namespace traffic::model {
+namespace {
+
+const std::vector<std::string> kNames = {"speed_recent_mph", "trip_count", "hour_local"};
+
+// A clearly separable 3-class problem: the class is the speed band of feature 0 (like the
+// congestion levels: > 20 Low, 10..20 Medium, < 10 High); features 1 and 2 are noise, and
+// feature 1 is missing (NaN) in about one row in ten.
+struct Synthetic {
+  std::vector<float> values;
+  std::vector<int> labels;
+  std::size_t rows = 0;
+
+  FeatureMatrix Matrix(const std::vector<std::string>& names = kNames) const {
+    return FeatureMatrix{values, rows, names};
+  }
+  LabeledData Labeled() const { return LabeledData{Matrix(), labels}; }
+};
+
+Synthetic MakeSynthetic(std::size_t rows, std::uint32_t seed) {
+  std::mt19937 gen(seed);  // mt19937's sequence is fixed by the standard
+  auto uniform = [&gen](double lo, double hi) {
+    return lo + (hi - lo) * (static_cast<double>(gen()) / 4294967296.0);
+  };
+  Synthetic s;
+  s.rows = rows;
+  for (std::size_t i = 0; i < rows; ++i) {
+    double speed = uniform(0, 30);
+    int label = speed > 20 ? 0 : (speed >= 10 ? 1 : 2);
+    s.values.push_back(static_cast<float>(speed));
+    s.values.push_back(uniform(0, 1) < 0.1 ? std::numeric_limits<float>::quiet_NaN()
+                                           : static_cast<float>(uniform(0, 50)));
+    s.values.push_back(static_cast<float>(std::floor(uniform(0, 24))));
+    s.labels.push_back(label);
+  }
+  return s;
+}
+
+ClassifierOptions SmallOptions() {
+  ClassifierOptions o;
+  o.num_rounds = 30;
+  o.max_depth = 3;
+  o.eta = 0.3;
+  o.nthread = 2;
+  o.seed = 7;
+  return o;
+}
+
+std::vector<int> Labels(const std::vector<ClassPrediction>& p) {
+  std::vector<int> out;
+  for (const auto& x : p) out.push_back(x.label);
+  return out;
+}
+
+TEST(ClassifierTest, LearnsASeparableProblem) {
+  Synthetic train = MakeSynthetic(900, 1);
+  Synthetic test = MakeSynthetic(300, 2);
+  auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_EQ(model->feature_names(), kNames);
+  EXPECT_EQ(model->num_boosted_rounds(), 30);
+
+  auto proba = model->PredictProba(test.Matrix());
+  ASSERT_TRUE(proba.ok()) << proba.status().message();
+  ASSERT_EQ(proba->num_rows, 300u);
+  ASSERT_EQ(proba->values.size(), 900u);
+  for (std::size_t i = 0; i < proba->num_rows; ++i) {
+    auto row = proba->Row(i);
+    EXPECT_NEAR(row[0] + row[1] + row[2], 1.0, 1e-5);
+  }
+  auto pred = model->Predict(test.Matrix());
+  ASSERT_TRUE(pred.ok());
+  auto report = Evaluate(test.labels, Labels(*pred));
+  ASSERT_TRUE(report.ok());
+  EXPECT_GT(report->accuracy, 0.97) << report->FormatTable();
+  EXPECT_GT(report->macro_f1, 0.97) << report->FormatTable();
+  for (const auto& p : *pred) EXPECT_GT(p.confidence, 1.0f / 3.0f);
+}
+
+TEST(ClassifierTest, SameSeedGivesIdenticalModelsAndPredictions) {
+  Synthetic train = MakeSynthetic(600, 3);
+  Synthetic test = MakeSynthetic(200, 4);
+  ClassifierOptions o = SmallOptions();
+  o.subsample = 0.7;  // make the seed matter
+  o.colsample_bytree = 0.67;
+  auto a = CongestionClassifier::Train(train.Labeled(), o);
+  auto b = CongestionClassifier::Train(train.Labeled(), o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto pa = a->PredictProba(test.Matrix());
+  auto pb = b->PredictProba(test.Matrix());
+  ASSERT_TRUE(pa.ok() && pb.ok());
+  EXPECT_EQ(pa->values, pb->values);
+  EXPECT_EQ(*a->ToJson(), *b->ToJson());
+
+  // And the seed is really used: another seed, another model.
+  o.seed = 8;
+  auto c = CongestionClassifier::Train(train.Labeled(), o);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(c->PredictProba(test.Matrix())->values, pa->values);
+}
+
+TEST(ClassifierTest, JsonRoundTripGivesIdenticalPredictions) {
+  Synthetic train = MakeSynthetic(600, 5);
+  Synthetic test = MakeSynthetic(200, 6);
+  auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
+  ASSERT_TRUE(model.ok());
+  auto json = model->ToJson();
+  ASSERT_TRUE(json.ok()) << json.status().message();
+  EXPECT_EQ(json->front(), '{');
+  EXPECT_NE(json->find("speed_recent_mph"), std::string::npos);  // the layout travels in the file
+
+  auto loaded = CongestionClassifier::FromJson(*json, LoadOptions{kNames, 2});
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->feature_names(), kNames);
+  EXPECT_EQ(loaded->num_features(), 3u);
+  EXPECT_EQ(loaded->num_boosted_rounds(), model->num_boosted_rounds());
+  EXPECT_EQ(loaded->PredictProba(test.Matrix())->values, model->PredictProba(test.Matrix())->values);
+  EXPECT_EQ(*loaded->ToJson(), *json);
+}
+
+TEST(ClassifierTest, TruncatedOrCorruptJsonIsACorruptStatus) {
+  Synthetic train = MakeSynthetic(300, 7);
+  auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
+  ASSERT_TRUE(model.ok());
+  std::string json = *model->ToJson();
+  for (std::size_t keep : {json.size() - 1, json.size() / 2, std::size_t{10}, std::size_t{1}}) {
+    auto loaded = CongestionClassifier::FromJson(std::string_view(json).substr(0, keep));
+    ASSERT_FALSE(loaded.ok()) << "kept " << keep << " bytes";
+    EXPECT_EQ(loaded.status().code(), core::StatusCode::kCorrupt) << loaded.status().message();
+    EXPECT_NE(loaded.status().message().find("model"), std::string::npos)
+        << loaded.status().message();
+  }
+  for (std::string_view bad : {std::string_view(""), std::string_view("not json at all"),
+                               std::string_view("{}"), std::string_view("[1,2,3]")}) {
+    auto loaded = CongestionClassifier::FromJson(bad);
+    ASSERT_FALSE(loaded.ok()) << bad;
+    EXPECT_EQ(loaded.status().code(), core::StatusCode::kCorrupt) << loaded.status().message();
+  }
+}
+
+TEST(ClassifierTest, PredictNamesAFeatureCountMismatch) {
+  Synthetic train = MakeSynthetic(300, 8);
+  auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
+  ASSERT_TRUE(model.ok());
+  std::vector<std::string> two = {"speed_recent_mph", "trip_count"};
+  std::vector<float> values(2 * 4, 1.0f);
+  auto pred = model->Predict(FeatureMatrix{values, 4, two});
+  ASSERT_FALSE(pred.ok());
+  EXPECT_EQ(pred.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(pred.status().message(),
+            "model expects 3 features [speed_recent_mph,trip_count,hour_local], data has 2 "
+            "[speed_recent_mph,trip_count]");
+}
+
+TEST(ClassifierTest, PredictNamesAFeatureNameMismatch) {
+  Synthetic train = MakeSynthetic(300, 9);
+  auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
+  ASSERT_TRUE(model.ok());
+  std::vector<std::string> swapped = {"speed_recent_mph", "hour_local", "trip_count"};
+  auto pred = model->Predict(train.Matrix(swapped));
+  ASSERT_FALSE(pred.ok());
+  EXPECT_NE(pred.status().message().find("feature 1 is 'trip_count' in the model, 'hour_local' in "
+                                         "the data"),
+            std::string::npos)
+      << pred.status().message();
+  EXPECT_FALSE(model->CheckFeatureLayout(swapped).ok());
+  EXPECT_TRUE(model->CheckFeatureLayout(kNames).ok());
+}
+
+TEST(ClassifierTest, LoadWithAnotherExpectedLayoutFailsNamingIt) {
+  Synthetic train = MakeSynthetic(300, 10);
+  auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
+  ASSERT_TRUE(model.ok());
+  std::string json = *model->ToJson();
+  LoadOptions opts;
+  opts.expected_feature_names = {"speed_recent_mph", "trip_count", "hour_local", "is_weekend"};
+  auto loaded = CongestionClassifier::FromJson(json, opts);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("model expects 3 features"), std::string::npos)
+      << loaded.status().message();
+  EXPECT_NE(loaded.status().message().find("data has 4"), std::string::npos);
+}
+
+TEST(ClassifierTest, ShapeMismatchIsRejectedBeforeXGBoostSeesIt) {
+  Synthetic train = MakeSynthetic(300, 11);
+  auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
+  ASSERT_TRUE(model.ok());
+  std::vector<float> values(5, 1.0f);  // not rows * 3
+  auto pred = model->Predict(FeatureMatrix{values, 2, kNames});
+  ASSERT_FALSE(pred.ok());
+  EXPECT_NE(pred.status().message().find("5 values, expected 2 rows x 3 features"),
+            std::string::npos)
+      << pred.status().message();
+  auto empty = model->Predict(FeatureMatrix{{}, 0, kNames});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST(ClassifierTest, ForeignModelIsNotAcceptedAsAClassifier) {
+  // A regression model over the same layout: valid XGBoost JSON, wrong kind of model.
+  Synthetic train = MakeSynthetic(200, 12);
+  std::vector<float> speeds;
+  for (std::size_t i = 0; i < train.rows; ++i) speeds.push_back(train.values[i * 3]);
+  internal::BoosterParams params;
+  params.objective = "reg:squarederror";
+  params.num_rounds = 3;
+  auto reg = internal::Booster::Train({train.Matrix(), speeds, {}}, nullptr, params);
+  ASSERT_TRUE(reg.ok()) << reg.status().message();
+  auto loaded = CongestionClassifier::FromJson(*reg->ToJson());
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), core::StatusCode::kCorrupt);
+  EXPECT_NE(loaded.status().message().find("objective 'reg:squarederror'"), std::string::npos)
+      << loaded.status().message();
+}
+
+TEST(ClassifierTest, EarlyStoppingKeepsTheBestRoundAndSavesIt) {
+  Synthetic train = MakeSynthetic(600, 13);
+  Synthetic valid = MakeSynthetic(200, 14);
+  ClassifierOptions o = SmallOptions();
+  o.num_rounds = 400;
+  o.early_stopping_rounds = 5;
+  auto validation = valid.Labeled();
+  auto model = CongestionClassifier::Train(train.Labeled(), o, &validation);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_TRUE(model->best_iteration().has_value());
+  int best = *model->best_iteration();
+  EXPECT_LT(best + 1, 400);
+  EXPECT_EQ(model->num_boosted_rounds(), best + 1);
+  EXPECT_EQ(model->validation_history().size(), static_cast<std::size_t>(best + 1 + 5));
+  EXPECT_DOUBLE_EQ(*model->best_validation_mlogloss(), model->validation_history()[best]);
+
+  auto loaded = CongestionClassifier::FromJson(*model->ToJson());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->best_iteration(), best);
+  EXPECT_EQ(loaded->num_boosted_rounds(), best + 1);
+  EXPECT_EQ(loaded->feature_names(), kNames);
+  EXPECT_EQ(loaded->PredictProba(valid.Matrix())->values,
+            model->PredictProba(valid.Matrix())->values);
+}
+
+TEST(ClassifierTest, ClassWeightsChangeTheModel) {
+  Synthetic train = MakeSynthetic(300, 15);
+  ClassifierOptions o = SmallOptions();
+  auto plain = CongestionClassifier::Train(train.Labeled(), o);
+  o.class_weights = {1.0, 1.0, 5.0};
+  auto weighted = CongestionClassifier::Train(train.Labeled(), o);
+  ASSERT_TRUE(plain.ok() && weighted.ok());
+  EXPECT_NE(plain->PredictProba(train.Matrix())->values,
+            weighted->PredictProba(train.Matrix())->values);
+
+  o.class_weights = {1.0, 2.0};
+  auto bad = CongestionClassifier::Train(train.Labeled(), o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("class_weights has 2 values"), std::string::npos);
+}
+
+TEST(ClassifierTest, BalancedClassWeights) {
+  std::vector<int> labels = {0, 0, 0, 0, 1, 1};  // no High
+  auto w = BalancedClassWeights(labels);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_DOUBLE_EQ(w[0], 6.0 / (3 * 4));
+  EXPECT_DOUBLE_EQ(w[1], 6.0 / (3 * 2));
+  EXPECT_DOUBLE_EQ(w[2], 1.0);
+}
+
+TEST(ClassifierTest, RejectsBadTrainingInput) {
+  Synthetic train = MakeSynthetic(50, 16);
+  train.labels[7] = 3;
+  auto bad_label = CongestionClassifier::Train(train.Labeled(), SmallOptions());
+  ASSERT_FALSE(bad_label.ok());
+  EXPECT_NE(bad_label.status().message().find("row 7 has label 3"), std::string::npos)
+      << bad_label.status().message();
+
+  train.labels[7] = 0;
+  ClassifierOptions o = SmallOptions();
+  o.early_stopping_rounds = 3;
+  auto no_valid = CongestionClassifier::Train(train.Labeled(), o);
+  ASSERT_FALSE(no_valid.ok());
+  EXPECT_NE(no_valid.status().message().find("validation"), std::string::npos);
+
+  std::vector<std::string> other = {"a", "b", "c"};
+  LabeledData valid{train.Matrix(other), train.labels};
+  auto mismatched = CongestionClassifier::Train(train.Labeled(), SmallOptions(), &valid);
+  ASSERT_FALSE(mismatched.ok());
+  EXPECT_NE(mismatched.status().message().find("validation set: feature 0 is"), std::string::npos)
+      << mismatched.status().message();
+
+  std::vector<std::string> dup = {"a", "b", "a"};
+  auto dup_names = CongestionClassifier::Train(LabeledData{train.Matrix(dup), train.labels},
+                                               SmallOptions());
+  ASSERT_FALSE(dup_names.ok());
+  EXPECT_NE(dup_names.status().message().find("'a' appears twice"), std::string::npos);
+}
+
+TEST(ClassifierTest, ArgMaxPicksTheLowestClassOnTies) {
+  ClassProbabilities p{{0.2f, 0.5f, 0.3f, 0.4f, 0.4f, 0.2f}, 2};
+  auto out = ArgMax(p);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].label, 1);
+  EXPECT_FLOAT_EQ(out[0].confidence, 0.5f);
+  EXPECT_EQ(out[1].label, 0);
+}
+
+}  // namespace
+}  // namespace traffic::model
