@@ -24,6 +24,7 @@
 #   KAFKA_AUTO_CREATE_TOPICS [false]  topics are created by create-topics, so a misspelt
 #                  topic name fails instead of silently making a new topic
 #   KAFKA_TRIPS_PARTITIONS [4]  KAFKA_PREDICTIONS_PARTITIONS [4]  KAFKA_DEAD_LETTER_PARTITIONS [1]
+#   KAFKA_EXTRA_TOPICS  more topics for create-topics, space-separated NAME:PARTITIONS
 #   KAFKA_EXTRA_PROPERTIES  extra server.properties lines (newline-separated key=value), appended last
 #   KAFKA_CLUSTER_ID  cluster id used when the storage is first formatted [random]
 set -euo pipefail
@@ -129,8 +130,10 @@ running_pid() {
   local pid
   pid="$(cat "$PID_FILE" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null \
-      | grep -q "kafka.Kafka $CONFIG_FILE"; then
+  # grep reads a process substitution, not a pipe: with pipefail, an early-exiting grep -q could
+  # fail the pipeline through the writer's SIGPIPE.
+  if kill -0 "$pid" 2>/dev/null \
+      && grep -qF "kafka.Kafka $CONFIG_FILE" <(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null); then
     echo "$pid"
   fi
 }
@@ -139,14 +142,17 @@ port_open() {  # host port: true if something accepts TCP connections there
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
 
+SERVER_LOG_OFFSET=0  # size of server.log before this start: older lines are not this start's
+
 tail_logs() {
-  local f
-  for f in "$STDOUT_LOG" "$SERVER_LOG"; do
-    if [ -s "$f" ]; then
-      echo "----- last lines of $f -----" >&2
-      tail -n 40 "$f" >&2
-    fi
-  done
+  if [ -s "$STDOUT_LOG" ]; then
+    echo "----- last lines of $STDOUT_LOG -----" >&2
+    tail -n 40 "$STDOUT_LOG" >&2
+  fi
+  if [ -s "$SERVER_LOG" ]; then
+    echo "----- last lines of $SERVER_LOG -----" >&2
+    tail -c "+$((SERVER_LOG_OFFSET + 1))" "$SERVER_LOG" | tail -n 40 >&2
+  fi
 }
 
 helper() {  # runs KafkaAdminTool with quiet logging and a fast-starting small JVM
@@ -186,6 +192,11 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=8
 group.initial.rebalance.delay.ms=0
+
+# After a crash (SIGKILL) the restarted broker may register only once the controller has expired
+# the old incarnation's session: 4 s here instead of the default 9 s, for faster fault tests.
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000
 
 num.network.threads=2
 num.io.threads=4
@@ -238,9 +249,10 @@ cmd_start() {
   write_config
   format_storage_once
 
-  local started_at log_offset=0
+  local started_at
   started_at="$(date +%s.%N)"
-  [ -f "$SERVER_LOG" ] && log_offset="$(stat -c %s "$SERVER_LOG")"
+  SERVER_LOG_OFFSET=0
+  [ -f "$SERVER_LOG" ] && SERVER_LOG_OFFSET="$(stat -c %s "$SERVER_LOG")"
   # setsid: the broker is a service, it outlives this script and the caller's process group.
   # bash -c writes its own pid then execs java, so the pid file names the JVM itself.
   setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' kafka-start "$PID_FILE" \
@@ -248,19 +260,24 @@ cmd_start() {
       -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j.configuration="file:$ASSETS_DIR/log4j.properties" -Dkafka.logs.dir="$LOG_DIR" \
       -cp "$KAFKA_LIB/*" kafka.Kafka "$CONFIG_FILE" \
-      > "$STDOUT_LOG" 2>&1 < /dev/null &
+      > "$STDOUT_LOG" 2>&1 < /dev/null 9>&- &
+  local launcher=$!
 
   local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
   pid=""
   while [ $SECONDS -lt $deadline ]; do
     [ -z "$pid" ] && [ -s "$PID_FILE" ] && pid="$(cat "$PID_FILE")"
+    if [ -z "$pid" ] && ! kill -0 "$launcher" 2>/dev/null; then
+      tail_logs
+      die "the broker process could not be launched (logs above)"
+    fi
     if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PID_FILE"
       tail_logs
       die "the broker exited during start-up (logs above)"
     fi
     if [ -n "$pid" ] && [ -f "$SERVER_LOG" ] \
-        && tail -c "+$((log_offset + 1))" "$SERVER_LOG" | grep -q 'Kafka Server started' \
+        && grep -q 'Kafka Server started' <(tail -c "+$((SERVER_LOG_OFFSET + 1))" "$SERVER_LOG") \
         && port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
       break
     fi
@@ -268,11 +285,16 @@ cmd_start() {
   done
   if [ $SECONDS -ge $deadline ]; then
     tail_logs
-    die "the broker did not start within ${KAFKA_START_TIMEOUT}s (pid ${pid:-?}, still running;" \
-        "run scripts/kafka.sh stop)"
+    say "the broker did not start within ${KAFKA_START_TIMEOUT}s; stopping it"
+    cmd_stop
+    die "start failed (logs above; KAFKA_START_TIMEOUT=$KAFKA_START_TIMEOUT)"
   fi
   # The log line says the server started; a real request proves it serves clients.
-  helper ready "$BOOTSTRAP" 30000 || { tail_logs; die "the broker does not answer on $BOOTSTRAP"; }
+  if ! helper ready "$BOOTSTRAP" 30000; then
+    tail_logs
+    cmd_stop
+    die "the broker does not answer on $BOOTSTRAP (logs above)"
+  fi
   local elapsed
   elapsed="$(awk -v a="$(date +%s.%N)" -v b="$started_at" 'BEGIN { printf "%.1f", a - b }')"
   say "started Kafka $KAFKA_VERSION (pid $pid) on $BOOTSTRAP in ${elapsed}s;" \
@@ -317,10 +339,13 @@ cmd_status() {
 cmd_create_topics() {
   [ -n "$(running_pid)" ] || die "not running; run scripts/kafka.sh start first"
   ensure_installed
+  local extra_topics=()
+  read -ra extra_topics <<<"${KAFKA_EXTRA_TOPICS:-}"
   helper create-topics "$BOOTSTRAP" \
     "taxi-trips:$KAFKA_TRIPS_PARTITIONS" \
     "traffic-predictions:$KAFKA_PREDICTIONS_PARTITIONS" \
     "traffic-dead-letter:$KAFKA_DEAD_LETTER_PARTITIONS" \
+    "${extra_topics[@]}" \
     || die "creating topics on $BOOTSTRAP failed"
 }
 
@@ -333,14 +358,22 @@ cmd_reset() {
   say "wiped $KAFKA_DATA_DIR"
 }
 
+# Commands that change state take a lock, so that concurrent callers (tests run in parallel) do
+# not start two brokers or format twice; the broker itself does not inherit it (9>&- above).
+lock() {
+  mkdir -p "$KAFKA_HOME"
+  exec 9>"$KAFKA_HOME/.kafka.sh.lock"
+  flock -w 300 9 || die "another scripts/kafka.sh has held $KAFKA_HOME/.kafka.sh.lock for 300 s"
+}
+
 case "${1:-}" in
-  install) cmd_install ;;
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  restart) cmd_stop; cmd_start ;;
+  install) lock; cmd_install ;;
+  start) lock; cmd_start ;;
+  stop) lock; cmd_stop ;;
+  restart) lock; cmd_stop; cmd_start ;;
   status) cmd_status ;;
   create-topics) cmd_create_topics ;;
-  reset) cmd_reset ;;
+  reset) lock; cmd_reset ;;
   *)
     sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
     exit 2
