@@ -161,7 +161,9 @@ PolygonIndex::PolygonIndex(MultiPolygon shape, double resolution_deg)
       if (k % 2 == 1) cells_[static_cast<size_t>(r) * cols_ + c] = Cell::kInside;
     }
   }
-  // Boundary: every cell an edge's bounding box touches needs the exact test.
+  // Boundary: every cell an edge's bounding box touches needs the exact test. A point of row r can
+  // only cross edges whose latitude span maps to rows including r (the row formula is monotone).
+  row_edges_.assign(static_cast<size_t>(rows_), {});
   for (const auto& polygon : shape_.polygons) {
     for (const auto& ring : polygon) {
       for (size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
@@ -172,6 +174,7 @@ PolygonIndex::PolygonIndex(MultiPolygon shape, double resolution_deg)
         int c0 = static_cast<int>((std::min(a.lon, b.lon) - min_lon_) / res_);
         int c1 = static_cast<int>((std::max(a.lon, b.lon) - min_lon_) / res_);
         for (int r = std::max(r0, 0); r <= std::min(r1, rows_ - 1); ++r) {
+          row_edges_[static_cast<size_t>(r)].push_back({a, b});
           for (int c = std::max(c0, 0); c <= std::min(c1, cols_ - 1); ++c) {
             cells_[static_cast<size_t>(r) * cols_ + c] = Cell::kBoundary;
           }
@@ -187,8 +190,16 @@ bool PolygonIndex::Contains(double lat, double lon) const {
   double fc = (lon - min_lon_) / res_;
   if (!(fr >= 0 && fr < rows_ && fc >= 0 && fc < cols_)) return false;
   Cell cell = cells_[static_cast<size_t>(fr) * cols_ + static_cast<size_t>(fc)];
-  if (cell == Cell::kBoundary) return shape_.Contains(lat, lon);
-  return cell == Cell::kInside;
+  if (cell != Cell::kBoundary) return cell == Cell::kInside;
+  // The exact even-odd test of MultiPolygon::Contains, on the edges of this row only.
+  bool inside = false;
+  for (const Edge& e : row_edges_[static_cast<size_t>(fr)]) {
+    if ((e.a.lat > lat) != (e.b.lat > lat) &&
+        lon < (e.b.lon - e.a.lon) * (lat - e.a.lat) / (e.b.lat - e.a.lat) + e.a.lon) {
+      inside = !inside;
+    }
+  }
+  return inside;
 }
 
 }  // namespace traffic::geo
