@@ -193,7 +193,6 @@ def manhattan(c):
 
 
 dist_logs, airport_logs, slope_x, slope_y, detours = [], [], [], [], []
-AIRPORT_CELLS = set()
 for t0, lat, lon, dlat, dlon, dist, dur in coord_trips[:n_tlc]:
     v = clean(dist, dur)
     c = cell_of(lat, lon)
