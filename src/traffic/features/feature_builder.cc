@@ -1,0 +1,131 @@
+#include "traffic/features/feature_builder.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace traffic::features {
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+double Speed(const window::TripStats& s) { return s.avg_speed_mph(); }
+
+}  // namespace
+
+core::Status FeatureOptions::Validate() const {
+  if (window_size.count() <= 0 || 300 % window_size.count() != 0) {
+    return core::Status::InvalidArgument("feature window size must divide 300 s, got " +
+                                         std::to_string(window_size.count()) + " s");
+  }
+  if (grid.rows <= 0 || grid.cols <= 0) return core::Status::InvalidArgument("empty grid");
+  return core::Status::Ok();
+}
+
+FeatureBuilder::FeatureBuilder(FeatureOptions options)
+    : options_(options),
+      window_s_(options.window_size.count()),
+      n5_(static_cast<int>(300 / window_s_)),
+      n15_(static_cast<int>(900 / window_s_)),
+      n60_(static_cast<int>(3600 / window_s_)),
+      history_(options.grid.rows * options.grid.cols, n60_ + 4) {
+  assert(options_.Validate().ok());
+}
+
+std::optional<core::UtcTime> FeatureBuilder::next_boundary() const {
+  if (next_ == kNone) return std::nullopt;
+  return core::FromEpochSeconds(next_ * window_s_);
+}
+
+void FeatureBuilder::AddWindow(const window::WindowAggregate& w, std::vector<FeatureRow>* out) {
+  const int64_t index = FloorDiv(core::ToEpochSeconds(w.window_start), window_s_);
+  EmitThrough(index, out);
+  assert(index + 1 >= next_);
+  if (w.cell.row < 0 || w.cell.row >= options_.grid.rows || w.cell.col < 0 ||
+      w.cell.col >= options_.grid.cols || w.stats.trip_count <= 0) {
+    return;  // the windower never emits these
+  }
+  history_.Add(w.cell.row * options_.grid.cols + w.cell.col, index, w.stats);
+}
+
+void FeatureBuilder::AdvanceTo(core::UtcTime closed_until, std::vector<FeatureRow>* out) {
+  EmitThrough(FloorDiv(core::ToEpochSeconds(closed_until), window_s_), out);
+}
+
+void FeatureBuilder::EmitThrough(int64_t boundary_index, std::vector<FeatureRow>* out) {
+  if (next_ == kNone) {  // nothing known before the first window: no rows up to it
+    next_ = boundary_index + 1;
+    return;
+  }
+  while (next_ <= boundary_index) {
+    // Retire cells without a trip in [t-60, t): they get no row and read as 0 to neighbours.
+    const int64_t t = next_;
+    scratch_.clear();
+    for (int cell : history_.cells()) {
+      if (history_.Last(cell) < t - n60_) scratch_.push_back(cell);
+    }
+    for (int cell : scratch_) history_.Release(cell);
+    if (history_.cells().empty()) {  // quiet: nothing can become active without a new window
+      next_ = boundary_index + 1;
+      return;
+    }
+    EmitBoundary(t, out);
+    ++next_;
+  }
+}
+
+void FeatureBuilder::EmitBoundary(int64_t t, std::vector<FeatureRow>* out) {
+  const core::UtcTime at = core::FromEpochSeconds(t * window_s_);
+  const trip::Calendar calendar = trip::CalendarAt(at);
+  const int how = (calendar.iso_weekday - 1) * 24 + calendar.local_hour;
+  const int rows = options_.grid.rows;
+  const int cols = options_.grid.cols;
+  scratch_.assign(history_.cells().begin(), history_.cells().end());
+  std::sort(scratch_.begin(), scratch_.end());
+  for (int cell : scratch_) {
+    FeatureRow r;
+    r.t = at;
+    r.cell = geo::CellId{static_cast<int16_t>(cell / cols), static_cast<int16_t>(cell % cols)};
+    const window::TripStats s5 = history_.Sum(cell, t - n5_, t);
+    const window::TripStats s15 = history_.Sum(cell, t - n15_, t);
+    const window::TripStats s15_30 = history_.Sum(cell, t - 2 * n15_, t - n15_);
+    const window::TripStats s60 = history_.Sum(cell, t - n60_, t);
+    r.count_5m = static_cast<int32_t>(s5.trip_count);
+    r.speed_5m = Speed(s5);
+    r.count_15m = static_cast<int32_t>(s15.trip_count);
+    r.speed_15m = Speed(s15);
+    r.count_15_30m = static_cast<int32_t>(s15_30.trip_count);
+    r.speed_15_30m = Speed(s15_30);
+    r.count_60m = static_cast<int32_t>(s60.trip_count);
+    r.speed_60m = Speed(s60);
+    r.speed_std_60m = s60.speed_std_mph();
+    r.distance_mi_60m = s60.avg_distance_mi();
+    r.duration_min_60m = s60.avg_duration_s() / 60.0;
+
+    window::TripStats nbr;
+    for (int dr = -1; dr <= 1; ++dr) {
+      for (int dc = -1; dc <= 1; ++dc) {
+        if (dr == 0 && dc == 0) continue;
+        int row = r.cell.row + dr, col = r.cell.col + dc;
+        if (row < 0 || row >= rows || col < 0 || col >= cols) continue;
+        int n = row * cols + col;
+        if (history_.Has(n)) nbr += history_.Sum(n, t - n15_, t);
+      }
+    }
+    r.nbr_count_15m = static_cast<int32_t>(nbr.trip_count);
+    r.nbr_speed_15m = Speed(nbr);
+
+    r.calendar = calendar;
+    if (options_.profile != nullptr) {
+      ProfileValue p = options_.profile->Lookup(r.cell, how);
+      r.profile_speed = p.speed_mph;
+      r.profile_trips_per_hour = p.trips_per_hour;
+      r.profile_fallback = p.fallback;
+    }
+    out->push_back(r);
+  }
+}
+
+}  // namespace traffic::features

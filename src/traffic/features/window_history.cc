@@ -1,0 +1,82 @@
+#include "traffic/features/window_history.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace traffic::features {
+
+namespace {
+int RoundUpToPowerOfTwo(int n) {
+  int p = 2;
+  while (p < n) p *= 2;
+  return p;
+}
+}  // namespace
+
+WindowHistory::WindowHistory(int cell_count, int ring_windows)
+    : ring_(RoundUpToPowerOfTwo(ring_windows)), pos_(cell_count, -1), cell_at_(cell_count, -1) {}
+
+void WindowHistory::Add(int cell, int64_t index, const window::TripStats& stats) {
+  int32_t s = pos_[cell];
+  if (s < 0) {
+    if (!free_.empty()) {
+      s = free_.back();
+      free_.pop_back();
+    } else {
+      s = static_cast<int32_t>(slots_.size());
+      slots_.emplace_back();
+      slots_.back().cumulative.resize(ring_);
+    }
+    Slot& slot = slots_[s];
+    slot.cell = cell;
+    slot.first = index;
+    slot.last = index;
+    slot.cumulative[(index & (ring_ - 1))] = stats;
+    pos_[cell] = s;
+    cell_at_[cell] = static_cast<int32_t>(cells_.size());
+    cells_.push_back(cell);
+    return;
+  }
+  Slot& slot = slots_[s];
+  assert(index >= slot.last);
+  window::TripStats before = slot.cumulative[(slot.last & (ring_ - 1))];
+  if (index == slot.last) {
+    slot.cumulative[(index & (ring_ - 1))] += stats;
+    return;
+  }
+  for (int64_t i = std::max(slot.last + 1, index - ring_ + 1); i < index; ++i) {
+    slot.cumulative[(i & (ring_ - 1))] = before;
+  }
+  slot.cumulative[(index & (ring_ - 1))] = before + stats;
+  slot.last = index;
+}
+
+window::TripStats WindowHistory::Cumulative(const Slot& slot, int64_t index) const {
+  if (index < slot.first) return {};
+  if (index >= slot.last) return slot.cumulative[(slot.last & (ring_ - 1))];
+  assert(index > slot.last - ring_);
+  return slot.cumulative[(index & (ring_ - 1))];
+}
+
+window::TripStats WindowHistory::Sum(int cell, int64_t from, int64_t to) const {
+  int32_t s = pos_[cell];
+  if (s < 0 || to <= from) return {};
+  const Slot& slot = slots_[s];
+  return Cumulative(slot, to - 1) - Cumulative(slot, from - 1);
+}
+
+void WindowHistory::Release(int cell) {
+  int32_t s = pos_[cell];
+  if (s < 0) return;
+  pos_[cell] = -1;
+  slots_[s].cell = -1;
+  free_.push_back(s);
+  int32_t at = cell_at_[cell];
+  int moved = cells_.back();
+  cells_[at] = moved;
+  cell_at_[moved] = at;
+  cells_.pop_back();
+  cell_at_[cell] = -1;
+}
+
+}  // namespace traffic::features

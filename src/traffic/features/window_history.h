@@ -1,0 +1,50 @@
+// Internal to traffic::features: the recent closed windows of each cell, as running (cumulative)
+// sums in a ring, so that the stats of any range of recent windows cost O(1).
+//
+// Contract: for each cell, windows are added in increasing window index; a range query
+// [from, to) is valid when from - 1 >= last - ring + 1 (last = the cell's newest window), which
+// callers guarantee by sizing the ring to their longest look-back plus a margin. Memory: one ring
+// per cell holding a slot; slots are released by the caller when a cell goes quiet.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "traffic/window/windower.h"
+
+namespace traffic::features {
+
+class WindowHistory {
+ public:
+  // The ring holds at least ring_windows windows (rounded up to a power of two).
+  WindowHistory(int cell_count, int ring_windows);
+
+  // Adds window `index` of `cell` (index >= the cell's previous index).
+  void Add(int cell, int64_t index, const window::TripStats& stats);
+  // Sum over windows with index in [from, to) (0 for a cell without a slot).
+  window::TripStats Sum(int cell, int64_t from, int64_t to) const;
+  bool Has(int cell) const { return pos_[cell] >= 0; }
+  // The newest window index of a cell holding a slot.
+  int64_t Last(int cell) const { return slots_[pos_[cell]].last; }
+  void Release(int cell);
+  // Cells holding a slot, in no particular order.
+  const std::vector<int>& cells() const { return cells_; }
+
+ private:
+  struct Slot {
+    int cell = -1;
+    int64_t first = 0;
+    int64_t last = 0;
+    std::vector<window::TripStats> cumulative;  // ring: index & (ring_ - 1) -> sum of windows <= index
+  };
+  window::TripStats Cumulative(const Slot& slot, int64_t index) const;
+
+  int ring_;
+  std::vector<int32_t> pos_;     // cell -> slot, -1 when none
+  std::vector<Slot> slots_;
+  std::vector<int> free_;
+  std::vector<int> cells_;       // cells holding a slot
+  std::vector<int32_t> cell_at_;  // cell -> position in cells_
+};
+
+}  // namespace traffic::features
