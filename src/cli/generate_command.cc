@@ -105,7 +105,7 @@ Command AddGenerateCommand(CLI::App& app, SharedOptions& shared) {
     uint64_t seed = 42;
     int days = 7;
     int64_t trips_per_day = 50000;
-    double incidents_per_day = 48;
+    double incidents_per_day = generate::GeneratorOptions{}.incidents_per_day;
     std::string start = "2016-01-04";
     std::string out;
     std::string incidents;

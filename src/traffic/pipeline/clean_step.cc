@@ -17,6 +17,9 @@ namespace {
 using trip::RejectReason;
 
 constexpr size_t kReadChunk = size_t{8} << 20;
+// Rows handed to the Parquet writer at a time: small enough that the column vectors stay in
+// cache-friendly, reused memory; the writer still forms row groups of WriterOptions::row_group_rows.
+constexpr size_t kWriteBatchRows = 65536;
 
 struct SpillRecord {
   trip::Trip trip;
@@ -25,8 +28,63 @@ struct SpillRecord {
 };
 static_assert(std::is_trivially_copyable_v<SpillRecord>);
 
+// Records in fixed-size chunks drawn from a pool: growing never copies, and memory freed by a
+// spilled or finished month is reused instead of being returned to the OS and faulted in again
+// (page clearing was the largest cost of a naive vector).
+class RecordChunks {
+ public:
+  static constexpr size_t kPerChunk = 16384;
+  using Chunk = std::unique_ptr<SpillRecord[]>;
+
+  explicit RecordChunks(std::vector<Chunk>* pool) : pool_(pool) {}
+  size_t size() const { return size_; }
+  void push_back(const SpillRecord& r) {
+    if (size_ == chunks_.size() * kPerChunk) chunks_.push_back(Take());
+    chunks_[size_ / kPerChunk][size_ % kPerChunk] = r;
+    ++size_;
+  }
+  SpillRecord& operator[](size_t i) { return chunks_[i / kPerChunk][i % kPerChunk]; }
+  // Appends up to one chunk's worth of raw records read by `read(buffer, max_bytes)`.
+  template <typename ReadFn>
+  core::Result<size_t> AppendFrom(ReadFn&& read) {
+    if (size_ == chunks_.size() * kPerChunk) chunks_.push_back(Take());
+    size_t free = chunks_.size() * kPerChunk - size_;
+    char* dest = reinterpret_cast<char*>(&(*this)[size_]);
+    TRAFFIC_ASSIGN_OR_RETURN(size_t bytes, read(dest, free * sizeof(SpillRecord)));
+    size_ += bytes / sizeof(SpillRecord);
+    return bytes;
+  }
+  // Writes every record with `write(bytes)`, chunk by chunk.
+  template <typename WriteFn>
+  core::Status WriteTo(WriteFn&& write) const {
+    for (size_t c = 0; c * kPerChunk < size_; ++c) {
+      size_t n = std::min(kPerChunk, size_ - c * kPerChunk);
+      TRAFFIC_RETURN_IF_ERROR(write(std::string_view(reinterpret_cast<const char*>(chunks_[c].get()),
+                                                     n * sizeof(SpillRecord))));
+    }
+    return core::Status::Ok();
+  }
+  void Release() {
+    for (auto& chunk : chunks_) pool_->push_back(std::move(chunk));
+    chunks_.clear();
+    size_ = 0;
+  }
+
+ private:
+  Chunk Take() {
+    if (pool_->empty()) return Chunk(new SpillRecord[kPerChunk]);
+    Chunk chunk = std::move(pool_->back());
+    pool_->pop_back();
+    return chunk;
+  }
+  std::vector<Chunk>* pool_;
+  std::vector<Chunk> chunks_;
+  size_t size_ = 0;
+};
+
 struct MonthBuffer {
-  std::vector<SpillRecord> records;
+  explicit MonthBuffer(std::vector<RecordChunks::Chunk>* pool) : records(pool) {}
+  RecordChunks records;
   std::unique_ptr<fs::WritableFile> spill;
   std::string spill_path;
   uint64_t spilled = 0;
@@ -41,6 +99,17 @@ std::string CsvQuote(std::string_view s) {
   }
   out += "\"";
   return out;
+}
+
+// Reads until `n` bytes or the end of the file.
+core::Result<size_t> ReadFull(fs::ReadableFile& in, char* dest, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    TRAFFIC_ASSIGN_OR_RETURN(size_t got, in.Read(dest + done, n - done));
+    if (got == 0) break;
+    done += got;
+  }
+  return done;
 }
 
 class RejectsWriter {
@@ -214,7 +283,7 @@ class CleanRun {
     record.line = line_number;
     clean::MonthKey key = clean::MonthOfPickup(record.trip);
     if (current_ == nullptr || !(key == current_key_)) {
-      current_ = &months_[key];
+      current_ = &months_.try_emplace(key, &pool_).first->second;
       current_key_ = key;
     }
     current_->records.push_back(record);
@@ -233,28 +302,34 @@ class CleanRun {
                                                     std::to_string(largest->first.month) + ".bin");
       TRAFFIC_ASSIGN_OR_RETURN(month.spill, output_.OpenWrite(month.spill_path, fs::WriteMode::kTruncate));
     }
-    TRAFFIC_RETURN_IF_ERROR(month.spill->Append(
-        std::string_view(reinterpret_cast<const char*>(month.records.data()),
-                         month.records.size() * sizeof(SpillRecord))));
+    TRAFFIC_RETURN_IF_ERROR(month.records.WriteTo([&](std::string_view bytes) { return month.spill->Append(bytes); }));
     month.spilled += month.records.size();
     buffered_ -= month.records.size();
-    month.records.clear();
-    month.records.shrink_to_fit();
+    month.records.Release();
     return core::Status::Ok();
   }
 
   core::Status FinishMonth(const clean::MonthKey& key, MonthBuffer& month) {
-    std::vector<SpillRecord> records;
+    RecordChunks records(&pool_);
     if (month.spill) {
+      // Spilled records first: they came first in input order.
       TRAFFIC_RETURN_IF_ERROR(month.spill->Close());
       month.spill.reset();
-      TRAFFIC_ASSIGN_OR_RETURN(std::string bytes, output_.ReadAll(month.spill_path));
-      records.resize(bytes.size() / sizeof(SpillRecord));
-      std::memcpy(records.data(), bytes.data(), records.size() * sizeof(SpillRecord));
+      TRAFFIC_ASSIGN_OR_RETURN(auto in, output_.OpenRead(month.spill_path));
+      while (true) {
+        TRAFFIC_ASSIGN_OR_RETURN(size_t got, records.AppendFrom([&](char* dest, size_t max) {
+          return ReadFull(*in, dest, max);
+        }));
+        if (got == 0) break;
+      }
+      if (records.size() != month.spilled) {
+        return core::Status::IoError(month.spill_path + ": read back " + std::to_string(records.size()) +
+                                     " spilled records, wrote " + std::to_string(month.spilled));
+      }
       TRAFFIC_RETURN_IF_ERROR(output_.RemoveAll(month.spill_path));
     }
-    records.insert(records.end(), month.records.begin(), month.records.end());
-    month.records = {};
+    for (size_t i = 0; i < month.records.size(); ++i) records.push_back(month.records[i]);
+    month.records.Release();
     // Event-time order; exact duplicates (same raw record hash) become neighbours, the first
     // occurrence in input order is kept.
     // Sorting small keys and gathering beats moving the 96-byte records around.
@@ -277,7 +352,9 @@ class CleanRun {
     std::snprintf(partition, sizeof partition, "year=%04d/month=%02d/part-00000.parquet", key.year, key.month);
     std::string path = fs::JoinPath(staging_, partition);
     TRAFFIC_ASSIGN_OR_RETURN(auto writer, parquet::Writer::Open(output_, path, TripTableSchema()));
-    TripTableBuilder builder(grid_, reference_.manhattan);
+    if (!builder_) builder_.emplace(grid_, reference_.manhattan);
+    TripTableBuilder& builder = *builder_;
+    builder.Clear();
     const SpillRecord* previous = nullptr;
     for (const Key& key_of_record : keys) {
       const SpillRecord& r = records[key_of_record.index];
@@ -293,13 +370,14 @@ class CleanRun {
       }
       previous = &r;
       builder.Append(r.trip);
-      if (builder.rows() >= (size_t{1} << 20)) {
+      if (builder.rows() >= kWriteBatchRows) {
         TRAFFIC_RETURN_IF_ERROR(writer->Write(builder.batch()));
         builder.Clear();
       }
     }
     TRAFFIC_RETURN_IF_ERROR(writer->Write(builder.batch()));
     TRAFFIC_RETURN_IF_ERROR(writer->Close());
+    records.Release();
     summary_.rows_written += writer->rows_written();
     summary_.partitions.push_back({key.year, key.month, writer->rows_written(),
                                    fs::JoinPath(options_.output_dir, partition)});
@@ -326,6 +404,8 @@ class CleanRun {
   std::string staging_;
   bool committed_ = false;
   uint64_t total_bytes_ = 0;
+  std::optional<TripTableBuilder> builder_;  // reused across months: its vectors keep their memory
+  std::vector<RecordChunks::Chunk> pool_;  // declared before the months that borrow from it
   std::map<clean::MonthKey, MonthBuffer> months_;
   MonthBuffer* current_ = nullptr;
   clean::MonthKey current_key_;
