@@ -7,5 +7,7 @@ namespace traffic::cli {
 
 Command AddGenerateCommand(CLI::App& app, SharedOptions& shared);
 Command AddCleanCommand(CLI::App& app, SharedOptions& shared);
+Command AddFeaturesCommand(CLI::App& app, SharedOptions& shared);
+Command AddTrainCommand(CLI::App& app, SharedOptions& shared);
 
 }  // namespace traffic::cli

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   commands.push_back(AddGenerateCommand(app, shared));
 #endif
   commands.push_back(AddCleanCommand(app, shared));
+  commands.push_back(AddFeaturesCommand(app, shared));
+  commands.push_back(AddTrainCommand(app, shared));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

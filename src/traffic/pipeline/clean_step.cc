@@ -9,6 +9,7 @@
 
 #include "traffic/parquet/table.h"
 #include "traffic/core/json_writer.h"
+#include "traffic/pipeline/staged_output.h"
 #include "traffic/pipeline/trip_table.h"
 
 namespace traffic::pipeline {
@@ -20,6 +21,8 @@ constexpr size_t kReadChunk = size_t{8} << 20;
 // Rows handed to the Parquet writer at a time: small enough that the column vectors stay in
 // cache-friendly, reused memory; the writer still forms row groups of WriterOptions::row_group_rows.
 constexpr size_t kWriteBatchRows = 65536;
+// Readers (features, produce) hold one row group per open month: keep them modest.
+constexpr int64_t kRowGroupRows = 262144;
 
 struct SpillRecord {
   trip::Trip trip;
@@ -151,20 +154,17 @@ class CleanRun {
   CleanRun(fs::FileSystem& input, fs::FileSystem& output, fs::FileSystem& rejects_fs,
            const ReferenceData& reference, const geo::Grid& grid, const CleanOptions& options)
       : input_(input), output_(output), rejects_fs_(rejects_fs), reference_(reference),
-        grid_(grid), options_(options) {
-    staging_ = options.output_dir + ".staging-" + std::to_string(::getpid());
-  }
+        grid_(grid), options_(options), staged_(output, options.output_dir),
+        staging_(staged_.staging_dir()) {}
   ~CleanRun() {
     for (auto& [key, month] : months_) month.spill.reset();
-    if (!committed_) (void)output_.RemoveAll(staging_);
   }
 
   core::Result<CleanSummary> Run() {
     auto started = std::chrono::steady_clock::now();
     TRAFFIC_ASSIGN_OR_RETURN(std::vector<fs::FileInfo> files, ExpandInputs());
     for (const auto& f : files) total_bytes_ += f.size_bytes;
-    TRAFFIC_RETURN_IF_ERROR(output_.RemoveAll(staging_));
-    TRAFFIC_RETURN_IF_ERROR(output_.MakeDirs(staging_));
+    TRAFFIC_RETURN_IF_ERROR(staged_.Begin());
     TRAFFIC_RETURN_IF_ERROR(rejects_.Open(rejects_fs_, options_.rejects_path));
     for (size_t i = 0; i < files.size(); ++i) {
       TRAFFIC_RETURN_IF_ERROR(CleanFile(files[i], static_cast<uint32_t>(i)));
@@ -177,7 +177,7 @@ class CleanRun {
     summary_.rejects_path = options_.rejects_path;
     summary_.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    TRAFFIC_RETURN_IF_ERROR(Commit());
+    TRAFFIC_RETURN_IF_ERROR(staged_.Commit(summary_.ToJson()));
     return summary_;
   }
 
@@ -351,7 +351,9 @@ class CleanRun {
     char partition[64];
     std::snprintf(partition, sizeof partition, "year=%04d/month=%02d/part-00000.parquet", key.year, key.month);
     std::string path = fs::JoinPath(staging_, partition);
-    TRAFFIC_ASSIGN_OR_RETURN(auto writer, parquet::Writer::Open(output_, path, TripTableSchema()));
+    parquet::WriterOptions writer_options;
+    writer_options.row_group_rows = kRowGroupRows;
+    TRAFFIC_ASSIGN_OR_RETURN(auto writer, parquet::Writer::Open(output_, path, TripTableSchema(), writer_options));
     if (!builder_) builder_.emplace(grid_, reference_.manhattan);
     TripTableBuilder& builder = *builder_;
     builder.Clear();
@@ -384,25 +386,14 @@ class CleanRun {
     return core::Status::Ok();
   }
 
-  core::Status Commit() {
-    TRAFFIC_RETURN_IF_ERROR(output_.WriteAll(fs::JoinPath(staging_, "_SUCCESS"), summary_.ToJson() + "\n"));
-    std::string trash = options_.output_dir + ".old-" + std::to_string(::getpid());
-    if (output_.Exists(options_.output_dir)) {
-      TRAFFIC_RETURN_IF_ERROR(output_.Rename(options_.output_dir, trash));
-    }
-    TRAFFIC_RETURN_IF_ERROR(output_.Rename(staging_, options_.output_dir));
-    committed_ = true;
-    return output_.RemoveAll(trash);
-  }
-
   fs::FileSystem& input_;
   fs::FileSystem& output_;
   fs::FileSystem& rejects_fs_;
   const ReferenceData& reference_;
   const geo::Grid& grid_;
   const CleanOptions& options_;
-  std::string staging_;
-  bool committed_ = false;
+  StagedOutput staged_;
+  const std::string staging_;
   uint64_t total_bytes_ = 0;
   std::optional<TripTableBuilder> builder_;  // reused across months: its vectors keep their memory
   std::vector<RecordChunks::Chunk> pool_;  // declared before the months that borrow from it

@@ -1,0 +1,60 @@
+// traffic features: clean trips (DIR/processed) -> forecast examples (DIR/features).
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "traffic/core/text.h"
+#include "traffic/pipeline/features_step.h"
+
+namespace traffic::cli {
+
+std::shared_ptr<pipeline::FeaturesOptions> AddFeaturesOptions(CLI::App* c) {
+  auto options = std::make_shared<pipeline::FeaturesOptions>();
+  c->add_option("--test-days", options->test_days, "the last N days are the test period (0: about a fifth)")
+      ->capture_default_str();
+  c->add_option("--min-trips", options->min_trips, "trips a target needs in [t, t+h)")->capture_default_str();
+  c->add_option("--high-below", options->thresholds.high_below_mph, "congestion High below this mean speed (mph)")
+      ->capture_default_str();
+  c->add_option("--low-above", options->thresholds.low_above_mph, "congestion Low above this mean speed (mph)")
+      ->capture_default_str();
+  return options;
+}
+
+void PrintFeaturesSummary(const pipeline::FeaturesSummary& s) {
+  using core::WithThousands;
+  fmt::print("Features: {} trips -> {} windows -> {} examples in {:.1f} s ({} trips/s)\n", WithThousands(s.trips),
+             WithThousands(s.windows), WithThousands(s.rows_train + s.rows_test), s.seconds,
+             WithThousands(static_cast<int64_t>(s.seconds > 0 ? s.trips / s.seconds : 0)));
+  fmt::print("  days {} ({} .. {}), test period: last {} day(s) from {}\n", s.days,
+             core::FormatIsoUtc(s.first_event), core::FormatIsoUtc(s.last_event), s.test_days,
+             core::FormatIsoUtc(s.split));
+  fmt::print("  examples: train {}, test {} (embargoed at the split: {})\n", WithThousands(s.rows_train),
+             WithThousands(s.rows_test), WithThousands(s.rows_embargoed));
+  for (size_t h = 0; h < 3; ++h) {
+    fmt::print("  labelled at {:>2} min: train {}, test {}\n", features::kHorizonsMin[h],
+               WithThousands(s.labelled_train[h]), WithThousands(s.labelled_test[h]));
+  }
+  fmt::print("Output: {}\n", s.features_dir);
+}
+
+Command AddFeaturesCommand(CLI::App& app, SharedOptions& shared) {
+  auto* c = app.add_subcommand("features", "Build forecast examples from clean trips (time split, no leakage)");
+  AddSharedOptions(c, &shared);
+  auto options = AddFeaturesOptions(c);
+  return {c, [&shared, options]() -> int {
+            InitLogging(shared);
+            auto layout_fs = LayoutFileSystem(shared);
+            if (!layout_fs.ok()) return Fail(layout_fs.status(), "features");
+            options->processed_dir = shared.Layout("processed");
+            options->features_dir = shared.Layout("features");
+            auto summary = pipeline::RunFeatures(**layout_fs, *options);
+            if (!summary.ok()) return Fail(summary.status(), "features");
+            if (shared.json) {
+              fmt::print("{}\n", summary->ToJson());
+            } else {
+              PrintFeaturesSummary(*summary);
+            }
+            return kExitOk;
+          }};
+}
+
+}  // namespace traffic::cli

@@ -1,0 +1,216 @@
+#include "traffic/pipeline/train_step.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "traffic/core/json_writer.h"
+#include "traffic/features/feature_row.h"
+#include "traffic/pipeline/feature_table.h"
+#include "traffic/pipeline/features_step.h"
+#include "traffic/pipeline/staged_output.h"
+
+namespace traffic::pipeline {
+namespace {
+
+int FeatureIndex(const std::string& name) {
+  const auto& names = features::FeatureNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int Level(double speed, const window::LevelThresholds& t) {
+  return static_cast<int>(window::LevelFor(speed, t));
+}
+
+core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const std::string& dir) {
+  TRAFFIC_ASSIGN_OR_RETURN(auto entries, fs.List(dir));
+  std::vector<std::string> files;
+  for (const auto& e : entries) {
+    if (!e.is_directory && e.name.rfind("part-", 0) == 0) files.push_back(e.path);
+  }
+  if (files.empty()) return core::Status::NotFound(dir + " has no part-*.parquet files: rerun `traffic features`");
+  return files;
+}
+
+void ReportJson(core::JsonWriter& j, const model::ClassificationReport& r) { j.Raw(r.ToJson()); }
+
+}  // namespace
+
+core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  TRAFFIC_ASSIGN_OR_RETURN(FeatureSplit split, ReadFeatureSplit(fs, options.features_dir));
+  if (split.layout_id != features::FeatureLayoutId()) {
+    return core::Status::InvalidArgument(
+        fs::JoinPath(options.features_dir, "_SUCCESS") + ": features were built with layout " +
+        split.layout_id + ", this build trains on " + features::FeatureLayoutId() + "; rerun `traffic features`");
+  }
+  TRAFFIC_ASSIGN_OR_RETURN(auto files, FeatureFiles(fs, options.features_dir));
+  TRAFFIC_ASSIGN_OR_RETURN(ExampleSet examples, ReadExamples(fs, files));
+  TRAFFIC_ASSIGN_OR_RETURN(std::string profile_text, fs.ReadAll(fs::JoinPath(options.features_dir, "profile.txt")));
+
+  TrainSummary summary;
+  summary.version = options.version;
+  summary.model_dir = fs::JoinPath(options.models_dir, options.version);
+  summary.train_from = core::FormatIsoUtc(split.train_from);
+  summary.split = core::FormatIsoUtc(split.split);
+  summary.test_to = core::FormatIsoUtc(split.test_to);
+
+  const int speed_15m = FeatureIndex("speed_15m");
+  const int speed_60m = FeatureIndex("speed_60m");
+  const int profile_speed = FeatureIndex("profile_speed");
+  if (speed_15m < 0 || speed_60m < 0 || profile_speed < 0) {
+    return core::Status::Internal("feature layout lacks speed_15m, speed_60m or profile_speed");
+  }
+  // Early stopping on the last training day, when there are enough days to spare one.
+  const int64_t split_ms = core::ToEpochSeconds(split.split) * 1000;
+  const int64_t train_days = (core::ToEpochSeconds(split.split) - core::ToEpochSeconds(split.train_from)) / 86400;
+  const int64_t validation_from_ms = train_days >= 3 ? split_ms - 86400 * 1000 : split_ms;
+
+  StagedOutput out(fs, summary.model_dir);
+  TRAFFIC_RETURN_IF_ERROR(out.Begin());
+  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("profile.txt"), profile_text));
+  const auto& names = features::FeatureNames();
+  const size_t width = names.size();
+
+  for (int h = 0; h < features::kHorizonCount; ++h) {
+    HorizonResult& result = summary.horizons[static_cast<size_t>(h)];
+    result.minutes = features::kHorizonsMin[static_cast<size_t>(h)];
+    const auto& targets = examples.targets[static_cast<size_t>(h)];
+    std::vector<float> train_x, valid_x, test_x;
+    std::vector<int> train_y, valid_y, test_y, persistence, profile;
+    int64_t train_seen = 0;
+    for (size_t i = 0; i < examples.rows(); ++i) {
+      if (targets[i] == features::kNoTarget) continue;
+      const float* row = examples.Row(i);
+      if (examples.is_test[i]) {
+        test_x.insert(test_x.end(), row, row + width);
+        test_y.push_back(targets[i]);
+        double recent = std::isnan(row[speed_15m]) ? row[speed_60m] : row[speed_15m];
+        persistence.push_back(Level(recent, options.thresholds));
+        profile.push_back(Level(row[profile_speed], options.thresholds));
+      } else if (examples.t_ms[i] >= validation_from_ms) {
+        valid_x.insert(valid_x.end(), row, row + width);
+        valid_y.push_back(targets[i]);
+      } else if (train_seen++ % options.train_stride == 0) {
+        train_x.insert(train_x.end(), row, row + width);
+        train_y.push_back(targets[i]);
+      }
+    }
+    result.train_rows = static_cast<int64_t>(train_y.size());
+    result.validation_rows = static_cast<int64_t>(valid_y.size());
+    result.test_rows = static_cast<int64_t>(test_y.size());
+    if (train_y.empty() || test_y.empty()) {
+      return core::Status::InvalidArgument(
+          fmt::format("the {} min horizon has {} labelled training and {} labelled test examples: "
+                      "the data cannot label it (too few trips per cell, or too short a period)",
+                      result.minutes, train_y.size(), test_y.size()));
+    }
+    model::ClassifierOptions classifier = options.classifier;
+    if (options.balanced_class_weights) classifier.class_weights = model::BalancedClassWeights(train_y);
+    model::LabeledData train{{train_x, train_y.size(), names}, train_y};
+    model::LabeledData valid{{valid_x, valid_y.size(), names}, valid_y};
+    bool use_validation = !valid_y.empty() && classifier.early_stopping_rounds > 0;
+    if (!use_validation) classifier.early_stopping_rounds = 0;
+    auto trained = model::CongestionClassifier::Train(train, classifier, use_validation ? &valid : nullptr);
+    if (!trained.ok()) return trained.status().WithContext(fmt::format("train the {} min model", result.minutes));
+    result.rounds = trained->num_boosted_rounds();
+    TRAFFIC_ASSIGN_OR_RETURN(auto predictions, trained->Predict(model::FeatureMatrix{test_x, test_y.size(), names}));
+    std::vector<int> predicted(predictions.size());
+    for (size_t i = 0; i < predictions.size(); ++i) predicted[i] = predictions[i].label;
+    TRAFFIC_ASSIGN_OR_RETURN(result.model, model::Evaluate(test_y, predicted));
+    TRAFFIC_ASSIGN_OR_RETURN(result.persistence, model::Evaluate(test_y, persistence));
+    TRAFFIC_ASSIGN_OR_RETURN(result.profile, model::Evaluate(test_y, profile));
+    TRAFFIC_ASSIGN_OR_RETURN(std::string json, trained->ToJson());
+    result.model_file = fmt::format("model_{}m.json", result.minutes);
+    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(result.model_file), json));
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  // The model card.
+  core::JsonWriter j;
+  j.BeginObject();
+  j.Key("version").String(summary.version);
+  j.Key("created_utc").String(options.created_utc);
+  j.Key("kind").String("XGBoost multi:softprob, one model per horizon");
+  j.Key("classes").BeginArray().String("Low").String("Medium").String("High").EndArray();
+  j.Key("thresholds_mph").BeginObject();
+  j.Key("high_below").Double(options.thresholds.high_below_mph);
+  j.Key("low_above").Double(options.thresholds.low_above_mph);
+  j.EndObject();
+  j.Key("feature_layout").String(features::FeatureLayoutId());
+  j.Key("features").BeginArray();
+  for (const auto& name : names) j.String(name);
+  j.EndArray();
+  j.Key("training").BeginObject();
+  j.Key("train_from").String(summary.train_from);
+  j.Key("split").String(summary.split);
+  j.Key("test_to").String(summary.test_to);
+  j.Key("validation_from").String(core::FormatIsoUtc(core::FromEpochSeconds(validation_from_ms / 1000)));
+  j.Key("train_stride").Int(options.train_stride);
+  j.Key("balanced_class_weights").Bool(options.balanced_class_weights);
+  j.Key("num_rounds").Int(options.classifier.num_rounds);
+  j.Key("max_depth").Int(options.classifier.max_depth);
+  j.Key("eta").Double(options.classifier.eta);
+  j.Key("early_stopping_rounds").Int(options.classifier.early_stopping_rounds);
+  j.Key("seed").Int(options.classifier.seed);
+  j.Key("seconds").Double(summary.seconds);
+  j.EndObject();
+  j.Key("horizons").BeginArray();
+  for (const auto& r : summary.horizons) {
+    j.BeginObject();
+    j.Key("minutes").Int(r.minutes);
+    j.Key("model_file").String(r.model_file);
+    j.Key("rounds").Int(r.rounds);
+    j.Key("train_rows").Int(r.train_rows);
+    j.Key("validation_rows").Int(r.validation_rows);
+    j.Key("test_rows").Int(r.test_rows);
+    j.Key("model");
+    ReportJson(j, r.model);
+    j.Key("baselines").BeginObject();
+    j.Key("persistence");
+    ReportJson(j, r.persistence);
+    j.Key("historical_profile");
+    ReportJson(j, r.profile);
+    j.EndObject();
+    j.Key("beats_persistence_macro_f1").Bool(r.model.macro_f1 > r.persistence.macro_f1);
+    j.Key("beats_profile_macro_f1").Bool(r.model.macro_f1 > r.profile.macro_f1);
+    j.EndObject();
+  }
+  j.EndArray();
+  j.EndObject();
+  summary.card_json = j.str();
+  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
+  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("report.txt"), summary.FormatReport()));
+  TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));
+  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(fs::JoinPath(options.models_dir, "latest"), summary.version + "\n"));
+  return summary;
+}
+
+std::string TrainSummary::FormatReport() const {
+  std::string s = fmt::format("Model {} (train {} .. {}, test {} .. {})\n\n", version, train_from, split, split, test_to);
+  s += fmt::format("{:>7}  {:<20} {:>9} {:>9} {:>8} {:>8} {:>8}   {}\n", "horizon", "predictor", "accuracy",
+                   "macro-F1", "rec Low", "rec Med", "rec High", "vs model");
+  for (const auto& r : horizons) {
+    auto line = [&](const char* name, const model::ClassificationReport& m, const char* verdict) {
+      s += fmt::format("{:>5} m  {:<20} {:>9.3f} {:>9.3f} {:>8.3f} {:>8.3f} {:>8.3f}   {}\n", r.minutes, name,
+                       m.accuracy, m.macro_f1, m.per_class[0].recall, m.per_class[1].recall,
+                       m.per_class[2].recall, verdict);
+    };
+    line("XGBoost", r.model, "");
+    line("persistence", r.persistence, r.model.macro_f1 > r.persistence.macro_f1 ? "model better" : "MODEL NOT BETTER");
+    line("historical profile", r.profile, r.model.macro_f1 > r.profile.macro_f1 ? "model better" : "MODEL NOT BETTER");
+    s += fmt::format("         test examples {}, train {}, validation {}, rounds {}\n", r.test_rows, r.train_rows,
+                     r.validation_rows, r.rounds);
+  }
+  s += "\nConfusion matrices (rows = actual Low/Medium/High, columns = predicted):\n";
+  for (const auto& r : horizons) {
+    s += fmt::format("  {} min, XGBoost:\n{}", r.minutes, r.model.FormatTable());
+  }
+  return s;
+}
+
+}  // namespace traffic::pipeline
