@@ -1,14 +1,15 @@
 // traffic clean [INPUT...]: raw CSVs -> clean trips as Parquet under DIR/processed.
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "commands.h"
 #include "traffic/core/text.h"
 #include "traffic/pipeline/clean_step.h"
 
 namespace traffic::cli {
-namespace {
 
-void PrintHuman(const pipeline::CleanSummary& s) {
+void PrintCleanSummary(const pipeline::CleanSummary& s) {
   using core::WithThousands;
   double mb = static_cast<double>(s.bytes_read) / 1e6;
   fmt::print("Cleaned {} file(s), {} in {:.2f} s ({:.0f} MB/s, {} rows/s)\n", s.files,
@@ -37,14 +38,34 @@ void PrintHuman(const pipeline::CleanSummary& s) {
   if (!s.rejects_path.empty()) fmt::print("Rejected rows: {}\n", s.rejects_path);
 }
 
-}  // namespace
 
-Command AddCleanCommand(CLI::App& app, SharedOptions& shared) {
-  auto* c = app.add_subcommand("clean", "Clean raw trip CSVs (any TLC layout 2009-2019, Kaggle) into Parquet");
-  AddSharedOptions(c, &shared);
+core::Result<pipeline::CleanSummary> RunCleanStep(const SharedOptions& shared, fs::FileSystem& layout_fs,
+                                                  pipeline::CleanOptions& options,
+                                                  const std::vector<std::string>& inputs, size_t memory_mb) {
+  auto local = fs::MakeLocalFileSystem();
+  TRAFFIC_ASSIGN_OR_RETURN(auto reference, pipeline::LoadReferenceData(*local, pipeline::ResolveGeoDir(shared.geo_dir)));
+  options.inputs = inputs.empty() ? std::vector<std::string>{shared.Layout("raw")} : inputs;
+  options.output_dir = shared.Layout("processed");
+  options.memory_budget_bytes = memory_mb << 20;
+  ProgressLine progress;
+  if (progress.enabled()) {
+    options.progress = [&progress, started = std::chrono::steady_clock::now()](const pipeline::CleanProgress& p) {
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      double rate = secs > 0 ? static_cast<double>(p.bytes_done) / secs : 0;
+      double eta = rate > 0 ? static_cast<double>(p.bytes_total - p.bytes_done) / rate : 0;
+      progress.Update(fmt::format("clean: {} / {} | {} rows/s | ETA {:.0f} s | {}", FormatBytes(p.bytes_done),
+                                  FormatBytes(p.bytes_total),
+                                  core::WithThousands(static_cast<int64_t>(secs > 0 ? p.rows / secs : 0)), eta,
+                                  p.current_file));
+    };
+  }
+  auto summary = pipeline::RunClean(*local, layout_fs, *local, *reference, geo::Grid(), options);
+  options.progress = nullptr;
+  return summary;
+}
+
+CleanArgs AddCleanOptions(CLI::App* c) {
   auto options = std::make_shared<pipeline::CleanOptions>();
-  auto inputs = std::make_shared<std::vector<std::string>>();
-  c->add_option("INPUT", *inputs, "CSV files or folders of CSV (default: DIR/raw)");
   c->add_option("--rejects", options->rejects_path, "write every rejected row with its reason, file and line to this CSV");
   c->add_flag("--skip-bad-files", options->skip_bad_files,
               "skip (and list) files with no usable header instead of failing the run");
@@ -64,36 +85,26 @@ Command AddCleanCommand(CLI::App& app, SharedOptions& shared) {
   auto budget_mb = std::make_shared<size_t>(options->memory_budget_bytes >> 20);
   c->add_option("--memory-mb", *budget_mb, "parsed trips held in memory before spilling to disk")->capture_default_str();
 
-  return {c, [&shared, options, inputs, budget_mb]() -> int {
+  return {options, budget_mb};
+}
+
+Command AddCleanCommand(CLI::App& app, SharedOptions& shared) {
+  auto* c = app.add_subcommand("clean", "Clean raw trip CSVs (any TLC layout 2009-2019, Kaggle) into Parquet");
+  AddSharedOptions(c, &shared);
+  auto [options, budget_mb] = AddCleanOptions(c);
+  auto inputs = std::make_shared<std::vector<std::string>>();
+  c->add_option("INPUT", *inputs, "CSV files or folders of CSV (default: DIR/raw)");
+
+  return {c, [&shared, options = options, inputs, budget_mb = budget_mb]() -> int {
             InitLogging(shared);
             auto layout_fs = LayoutFileSystem(shared);
             if (!layout_fs.ok()) return Fail(layout_fs.status(), "clean");
-            auto local = fs::MakeLocalFileSystem();
-            auto reference = pipeline::LoadReferenceData(*local, pipeline::ResolveGeoDir(shared.geo_dir));
-            if (!reference.ok()) return Fail(reference.status(), "clean");
-            options->inputs = inputs->empty() ? std::vector<std::string>{shared.Layout("raw")} : *inputs;
-            options->output_dir = shared.Layout("processed");
-            options->memory_budget_bytes = *budget_mb << 20;
-            ProgressLine progress;
-            if (progress.enabled()) {
-              options->progress = [&progress, started = std::chrono::steady_clock::now()](
-                                      const pipeline::CleanProgress& p) {
-                double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-                double rate = secs > 0 ? static_cast<double>(p.bytes_done) / secs : 0;
-                double eta = rate > 0 ? static_cast<double>(p.bytes_total - p.bytes_done) / rate : 0;
-                progress.Update(fmt::format("clean: {} / {} | {} rows/s | ETA {:.0f} s | {}",
-                                            FormatBytes(p.bytes_done), FormatBytes(p.bytes_total),
-                                            core::WithThousands(static_cast<int64_t>(secs > 0 ? p.rows / secs : 0)),
-                                            eta, p.current_file));
-              };
-            }
-            auto summary = pipeline::RunClean(*local, **layout_fs, *local, **reference, geo::Grid(), *options);
-            progress.Finish();
+            auto summary = RunCleanStep(shared, **layout_fs, *options, *inputs, *budget_mb);
             if (!summary.ok()) return Fail(summary.status(), "clean");
             if (shared.json) {
               fmt::print("{}\n", summary->ToJson());
             } else {
-              PrintHuman(*summary);
+              PrintCleanSummary(*summary);
             }
             return kExitOk;
           }};

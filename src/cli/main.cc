@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   commands.push_back(AddCleanCommand(app, shared));
   commands.push_back(AddFeaturesCommand(app, shared));
   commands.push_back(AddTrainCommand(app, shared));
+  commands.push_back(AddAllCommand(app, shared));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

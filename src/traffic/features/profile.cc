@@ -27,16 +27,39 @@ ProfileValue HistoricalProfile::Lookup(geo::CellId cell, int hour_of_week) const
   if (cells_.empty() || hour_of_week < 0 || hour_of_week >= kHoursPerWeek) {
     return {kNaN, kNaN, true};
   }
-  const int64_t occ = occurrences_[hour_of_week];
-  if (cell.row >= 0 && cell.row < rows_ && cell.col >= 0 && cell.col < cols_) {
-    const Sums& s = cells_[(static_cast<size_t>(cell.row) * cols_ + cell.col) * kHoursPerWeek +
-                           hour_of_week];
-    if (s.trips > 0 && occ > 0) {
-      return {static_cast<double>(s.speed_sum_mmph) / 1000.0 / s.trips,
-              static_cast<double>(s.trips) / occ, false};
+  // The hours of week to pool: the one asked for; or, when the training period never contained
+  // it (a training period shorter than a week), the same local hour on every day that did occur,
+  // which is the best the history can say. Such a value is always marked fallback.
+  int hours[7];
+  int count = 0;
+  bool widened = occurrences_[hour_of_week] == 0;
+  if (!widened) {
+    hours[count++] = hour_of_week;
+  } else {
+    for (int day = 0; day < 7; ++day) {
+      int h = day * 24 + hour_of_week % 24;
+      if (occurrences_[h] > 0) hours[count++] = h;
     }
   }
-  const Sums& c = city_[hour_of_week];
+  int64_t occ = 0;
+  for (int i = 0; i < count; ++i) occ += occurrences_[hours[i]];
+  if (cell.row >= 0 && cell.row < rows_ && cell.col >= 0 && cell.col < cols_) {
+    Sums s;
+    for (int i = 0; i < count; ++i) {
+      const Sums& one = cells_[(static_cast<size_t>(cell.row) * cols_ + cell.col) * kHoursPerWeek + hours[i]];
+      s.trips += one.trips;
+      s.speed_sum_mmph += one.speed_sum_mmph;
+    }
+    if (s.trips > 0 && occ > 0) {
+      return {static_cast<double>(s.speed_sum_mmph) / 1000.0 / s.trips,
+              static_cast<double>(s.trips) / occ, widened};
+    }
+  }
+  Sums c;
+  for (int i = 0; i < count; ++i) {
+    c.trips += city_[hours[i]].trips;
+    c.speed_sum_mmph += city_[hours[i]].speed_sum_mmph;
+  }
   double speed = c.trips > 0 ? static_cast<double>(c.speed_sum_mmph) / 1000.0 / c.trips : kNaN;
   double trips = occ > 0 && cells_with_history_ > 0
                      ? static_cast<double>(c.trips) / occ / cells_with_history_

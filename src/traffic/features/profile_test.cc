@@ -109,3 +109,37 @@ TEST(HistoricalProfile, ParseRejectsBadText) {
 
 }  // namespace
 }  // namespace traffic::features
+
+namespace traffic::features {
+namespace {
+
+TEST(HistoricalProfileFallback, AnHourOfWeekNeverTrainedOnUsesTheSameHourOnOtherDays) {
+  // Train on Monday 2016-01-04 only; ask for Sunday 08:00: Monday 08:00's value, marked fallback.
+  geo::GridSpec grid;
+  core::UtcTime from = core::NewYorkToUtc({2016, 1, 4, 0, 0, 0});
+  core::UtcTime to = core::NewYorkToUtc({2016, 1, 5, 0, 0, 0});
+  ProfileFitter fitter(grid, from, to);
+  window::WindowAggregate w;
+  w.window_start = core::NewYorkToUtc({2016, 1, 4, 8, 10, 0});
+  w.window_end = w.window_start + std::chrono::seconds(60);
+  w.cell = {28, 27};
+  window::Event e;
+  e.event_time = w.window_start;
+  e.cell = w.cell;
+  e.speed_mph = 8;
+  w.stats.Add(e);
+  fitter.Add(w);
+  HistoricalProfile profile = fitter.Finish();
+  ProfileValue monday = profile.Lookup({28, 27}, HourOfWeek(core::NewYorkToUtc({2016, 1, 4, 8, 30, 0})));
+  EXPECT_DOUBLE_EQ(monday.speed_mph, 8);
+  EXPECT_FALSE(monday.fallback);
+  ProfileValue sunday = profile.Lookup({28, 27}, HourOfWeek(core::NewYorkToUtc({2016, 1, 10, 8, 30, 0})));
+  EXPECT_DOUBLE_EQ(sunday.speed_mph, 8);
+  EXPECT_TRUE(sunday.fallback);
+  ProfileValue other_cell = profile.Lookup({3, 3}, HourOfWeek(core::NewYorkToUtc({2016, 1, 10, 8, 30, 0})));
+  EXPECT_DOUBLE_EQ(other_cell.speed_mph, 8);  // the city's Monday 08:00
+  EXPECT_TRUE(other_cell.fallback);
+}
+
+}  // namespace
+}  // namespace traffic::features

@@ -69,7 +69,14 @@ core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOpti
   core::LocalDateTime last_day = core::UtcToNewYork(range.second);
   int64_t first_days = core::LocalToEpochSeconds({first_day.year, first_day.month, first_day.day, 0, 0, 0}) / 86400;
   int64_t last_days = core::LocalToEpochSeconds({last_day.year, last_day.month, last_day.day, 0, 0, 0}) / 86400;
-  summary.days = static_cast<int>(last_days - first_days + 1);
+  // Trips dropped off just after the last midnight (the tail of the last pickup day) do not make
+  // a day of their own: a test "day" of 30 minutes would label almost nothing.
+  int64_t last_full_days = last_days;
+  if (core::ToEpochSeconds(range.second) - core::ToEpochSeconds(LocalMidnight(last_day)) < 3 * 3600 &&
+      last_days > first_days) {
+    --last_full_days;
+  }
+  summary.days = static_cast<int>(last_full_days - first_days + 1);
   if (summary.days < 2) {
     return core::Status::InvalidArgument(
         "not enough history for the split: the clean trips cover " + std::to_string(summary.days) +
@@ -83,7 +90,7 @@ core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOpti
                                          std::to_string(summary.days) + " days");
   }
   summary.train_from = LocalMidnight(first_day);
-  summary.split = LocalMidnight(core::EpochSecondsToLocal((last_days - summary.test_days + 1) * 86400));
+  summary.split = LocalMidnight(core::EpochSecondsToLocal((last_full_days - summary.test_days + 1) * 86400));
   summary.test_to = LocalMidnight(core::EpochSecondsToLocal((last_days + 1) * 86400));
 
   // Pass 1: the historical profile, from training-period windows only.
