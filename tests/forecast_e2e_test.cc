@@ -1,0 +1,56 @@
+// `traffic all` (clean -> features -> train) on generated weeks with incidents: the model must
+// beat persistence at 15 minutes; a second run skips every step; bad inputs are clear errors.
+#include <gtest/gtest.h>
+
+#include "e2e_util.h"
+
+namespace traffic::e2e {
+namespace {
+
+TEST(ForecastE2E, AllOnThreeGeneratedWeeksBeatsPersistenceAndThenSkips) {
+  TempDir dir;
+  ASSERT_EQ(RunTraffic("generate --data-dir data --days 21 --trips-per-day 20000 --seed 42", dir.path()).exit_code, 0);
+  auto r = RunTraffic("all --json --data-dir data --train-stride 3 --rounds 120", dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
+  auto train = doc["steps"]["train"];
+  auto h15 = train["horizons"].at(0);
+  EXPECT_EQ(int64_t(h15["minutes"]), 15);
+  double model_f1 = h15["model"]["macro_f1"];
+  double persistence_f1 = h15["baselines"]["persistence"]["macro_f1"];
+  EXPECT_GT(model_f1, persistence_f1) << r.out;
+  EXPECT_TRUE(bool(h15["beats_persistence_macro_f1"]));
+  std::string version{std::string_view(train["version"])};
+  EXPECT_EQ(ReadFile(dir / "data/models/latest"), version + "\n");
+  for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "data/models" / version / f)) << f;
+  }
+  std::string report = ReadFile(dir.path() / "data/models" / version / "report.txt");
+  EXPECT_NE(report.find("persistence"), std::string::npos);
+
+  auto again = RunTraffic("all --data-dir data", dir.path());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("clean: up to date"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("features: up to date"), std::string::npos);
+  EXPECT_NE(again.out.find("train: up to date"), std::string::npos);
+}
+
+TEST(ForecastE2E, TooLittleHistoryAndMissingInputsAreClearErrors) {
+  TempDir dir;
+  ASSERT_EQ(RunTraffic("generate --data-dir data --days 1 --trips-per-day 2000", dir.path()).exit_code, 0);
+  ASSERT_EQ(RunTraffic("clean --data-dir data", dir.path()).exit_code, 0);
+  auto features = RunTraffic("features --data-dir data", dir.path());
+  EXPECT_EQ(features.exit_code, 1);
+  EXPECT_NE(features.err.find("not enough history"), std::string::npos) << features.err;
+  auto train = RunTraffic("train --data-dir data", dir.path());
+  EXPECT_EQ(train.exit_code, 1);
+  EXPECT_NE(train.err.find("run `traffic features` first"), std::string::npos) << train.err;
+  auto nothing = RunTraffic("features --data-dir empty", dir.path());
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_NE(nothing.err.find("run `traffic clean` first"), std::string::npos) << nothing.err;
+}
+
+}  // namespace
+}  // namespace traffic::e2e
