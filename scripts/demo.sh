@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The main job, end to end on generated data: generate a week of NYC trips, clean them.
+# The main job, end to end on generated data: three weeks of synthetic NYC trips ->
+# `traffic all` (clean -> features -> train) -> the model-versus-baselines report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRAFFIC=${1:-build/release/traffic}
 DATA_DIR=${DATA_DIR:-./data}
-echo "== traffic generate: one week of synthetic NYC trips -> $DATA_DIR/raw" >&2
-"$TRAFFIC" generate --data-dir "$DATA_DIR" --days 7 --trips-per-day 50000 --seed 42
-echo "== traffic clean: $DATA_DIR/raw -> $DATA_DIR/processed" >&2
-"$TRAFFIC" clean --data-dir "$DATA_DIR" --rejects "$DATA_DIR/rejects.csv"
+DAYS=${DAYS:-21}
+TRIPS_PER_DAY=${TRIPS_PER_DAY:-30000}
+echo "== traffic generate: $DAYS days of synthetic NYC trips -> $DATA_DIR/raw" >&2
+"$TRAFFIC" generate --data-dir "$DATA_DIR" --days "$DAYS" --trips-per-day "$TRIPS_PER_DAY" --seed 42
+echo "== traffic all: clean -> features -> train (skips steps that are up to date)" >&2
+"$TRAFFIC" all --data-dir "$DATA_DIR" --train-stride 2 --rejects "$DATA_DIR/rejects.csv"
+echo >&2
+echo "Outputs under $DATA_DIR: processed/ (clean trips), features/, models/$(cat "$DATA_DIR/models/latest")" >&2
