@@ -36,6 +36,12 @@ else()
   message(STATUS "Arrow from the pyarrow wheel: ${TRAFFIC_PYARROW_DIR}")
   add_library(traffic_arrow INTERFACE)
   target_include_directories(traffic_arrow SYSTEM INTERFACE "${TRAFFIC_PYARROW_DIR}/include")
-  target_link_libraries(traffic_arrow INTERFACE "${_libarrow}" "${_libparquet}")
+  # The wheel's libarrow/libparquet export their own (older) simdjson symbols: libsimdjson must
+  # come first in the link line, and so in DT_NEEDED, or our simdjson calls bind to Arrow's copy
+  # and crash (see tests: StreamProcessorTest decodes JSON in a binary that also links Parquet).
+  find_library(TRAFFIC_SIMDJSON_LIBRARY simdjson REQUIRED)
+  target_link_libraries(traffic_arrow INTERFACE
+                        -Wl,--push-state,--no-as-needed "${TRAFFIC_SIMDJSON_LIBRARY}" -Wl,--pop-state
+                        "${_libarrow}" "${_libparquet}")
   target_link_options(traffic_arrow INTERFACE "-Wl,-rpath,${TRAFFIC_PYARROW_DIR}")
 endif()

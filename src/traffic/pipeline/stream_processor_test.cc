@@ -1,0 +1,175 @@
+// The stream's operators against the batch: the same trips give the same feature rows whether
+// they go through `traffic features` or through taxi-trips messages and the StreamProcessor; and
+// bad messages become dead letters with their reason.
+#include "traffic/pipeline/stream_processor.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "traffic/codec/message_key.h"
+#include "traffic/generate/generator.h"
+#include "traffic/pipeline/clean_step.h"
+#include "traffic/pipeline/feature_table.h"
+#include "traffic/pipeline/features_step.h"
+#include "traffic/pipeline/trip_stream.h"
+
+namespace traffic::pipeline {
+namespace {
+
+class StreamProcessorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() / ("traffic_stream_test_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(root_);
+    fs_ = fs::MakeLocalFileSystem(root_.string());
+    auto local = fs::MakeLocalFileSystem();
+    auto reference = LoadReferenceData(*local, std::string(TRAFFIC_SHARED_DIR) + "/data/geo", Needs::kAlsoLand);
+    ASSERT_TRUE(reference.ok());
+    reference_ = *reference;
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  std::filesystem::path root_;
+  std::unique_ptr<fs::FileSystem> fs_;
+  std::shared_ptr<const ReferenceData> reference_;
+};
+
+TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
+  generate::GeneratorOptions g;
+  g.days = 3;
+  g.trips_per_day = 6000;
+  generate::TripGenerator generator(g, &reference_->land);
+  std::string csv = std::string(generate::Yellow2015Header()) + "\n";
+  trip::Trip t;
+  while (generator.Next(&t)) generate::AppendYellow2015Row(t, &csv);
+  ASSERT_TRUE(fs_->WriteAll("raw/trips.csv", csv).ok());
+  CleanOptions clean;
+  clean.inputs = {"raw"};
+  clean.output_dir = "processed";
+  ASSERT_TRUE(RunClean(*fs_, *fs_, *fs_, *reference_, geo::Grid(), clean).ok());
+  FeaturesOptions fo;
+  fo.processed_dir = "processed";
+  fo.features_dir = "features";
+  fo.test_days = 1;
+  ASSERT_TRUE(RunFeatures(*fs_, fo).ok());
+  auto batch = ReadExamples(*fs_, {"features/part-00000.parquet"});
+  ASSERT_TRUE(batch.ok());
+  auto profile = features::HistoricalProfile::Parse(*fs_->ReadAll("features/profile.txt"));
+  ASSERT_TRUE(profile.ok());
+
+  // The same clean trips as taxi-trips messages over 4 partitions (key = cell), interleaved.
+  StreamOptions so;
+  so.profile = &*profile;
+  StreamProcessor processor(so, nullptr);
+  std::map<std::pair<int64_t, int>, std::vector<float>> stream_rows;
+  geo::Grid grid;
+  processor.set_on_feature_row([&](const features::FeatureRow& row) {
+    std::vector<float> v(features::kFeatureCount);
+    features::ToVector(row, v.data());
+    stream_rows[{core::ToEpochSeconds(row.t) * 1000, grid.Index(row.cell)}] = v;
+  });
+  for (int p = 0; p < 4; ++p) processor.RegisterPartition(p);
+  auto partitions = ListTripPartitions(*fs_, "processed");
+  ASSERT_TRUE(partitions.ok());
+  auto trips = TripStream::Open(*fs_, *partitions);
+  ASSERT_TRUE(trips.ok());
+  std::vector<codec::DeadLetterRecord> dead;
+  std::vector<codec::PredictionRecord> records;
+  StoredTrip trip;
+  std::string value, key;
+  int64_t offset = 0;
+  while (*(*trips)->Next(&trip)) {
+    value.clear();
+    key.clear();
+    codec::AppendTripMessage(trip.trip, trip.cell, trip.is_manhattan, &value);
+    codec::AppendCellKey(trip.cell, &key);
+    int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(key) % 4);
+    processor.Process({partition, offset++, key, value}, &dead);
+    if (offset % 997 == 0) ASSERT_TRUE(processor.Drain(&records).ok());
+  }
+  ASSERT_TRUE(processor.Finish(&records).ok());
+  EXPECT_TRUE(dead.empty()) << dead.front().reason;
+  EXPECT_EQ(processor.counters().accepted, offset);
+  EXPECT_GT(records.size(), 1000u);
+
+  size_t compared = 0;
+  for (size_t i = 0; i < batch->rows(); ++i) {
+    auto it = stream_rows.find({batch->t_ms[i], grid.Index(batch->cells[i])});
+    ASSERT_NE(it, stream_rows.end()) << "no stream row for a batch row at " << batch->t_ms[i];
+    const float* b = batch->Row(i);
+    for (int f = 0; f < features::kFeatureCount; ++f) {
+      float s = it->second[static_cast<size_t>(f)];
+      ASSERT_TRUE((std::isnan(s) && std::isnan(b[f])) || s == b[f])
+          << features::FeatureNames()[static_cast<size_t>(f)] << ": stream " << s << ", batch " << b[f];
+    }
+    ++compared;
+  }
+  EXPECT_EQ(compared, batch->rows());
+  EXPECT_GT(compared, 10000u);
+}
+
+TEST_F(StreamProcessorTest, BadMessagesBecomeDeadLettersWithReasons) {
+  StreamProcessor processor(StreamOptions{}, nullptr);
+  processor.AdvanceProcessingTime(core::NewYorkToUtc({2016, 1, 4, 12, 0, 0}));
+  std::vector<codec::DeadLetterRecord> dead;
+  processor.Process({0, 1, "28_27", "{not json"}, &dead);
+  processor.Process({0, 2, "28_27", R"({"event_id":"0123456789abcdef"})"}, &dead);
+  trip::Trip t;
+  t.pickup_time = core::NewYorkToUtc({2016, 1, 4, 11, 0, 0});
+  t.dropoff_time = core::NewYorkToUtc({2016, 1, 4, 11, 20, 0});
+  t.pickup_lat = 40.7580;
+  t.pickup_lon = -73.9855;
+  t.dropoff_lat = 40.75;
+  t.dropoff_lon = -73.99;
+  t.distance_mi = 2;
+  t.event_id = 42;
+  std::string good;
+  codec::AppendTripMessage(t, {28, 27}, true, &good);
+  processor.Process({0, 3, "28_27", good}, &dead);
+  // Ten minutes later in event time: the first event's window closes; then a late one.
+  trip::Trip later = t;
+  later.dropoff_time += std::chrono::minutes(10);
+  later.event_id = 43;
+  std::string later_msg;
+  codec::AppendTripMessage(later, {28, 27}, true, &later_msg);
+  processor.Process({0, 4, "28_27", later_msg}, &dead);
+  trip::Trip late = t;
+  late.event_id = 44;
+  late.dropoff_time -= std::chrono::minutes(1);
+  std::string late_msg;
+  codec::AppendTripMessage(late, {28, 27}, true, &late_msg);
+  processor.Process({0, 5, "28_27", late_msg}, &dead);
+  trip::Trip future = t;
+  future.event_id = 45;
+  future.pickup_time += std::chrono::hours(5);
+  future.dropoff_time += std::chrono::hours(5);
+  std::string future_msg;
+  codec::AppendTripMessage(future, {28, 27}, true, &future_msg);
+  processor.Process({0, 6, "28_27", future_msg}, &dead);
+
+  ASSERT_EQ(dead.size(), 4u);
+  EXPECT_EQ(dead[0].kind, codec::DeadLetterKind::kMalformed);
+  EXPECT_NE(dead[0].reason.find("malformed"), std::string::npos) << dead[0].reason;
+  EXPECT_EQ(dead[0].source_offset, 1);
+  EXPECT_EQ(dead[1].kind, codec::DeadLetterKind::kMalformed);
+  EXPECT_NE(dead[1].reason.find("missing"), std::string::npos) << dead[1].reason;
+  EXPECT_EQ(dead[2].kind, codec::DeadLetterKind::kLate);
+  EXPECT_TRUE(dead[2].watermark.has_value());
+  EXPECT_EQ(dead[3].kind, codec::DeadLetterKind::kInvalid);
+  EXPECT_NE(dead[3].reason.find("ahead of processing time"), std::string::npos) << dead[3].reason;
+  EXPECT_EQ(processor.counters().malformed, 2);
+  EXPECT_EQ(processor.counters().late, 1);
+  EXPECT_EQ(processor.counters().invalid, 1);
+  std::vector<codec::PredictionRecord> records;
+  ASSERT_TRUE(processor.Finish(&records).ok());
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].trip_count, 1);
+  EXPECT_EQ(records[0].congestion_level, window::CongestionLevel::kHigh);  // 6 mph
+  EXPECT_FALSE(records[0].forecasts[0].has_value());  // forecasts off without a model
+}
+
+}  // namespace
+}  // namespace traffic::pipeline
