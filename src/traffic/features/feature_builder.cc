@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <utility>
+
+#include "traffic/window/state_bytes.h"
 
 namespace traffic::features {
 namespace {
@@ -12,6 +15,9 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 }
 
 double Speed(const window::TripStats& s) { return s.avg_speed_mph(); }
+
+constexpr std::string_view kCellsMagic = "TRFCS";
+constexpr uint32_t kCellsVersion = 1;
 
 }  // namespace
 
@@ -30,7 +36,8 @@ FeatureBuilder::FeatureBuilder(FeatureOptions options)
       n5_(static_cast<int>(300 / window_s_)),
       n15_(static_cast<int>(900 / window_s_)),
       n60_(static_cast<int>(3600 / window_s_)),
-      history_(options.grid.rows * options.grid.cols, n60_ + 4) {
+      history_(options.grid.rows * options.grid.cols, n60_ + 4),
+      row_from_(static_cast<size_t>(options.grid.rows) * options.grid.cols, kNone) {
   assert(options_.Validate().ok());
 }
 
@@ -40,9 +47,9 @@ std::optional<core::UtcTime> FeatureBuilder::next_boundary() const {
 }
 
 void FeatureBuilder::AddWindow(const window::WindowAggregate& w, std::vector<FeatureRow>* out) {
+  restoring_ = false;
   const int64_t index = FloorDiv(core::ToEpochSeconds(w.window_start), window_s_);
-  EmitThrough(index, out);
-  assert(index + 1 >= next_);
+  EmitThrough(index, out);  // nothing when the window is older than the boundaries emitted
   if (w.cell.row < 0 || w.cell.row >= options_.grid.rows || w.cell.col < 0 ||
       w.cell.col >= options_.grid.cols || w.stats.trip_count <= 0) {
     return;  // the windower never emits these
@@ -51,6 +58,7 @@ void FeatureBuilder::AddWindow(const window::WindowAggregate& w, std::vector<Fea
 }
 
 void FeatureBuilder::AdvanceTo(core::UtcTime closed_until, std::vector<FeatureRow>* out) {
+  restoring_ = false;
   EmitThrough(FloorDiv(core::ToEpochSeconds(closed_until), window_s_), out);
 }
 
@@ -85,6 +93,7 @@ void FeatureBuilder::EmitBoundary(int64_t t, std::vector<FeatureRow>* out) {
   scratch_.assign(history_.cells().begin(), history_.cells().end());
   std::sort(scratch_.begin(), scratch_.end());
   for (int cell : scratch_) {
+    if (row_from_[cell] > t) continue;  // restored from a builder that already emitted t
     FeatureRow r;
     r.t = at;
     r.cell = geo::CellId{static_cast<int16_t>(cell / cols), static_cast<int16_t>(cell % cols)};
@@ -111,7 +120,7 @@ void FeatureBuilder::EmitBoundary(int64_t t, std::vector<FeatureRow>* out) {
         int row = r.cell.row + dr, col = r.cell.col + dc;
         if (row < 0 || row >= rows || col < 0 || col >= cols) continue;
         int n = row * cols + col;
-        if (history_.Has(n)) nbr += history_.Sum(n, t - n15_, t);
+        if (history_.Has(n) && history_.Covers(n, t - n15_)) nbr += history_.Sum(n, t - n15_, t);
       }
     }
     r.nbr_count_15m = static_cast<int32_t>(nbr.trip_count);
@@ -125,6 +134,126 @@ void FeatureBuilder::EmitBoundary(int64_t t, std::vector<FeatureRow>* out) {
       r.profile_fallback = p.fallback;
     }
     out->push_back(r);
+  }
+}
+
+std::string FeatureBuilder::SnapshotCells(const std::function<bool(geo::CellId)>& owns_cell) const {
+  return SnapshotCells(window::SelectCells(options_.grid, owns_cell));
+}
+
+std::string FeatureBuilder::SnapshotCells(const window::CellMask& cells) const {
+  const int cell_count = options_.grid.rows * options_.grid.cols;
+  assert(static_cast<int>(cells.size()) == cell_count);
+  window::state::Writer w(kCellsMagic, kCellsVersion);
+  w.U(static_cast<uint64_t>(window_s_));
+  w.U(static_cast<uint64_t>(options_.grid.rows));
+  w.U(static_cast<uint64_t>(options_.grid.cols));
+  w.S(next_);
+  w.Mask(cells);
+  std::vector<int> high, active;
+  for (int c = 0; c < cell_count; ++c) {
+    if (!cells[c]) continue;
+    if (row_from_[c] != kNone && row_from_[c] > next_) high.push_back(c);
+    if (history_.Has(c)) active.push_back(c);
+  }
+  w.U(high.size());
+  for (int c : high) {
+    w.U(static_cast<uint64_t>(c));
+    w.S(row_from_[c]);
+  }
+  w.U(active.size());
+  int prev = -1;
+  for (int c : active) {
+    w.U(static_cast<uint64_t>(c - prev));
+    prev = c;
+    history_.SaveCell(c, &w);
+  }
+  return w.Seal();
+}
+
+core::Status FeatureBuilder::RestoreCells(std::string_view bytes) {
+  auto corrupt = [](const std::string& what) {
+    return core::Status::Corrupt("feature cell state: " + what);
+  };
+  std::string_view payload;
+  if (auto st = window::state::Open(bytes, kCellsMagic, kCellsVersion, "feature cell state",
+                                    &payload);
+      !st.ok()) {
+    return st;
+  }
+  window::state::Reader r(payload);
+  uint64_t window_s, rows, cols;
+  if (!r.U(&window_s) || !r.U(&rows) || !r.U(&cols)) return corrupt("truncated header");
+  if (window_s != static_cast<uint64_t>(window_s_) ||
+      rows != static_cast<uint64_t>(options_.grid.rows) ||
+      cols != static_cast<uint64_t>(options_.grid.cols)) {
+    return core::Status::InvalidArgument(
+        "feature cell state was taken with other options (window " + std::to_string(window_s) +
+        " s, grid " + std::to_string(rows) + "x" + std::to_string(cols) + ")");
+  }
+  const uint64_t cell_count = rows * cols;
+  int64_t next;
+  window::CellMask cells;
+  if (!r.S(&next) || !r.Mask(cell_count, &cells)) return corrupt("truncated header");
+  uint64_t n;
+  std::vector<std::pair<int, int64_t>> high;
+  if (!r.Count(cell_count, &n)) return corrupt("bad floor count");
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t c;
+    int64_t f;
+    if (!r.U(&c) || !r.S(&f)) return corrupt("truncated floors");
+    if (c >= cell_count || !cells[c] || f <= next ||
+        (!high.empty() && c <= static_cast<uint64_t>(high.back().first))) {
+      return corrupt("bad floor");
+    }
+    high.emplace_back(static_cast<int>(c), f);
+  }
+  if (!r.Count(cell_count, &n)) return corrupt("bad cell count");
+  std::vector<std::pair<int, WindowHistory::SavedCell>> saved(n);
+  int64_t prev = -1;
+  for (auto& [cell, history] : saved) {
+    uint64_t delta;
+    if (!r.U(&delta) || delta == 0 || delta > cell_count) return corrupt("bad cell");
+    prev += static_cast<int64_t>(delta);
+    if (static_cast<uint64_t>(prev) >= cell_count || !cells[prev]) {
+      return corrupt("history of a cell not in the set");
+    }
+    cell = static_cast<int>(prev);
+    if (!history_.ReadCell(&r, &history)) return corrupt("bad history of cell " + std::to_string(prev));
+  }
+  if (!r.done()) return corrupt("trailing bytes");
+
+  // Checked: apply. Replace what we hold for these cells, then merge.
+  Forget(cells);
+  if (restoring_) {
+    next_ = restored_any_ ? std::min(next_, next) : next;  // kNone (nothing yet) is the smallest
+    restored_any_ = true;
+  } else if (next_ == kNone) {
+    next_ = next;
+  }
+  for (size_t c = 0; c < cells.size(); ++c) {
+    if (cells[c]) row_from_[c] = next;
+  }
+  for (const auto& [c, f] : high) row_from_[c] = f;
+  for (const auto& [cell, history] : saved) history_.LoadCell(cell, history);
+  return core::Status::Ok();
+}
+
+void FeatureBuilder::DropCells(const std::function<bool(geo::CellId)>& owns_cell) {
+  DropCells(window::SelectCells(options_.grid, owns_cell));
+}
+
+void FeatureBuilder::DropCells(const window::CellMask& cells) {
+  assert(cells.size() == row_from_.size());
+  restoring_ = false;
+  Forget(cells);
+}
+
+void FeatureBuilder::Forget(const window::CellMask& cells) {
+  for (size_t c = 0; c < cells.size(); ++c) {
+    if (!cells[c]) continue;
+    history_.Release(static_cast<int>(c));
+    row_from_[c] = kNone;
   }
 }
 

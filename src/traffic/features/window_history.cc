@@ -79,4 +79,59 @@ void WindowHistory::Release(int cell) {
   cell_at_[cell] = -1;
 }
 
+void WindowHistory::SaveCell(int cell, window::state::Writer* w) const {
+  const Slot& slot = slots_[pos_[cell]];
+  const int64_t first = std::max(slot.first, slot.last - ring_ + 1);
+  w->S(first);
+  uint64_t later = 0;
+  window::TripStats prev = Cumulative(slot, first);
+  for (int64_t i = first + 1; i <= slot.last; ++i) {
+    window::TripStats cum = slot.cumulative[(i & (ring_ - 1))];
+    later += cum == prev ? 0 : 1;
+    prev = cum;
+  }
+  w->U(later);
+  prev = Cumulative(slot, first);
+  // The running sum at `first`: it cancels out of every answerable Sum, except when `first` is
+  // the cell's first window, where it is that window.
+  w->Stats(prev);
+  int64_t at = first;
+  for (int64_t i = first + 1; i <= slot.last; ++i) {
+    window::TripStats cum = slot.cumulative[(i & (ring_ - 1))];
+    if (cum == prev) continue;
+    w->U(static_cast<uint64_t>(i - at));
+    w->Stats(cum - prev);
+    prev = cum;
+    at = i;
+  }
+}
+
+bool WindowHistory::ReadCell(window::state::Reader* r, SavedCell* out) const {
+  uint64_t later;
+  if (!r->S(&out->first) || !r->Count(static_cast<uint64_t>(ring_), &later) ||
+      !r->Stats(&out->base)) {
+    return false;
+  }
+  out->later.clear();
+  int64_t at = out->first;
+  for (uint64_t k = 0; k < later; ++k) {
+    uint64_t gap;
+    window::TripStats stats;
+    if (!r->U(&gap) || gap == 0 || gap >= static_cast<uint64_t>(ring_) || !r->Stats(&stats) ||
+        stats.trip_count <= 0) {
+      return false;
+    }
+    at += static_cast<int64_t>(gap);
+    if (at - out->first >= ring_) return false;  // more than the ring holds
+    out->later.emplace_back(at, stats);
+  }
+  return true;
+}
+
+void WindowHistory::LoadCell(int cell, const SavedCell& saved) {
+  Release(cell);
+  Add(cell, saved.first, saved.base);
+  for (const auto& [index, stats] : saved.later) Add(cell, index, stats);
+}
+
 }  // namespace traffic::features

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "traffic/window/state_bytes.h"
 #include "traffic/window/windower.h"
 
 namespace traffic::features {
@@ -29,6 +30,26 @@ class WindowHistory {
   void Release(int cell);
   // Cells holding a slot, in no particular order.
   const std::vector<int>& cells() const { return cells_; }
+  // Whether Sum(cell, from, to) is answerable: the ring still covers from - 1.
+  bool Covers(int cell, int64_t from) const {
+    const Slot& slot = slots_[pos_[cell]];
+    return from - 1 < slot.first || from - 1 > slot.last - ring_;
+  }
+  int ring() const { return ring_; }
+
+  // The windows the ring can still answer for, as state: the first covered index R, the running
+  // sum at R, then each later window with trips as (index gap, stats). Every answerable Sum of a
+  // cell restored by LoadCell equals the original's.
+  struct SavedCell {
+    int64_t first = 0;
+    window::TripStats base;  // the running sum at `first`
+    std::vector<std::pair<int64_t, window::TripStats>> later;  // (index, stats), increasing
+  };
+  void SaveCell(int cell, window::state::Writer* w) const;
+  // Reads what SaveCell wrote; false on bad bytes.
+  bool ReadCell(window::state::Reader* r, SavedCell* out) const;
+  // Replaces the cell's history.
+  void LoadCell(int cell, const SavedCell& saved);
 
  private:
   struct Slot {

@@ -22,7 +22,8 @@
 //     is still open is accepted.) Late events still count as partition activity and update max_p.
 //   - Flush() closes every open window (end of input, shutdown); closed_until then becomes the end
 //     of the newest window flushed and later events before it are late.
-//   - Emitted windows come out ordered by (window_start, cell row, cell col) across all calls.
+//   - Emitted windows come out ordered by (window_start, cell row, cell col) across all calls
+//     (after a RestorePartition: per cell, and within each TakeClosed; see "Partition state").
 //
 // Aggregates are kept in fixed point (milli-mph, milli-miles, seconds) in int64 so that sums are
 // exact and independent of arrival order; averages are derived from them.
@@ -34,6 +35,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -162,6 +164,12 @@ struct AddResult {
 // window 2016-01-01T00:00:00Z already closed (closed until 2016-01-01T00:02:00Z)".
 std::string DescribeReject(const Event& event, const AddResult& result);
 
+// A set of grid cells: row-major cell index (row * cols + col) -> selected. The stream selects the
+// cells of one Kafka partition (key = cell_id) this way.
+using CellMask = std::vector<bool>;
+// Calls owns_cell once per cell of the grid.
+CellMask SelectCells(const geo::GridSpec& grid, const std::function<bool(geo::CellId)>& owns_cell);
+
 struct WindowCounters {
   int64_t accepted = 0;
   int64_t late = 0;
@@ -211,6 +219,67 @@ class Windower {
   // other options (window size, lateness, idle timeout, grid). On error the state is unchanged.
   core::Status Restore(std::string_view bytes);
 
+  // ---- Partition state: restart and rebalance of stream workers ----
+  //
+  // The stream keys `taxi-trips` by cell, so each Kafka partition p carries a fixed, disjoint set
+  // of cells S(p). The state of p is: p's watermark entry (max event time seen, registered, idle),
+  // the open windows of the cells of S(p), the closed-but-not-taken windows of S(p), and for each
+  // cell of S(p) its "closed floor": the window index below which its windows are closed here
+  // (this windower's closed_until, or more for cells restored from a windower that was ahead).
+  // Counters are per process and are not part of it.
+  //
+  // Use (one Kafka transaction): TakeClosed, publish the windows, then SnapshotPartition(p, S(p))
+  // for every owned p and write the bytes to the state topic in the SAME transaction. A window
+  // taken before the snapshot is published by that transaction; one not taken yet is inside the
+  // bytes and is taken by whoever restores them: either way exactly once.
+  //
+  // Restore/emit-once contract (RestorePartition):
+  //   - Replace, then merge: whatever this windower holds for p and for the cells of S(p) (as
+  //     recorded in the bytes) is forgotten first; other partitions and cells are untouched.
+  //   - A (cell, window) emitted before the snapshot is never emitted again: a restored cell keeps
+  //     its floor, and an event of that cell whose window is below max(closed_until, floor) is
+  //     late (kLate), exactly as it was where the snapshot was taken.
+  //   - closed_until() never moves backwards once the windower has processed anything. While it
+  //     is still RESTORING (from construction until the first Add, RegisterPartition,
+  //     AdvanceProcessingTime, Flush, TakeClosed or DropPartition) the restores combine
+  //     independently of their order: watermark and closed_until become the minimum of the
+  //     snapshots', and the watermark is recomputed when restoring ends. Restoring every
+  //     partition of one worker's transaction into a fresh Windower therefore continues exactly as
+  //     that worker would have (the windows emitted are those of an uninterrupted run).
+  //   - Merging into a windower that has processed events:
+  //       * the restored partition is AHEAD (its closed_until > ours): its open windows stay open
+  //         and close when our watermark passes them; its cells keep their higher floor.
+  //       * it is BEHIND (its closed_until < ours): its open windows below our closed_until are
+  //         closed by the restore (they come out of the next TakeClosed, so nothing is lost), and
+  //         its later events below our closed_until are late, like those of an idle partition
+  //         that comes back behind (DESIGN.md: the watermark never moves back).
+  //   - The closed-but-not-taken windows are merged into the pending ones, which stay sorted by
+  //     (window_start, cell). Per cell, windows are always emitted in increasing window_start and
+  //     each (window, cell) once. Across cells, the order "(window_start, cell) across all
+  //     calls" holds except that windows closed or carried by a restore may be older than windows
+  //     taken before it (features::FeatureBuilder accepts that).
+  //   - The partition's idle clock restarts here (processing times of two processes are not
+  //     comparable): a partition that was idle stays idle until its next event; one that was
+  //     active holds the watermark until it sends an event or idle_timeout passes from the next
+  //     AdvanceProcessingTime. Do not RegisterPartition a restored partition (it would wake an
+  //     idle one); register only assigned partitions that had no state.
+  //   - Errors, with the state unchanged: kCorrupt for bytes that are not such a snapshot
+  //     (magic, version, checksum, any field out of range or inconsistent); kInvalidArgument for
+  //     a snapshot of another partition or taken with other options (window size, lateness, idle
+  //     timeout, grid).
+  //
+  // Encoding "TRWPS" version 1: state_bytes.h frame; varints. Size: ~20 bytes + grid/8 bytes +
+  // ~12 bytes per open (window, cell) of the partition.
+  std::string SnapshotPartition(int partition, const CellMask& cells) const;
+  std::string SnapshotPartition(int partition,
+                                const std::function<bool(geo::CellId)>& owns_cell) const;
+  core::Status RestorePartition(int partition, std::string_view bytes);
+  // The partition was revoked: forgets its watermark entry (so it no longer holds the watermark
+  // back, which may close windows of the other partitions), and the open windows, pending closed
+  // windows and floors of the given cells. Take and publish, then snapshot, before dropping.
+  void DropPartition(int partition, const CellMask& cells);
+  void DropPartition(int partition, const std::function<bool(geo::CellId)>& owns_cell);
+
  private:
   static constexpr int64_t kNone = std::numeric_limits<int64_t>::min();
 
@@ -232,6 +301,9 @@ class Windower {
   void RecomputeWatermark();
   void CloseBefore(int64_t window_index);  // closes every open window with index < window_index
   void ReleaseSlot(int slot);
+  void EndRestoring();
+  // Forgets partition p and the windows and floors of the cells in `cells` (no recompute).
+  void Forget(int partition, const CellMask& cells);
 
   WindowOptions options_;
   int64_t window_s_;
@@ -251,6 +323,11 @@ class Windower {
 
   std::vector<WindowAggregate> closed_;
   WindowCounters counters_;
+
+  // cell index -> its windows below this index are closed (restored cells), kNone if none.
+  std::vector<int64_t> cell_floor_;
+  bool restoring_ = true;       // see "Partition state"
+  bool restored_any_ = false;   // a partition was restored while restoring
 };
 
 }  // namespace traffic::window
