@@ -87,16 +87,28 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
     if (on_row_) on_row_(rows_[i]);
     row_of.emplace(key(rows_[i].t, rows_[i].cell), i);
   }
-  std::vector<Forecast> forecasts;
-  if (forecaster_ != nullptr && !rows_.empty()) {
-    TRAFFIC_ASSIGN_OR_RETURN(forecasts, forecaster_->Predict(rows_));
+  // Forecast only the rows that go out with a window (a cell active in the last hour but without
+  // a trip this minute publishes nothing this minute).
+  std::vector<features::FeatureRow> needed;
+  std::vector<int> forecast_of(closed_.size(), -1);
+  if (forecaster_ != nullptr) {
+    for (size_t i = 0; i < closed_.size(); ++i) {
+      auto it = row_of.find(key(closed_[i].window_end, closed_[i].cell));
+      if (it == row_of.end()) continue;
+      forecast_of[i] = static_cast<int>(needed.size());
+      needed.push_back(rows_[it->second]);
+    }
   }
-  for (const auto& w : closed_) {
+  std::vector<Forecast> forecasts;
+  if (!needed.empty()) {
+    TRAFFIC_ASSIGN_OR_RETURN(forecasts, forecaster_->Predict(needed));
+  }
+  for (size_t i = 0; i < closed_.size(); ++i) {
+    const auto& w = closed_[i];
     codec::PredictionRecord record = codec::MakePredictionRecord(w, grid_, options_.thresholds);
-    auto it = row_of.find(key(w.window_end, w.cell));
-    if (forecaster_ != nullptr && it != row_of.end()) {
+    if (forecast_of[i] >= 0) {
       record.model_version = forecaster_->version();
-      const Forecast& f = forecasts[it->second];
+      const Forecast& f = forecasts[static_cast<size_t>(forecast_of[i])];
       for (size_t h = 0; h < record.forecasts.size(); ++h) {
         record.forecasts[h] = codec::HorizonForecast{static_cast<window::CongestionLevel>(f.level[h]), f.confidence[h]};
       }

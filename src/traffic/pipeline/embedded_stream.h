@@ -1,0 +1,42 @@
+// `traffic stream --embedded`: producer and stream processor in one process, no broker. A
+// producer thread turns trips into taxi-trips messages (exactly the Kafka payloads, keyed by
+// cell, spread over `partitions` simulated partitions by key) and pushes them through a bounded
+// queue; the calling thread runs the same StreamProcessor as the Kafka worker.
+#pragma once
+
+#include <atomic>
+#include <functional>
+
+#include "traffic/pipeline/stream_processor.h"
+#include "traffic/pipeline/trip_source.h"
+
+namespace traffic::pipeline {
+
+struct EmbeddedOptions {
+  StreamOptions stream;
+  double rate = 0;       // events/s; 0 with speedup 0: as fast as possible
+  double speedup = 0;    // event-time spacing / speedup
+  int64_t max_events = 0;         // 0: until the source ends or stop is set
+  double duration_s = 0;          // 0: no limit
+  int partitions = 4;
+  size_t queue_capacity = 65536;  // messages
+  std::chrono::milliseconds drain_interval{100};
+};
+
+struct EmbeddedStats {
+  int64_t produced = 0;
+  double seconds = 0;
+  StreamCounters counters;
+};
+
+using RecordsCallback = std::function<core::Status(const std::vector<codec::PredictionRecord>&)>;
+using DeadLettersCallback = std::function<core::Status(const std::vector<codec::DeadLetterRecord>&)>;
+
+// Runs until the source ends, max_events, duration_s, or *stop becomes true; then flushes every
+// open window. Callbacks run on the calling thread.
+core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* forecaster,
+                                        const EmbeddedOptions& options, const RecordsCallback& on_records,
+                                        const DeadLettersCallback& on_dead_letters,
+                                        const std::atomic<bool>* stop);
+
+}  // namespace traffic::pipeline

@@ -1,0 +1,37 @@
+// Where `traffic produce` and the embedded stream get trips from, always in event-time
+// (dropoff) order, as a trip becomes an event when it ends:
+//   - synthetic: the generator (its trips come in pickup order; a reorder buffer releases each
+//     trip once no later-generated trip can end before it: memory = trips in flight, ~hours x rate)
+//   - clean trips: a processed/ folder (already in event-time order per month, merged)
+//   - raw CSV files or folders: parsed and cleaned like `traffic clean`, then sorted (memory =
+//     the input's trips: meant for replaying samples and test files)
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "traffic/core/status.h"
+#include "traffic/fs/file_system.h"
+#include "traffic/generate/generator.h"
+#include "traffic/pipeline/reference_data.h"
+#include "traffic/pipeline/trip_table.h"
+
+namespace traffic::pipeline {
+
+class TripSource {
+ public:
+  virtual ~TripSource() = default;
+  // The next trip in event-time order; false at the end.
+  virtual core::Result<bool> Next(StoredTrip* out) = 0;
+  virtual std::string Describe() const = 0;
+};
+
+std::unique_ptr<TripSource> MakeSyntheticSource(generate::GeneratorOptions options,
+                                                std::shared_ptr<const ReferenceData> reference);
+
+// `paths`: a processed/ folder (has _SUCCESS), or CSV files / folders of CSV.
+core::Result<std::unique_ptr<TripSource>> MakeFileSource(fs::FileSystem& fs, const std::vector<std::string>& paths,
+                                                         std::shared_ptr<const ReferenceData> reference);
+
+}  // namespace traffic::pipeline
