@@ -1,6 +1,44 @@
 #!/usr/bin/env bash
-# Every test: unit and end-to-end (CTest, with the real files in ../shared/data).
+# Every test: unit and end-to-end (CTest, with the real files in ../shared/data), then the tests
+# against the real Kafka broker (CTest label `kafka`, one at a time) and the broker smoke test.
+#
+# The broker is installed, started and given the project's topics by scripts/kafka.sh (each step
+# idempotent); it is stopped at the end only if this script started it. Honours the KAFKA_*
+# variables of scripts/kafka.sh; the tests find the broker through TRAFFIC_BROKERS.
+# Every part runs even if an earlier one failed; the exit status is non-zero if any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build/release}
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 --timeout 600
+KAFKA_SH=scripts/kafka.sh
+export TRAFFIC_BROKERS="${TRAFFIC_BROKERS:-${KAFKA_HOST:-127.0.0.1}:${KAFKA_PORT:-9092}}"
+
+started_broker=0
+stop_broker() {
+  local rc=$?
+  if [ "$started_broker" = 1 ]; then
+    "$KAFKA_SH" stop || rc=1
+  fi
+  exit "$rc"
+}
+trap stop_broker EXIT
+
+if ! "$KAFKA_SH" status >/dev/null; then
+  "$KAFKA_SH" install
+  started_broker=1  # set before start: a start that fails half-way is cleaned up too
+  "$KAFKA_SH" start
+fi
+"$KAFKA_SH" create-topics
+
+failed=()
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 --timeout 600 -LE kafka \
+  || failed+=("ctest (all but kafka)")
+# Broker tests share one broker: serially (they also hold RESOURCE_LOCK kafka).
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j 1 --timeout 600 -L kafka \
+  --no-tests=error || failed+=("ctest -L kafka")
+tests/kafka_smoke_test.sh || failed+=("tests/kafka_smoke_test.sh")
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "test.sh: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "test.sh: all tests passed" >&2
