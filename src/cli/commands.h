@@ -31,5 +31,7 @@ Command AddCleanCommand(CLI::App& app, SharedOptions& shared);
 Command AddFeaturesCommand(CLI::App& app, SharedOptions& shared);
 Command AddTrainCommand(CLI::App& app, SharedOptions& shared);
 Command AddAllCommand(CLI::App& app, SharedOptions& shared);
+Command AddStreamCommand(CLI::App& app, SharedOptions& shared);
+Command AddProduceCommand(CLI::App& app, SharedOptions& shared);
 
 }  // namespace traffic::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   commands.push_back(AddFeaturesCommand(app, shared));
   commands.push_back(AddTrainCommand(app, shared));
   commands.push_back(AddAllCommand(app, shared));
+  commands.push_back(AddProduceCommand(app, shared));
+  commands.push_back(AddStreamCommand(app, shared));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

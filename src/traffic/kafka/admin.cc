@@ -98,6 +98,14 @@ core::Status Admin::CreateTopics(const std::vector<TopicSpec>& topics,
                                            std::to_string(t.partitions) + " partitions, replication " +
                                            std::to_string(t.replication) + "): " + err);
     }
+    for (const auto& [key, value] : t.configs) {
+      if (rd_kafka_resp_err_t e = rd_kafka_NewTopic_set_config(spec, key.c_str(), value.c_str())) {
+        rd_kafka_NewTopic_destroy(spec);
+        for (auto* s : specs) rd_kafka_NewTopic_destroy(s);
+        return core::Status::InvalidArgument("topic '" + t.name + "': config " + key + "=" + value + ": " +
+                                             rd_kafka_err2str(e));
+      }
+    }
     specs.push_back(spec);
   }
   auto event = RunAdmin(impl_->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout,

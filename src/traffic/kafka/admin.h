@@ -16,6 +16,7 @@ struct TopicSpec {
   std::string name;
   int32_t partitions = 1;
   int16_t replication = 1;
+  std::vector<Property> configs;  // topic configs, e.g. {"cleanup.policy", "compact"}
 };
 
 struct TopicDescription {

@@ -266,6 +266,19 @@ core::Result<std::vector<TopicPartition>> Consumer::Committed(
   return internal::FromList(list.get());
 }
 
+core::Result<int64_t> Consumer::HighWatermark(const std::string& topic, int32_t partition,
+                                               std::chrono::milliseconds timeout) {
+  int64_t low = 0, high = 0;
+  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(impl_->rk, topic.c_str(), partition, &low, &high,
+                                                             TimeoutMs(timeout));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    auto msg = "end offset of " + topic + "[" + std::to_string(partition) + "] in " + impl_->Where() + ": " +
+               rd_kafka_err2str(err);
+    return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? core::Status::Unavailable(msg) : core::Status::IoError(msg);
+  }
+  return high;
+}
+
 core::Status Consumer::Seek(const TopicPartition& tp, std::chrono::milliseconds timeout) {
   internal::PartitionListPtr list = internal::ToList({tp});
   rd_kafka_error_t* error = rd_kafka_seek_partitions(impl_->rk, list.get(), TimeoutMs(timeout));

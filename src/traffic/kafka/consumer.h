@@ -118,6 +118,10 @@ class Consumer {
   core::Status Seek(const TopicPartition& tp, std::chrono::milliseconds timeout);
   // Synchronous commit of `offsets` (next offset to read), outside transactions.
   core::Status CommitOffsets(const std::vector<TopicPartition>& offsets);
+  // The offset after the last message of a partition (for read_committed consumers, the last
+  // stable offset is never beyond it): a reader has caught up when its position reaches it.
+  core::Result<int64_t> HighWatermark(const std::string& topic, int32_t partition,
+                                      std::chrono::milliseconds timeout);
   // For Producer::SendOffsetsToTransaction.
   core::Result<GroupMetadata> GroupMetadataForTxn();
 

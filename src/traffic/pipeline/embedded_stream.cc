@@ -98,7 +98,7 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
       Message m;
       codec::AppendCellKey(trip.cell, &m.key);
       codec::AppendTripMessage(trip.trip, trip.cell, trip.is_manhattan, &m.value);
-      m.partition = static_cast<int32_t>(core::StableHash64(m.key) % static_cast<uint64_t>(options.partitions));
+      m.partition = codec::PartitionForCell(trip.cell, options.partitions);
       m.offset = offsets[static_cast<size_t>(m.partition)]++;
       batch.push_back(std::move(m));
       ++n;

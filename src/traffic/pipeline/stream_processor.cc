@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "traffic/codec/message_key.h"
+
 namespace traffic::pipeline {
 
 features::FeatureOptions FeatureOptionsFor(const StreamOptions& stream, const Forecaster* forecaster) {
@@ -43,6 +45,15 @@ void StreamProcessor::Process(const InputMessage& m, std::vector<codec::DeadLett
     codec::DeadLetterKind kind = codec::DeadLetterKindFor(status.kind());
     (kind == codec::DeadLetterKind::kMalformed ? counters_.malformed : counters_.invalid) += 1;
     dead_letters->push_back(dead(kind, status.reason()));
+    return;
+  }
+  if (options_.partition_count > 0 &&
+      codec::PartitionForCell(message_.cell, options_.partition_count) != m.partition) {
+    ++counters_.invalid;
+    dead_letters->push_back(dead(codec::DeadLetterKind::kInvalid,
+                                 "cell " + message_.cell.ToString() + " belongs in partition " +
+                                     std::to_string(codec::PartitionForCell(message_.cell, options_.partition_count)) +
+                                     " (key-hash placement of `traffic produce`), not " + std::to_string(m.partition)));
     return;
   }
   window::Event event = message_.ToEvent();

@@ -34,6 +34,9 @@ struct StreamOptions {
   // The historical profile for the features when there is no forecaster (a forecaster brings
   // its own, the one it was trained with).
   const features::HistoricalProfile* profile = nullptr;
+  // When > 0: the input topic's partition count; a message in another partition than
+  // codec::PartitionForCell says is invalid (per-partition state relies on that placement).
+  int32_t partition_count = 0;
 };
 
 struct InputMessage {

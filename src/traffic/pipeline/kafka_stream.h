@@ -1,0 +1,62 @@
+// `traffic stream` on Kafka: a consumer-group member that runs the StreamProcessor on its
+// partitions of taxi-trips and publishes window results and forecasts to traffic-predictions,
+// exactly once.
+//
+// Exactly once (read-process-write with Kafka transactions): every commit interval, one
+// transaction holds the prediction records and dead letters produced since the last one, the
+// state of every owned input partition (its windows still open and the feature history of its
+// cells, window::Windower::SnapshotPartition + features::FeatureBuilder::SnapshotCells) written
+// to a compacted state topic, and the consumed offsets. Results, state and offsets therefore move
+// together: after kill -9 or a broker restart, the worker (or whoever gets the partitions)
+// restores the state of the last committed transaction and resumes from its offsets, so
+// read_committed readers of traffic-predictions see exactly the results of an uninterrupted run.
+//
+// Partitions: taxi-trips is keyed and partitioned by cell (codec::PartitionForCell), so each
+// partition's state is the state of a fixed set of cells. The rebalance protocol is eager: on
+// revoke the worker commits and drops everything; on assign it restores every assigned partition
+// from the state topic. Each worker needs its own worker id: it names the transactional id, so a
+// restarted worker fences its previous incarnation (and aborts its open transaction at once).
+// Neighbour features read the cells the worker owns: with several workers, a cell whose
+// neighbour lives on another worker sees that neighbour as quiet (one worker: exact batch parity).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "traffic/kafka/client.h"
+#include "traffic/pipeline/embedded_stream.h"
+#include "traffic/pipeline/stream_processor.h"
+
+namespace traffic::pipeline {
+
+struct KafkaStreamOptions {
+  kafka::ClientConfig client;
+  std::string group = "traffic-stream";
+  std::string worker_id = "0";
+  std::string input_topic = "taxi-trips";
+  std::string output_topic = "traffic-predictions";
+  std::string dead_letter_topic = "traffic-dead-letter";
+  std::string state_topic = "traffic-stream-state";
+  bool publish = true;  // write traffic-predictions (false: console/parquet only)
+  StreamOptions stream;
+  std::chrono::milliseconds commit_interval{200};
+  double duration_s = 0;
+};
+
+struct KafkaStreamStats {
+  int64_t transactions = 0;
+  int64_t aborted = 0;
+  int64_t records_published = 0;
+  int64_t dead_letters = 0;
+  int64_t restores = 0;
+  double seconds = 0;
+  StreamCounters counters;  // of the current assignment's processor, summed over assignments
+};
+
+// Runs until *stop or duration_s; commits on the way out. `after_commit` gets the records of each
+// committed transaction (console, archive).
+core::Result<KafkaStreamStats> RunKafkaStream(const KafkaStreamOptions& options, const Forecaster* forecaster,
+                                              const RecordsCallback& after_commit, const std::atomic<bool>* stop);
+
+}  // namespace traffic::pipeline
