@@ -36,6 +36,7 @@ ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 --timeout 600 -LE kafka \
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j 1 --timeout 600 -L kafka \
   --no-tests=error || failed+=("ctest -L kafka")
 tests/kafka_smoke_test.sh || failed+=("tests/kafka_smoke_test.sh")
+tests/stream_kafka_test.sh "$BUILD_DIR/traffic" || failed+=("tests/stream_kafka_test.sh")
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "test.sh: FAILED: ${failed[*]}" >&2

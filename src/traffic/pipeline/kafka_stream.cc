@@ -60,7 +60,13 @@ class Worker {
     }
     options_.stream.partition_count = partitions;
     TRAFFIC_RETURN_IF_ERROR(Txn(producer_->InitTransactions(30s), "init transactions"));
-    TRAFFIC_ASSIGN_OR_RETURN(consumer_, kafka::Consumer::Open(options_.client, options_.group));
+    // A worker killed with -9 stays a group member until its session times out, and the group
+    // waits for it before giving its partitions to anyone: keep that short (the broker's minimum
+    // is 6 s). -X settings still override these.
+    kafka::ClientConfig consumer_config = options_.client;
+    consumer_config.properties.insert(consumer_config.properties.begin(),
+                                      {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "1000"}});
+    TRAFFIC_ASSIGN_OR_RETURN(consumer_, kafka::Consumer::Open(consumer_config, options_.group));
     kafka::RebalanceCallbacks callbacks;
     callbacks.on_assign = [this](std::vector<kafka::TopicPartition>& tps) { OnAssign(tps); };
     callbacks.on_revoke = [this](const std::vector<kafka::TopicPartition>& tps, bool lost) { OnRevoke(tps, lost); };
