@@ -31,6 +31,7 @@ int RunKafkaStream(const SharedOptions& shared, const StreamArgs& a) {
   options.stream.source_topic = a.kafka.input_topic;
   options.commit_interval = std::chrono::milliseconds(a.kafka.commit_interval_ms);
   options.duration_s = a.duration_s;
+  options.max_events = a.source.max_events;
   int16_t replication = static_cast<int16_t>(a.kafka.replication);
   std::vector<kafka::TopicSpec> topics = {
       {options.input_topic, a.kafka.partitions, replication, {}},
@@ -40,7 +41,7 @@ int RunKafkaStream(const SharedOptions& shared, const StreamArgs& a) {
       // is kept, cleaned often so a restore reads little.
       {options.state_topic, 1, replication,
        {{"cleanup.policy", "compact"}, {"segment.ms", "60000"}, {"min.cleanable.dirty.ratio", "0.01"},
-        {"delete.retention.ms", "60000"}}}};
+        {"delete.retention.ms", "60000"}, {"max.message.bytes", "67108864"}}}};
   if (auto st = EnsureTopics(*config, a.kafka, topics); !st.ok()) return Fail(st, "stream");
 
   bool console = a.output == "console" || a.output == "all";

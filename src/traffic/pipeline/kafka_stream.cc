@@ -46,12 +46,22 @@ class Worker {
  public:
   Worker(const KafkaStreamOptions& options, const Forecaster* forecaster, const RecordsCallback& after_commit)
       : options_(options), forecaster_(forecaster), after_commit_(after_commit), grid_(options.stream.window.grid) {}
+  // After an error, leave the group without committing anything more (the callbacks are off):
+  // the last committed transaction is what a restart resumes from.
+  ~Worker() {
+    abandoned_ = true;
+    consumer_.reset();
+  }
 
   core::Result<KafkaStreamStats> Run(const std::atomic<bool>* stop) {
     auto started = std::chrono::steady_clock::now();
     kafka::ProducerOptions po;
     po.transactional_id = "traffic-stream-" + options_.group + "-" + options_.worker_id;
-    TRAFFIC_ASSIGN_OR_RETURN(producer_, kafka::Producer::Open(options_.client, po));
+    // A partition's state (the feature history of its cells) can pass 1 MB in a dense city.
+    kafka::ClientConfig producer_config = options_.client;
+    producer_config.properties.insert(producer_config.properties.begin(),
+                                      {{"message.max.bytes", "67108864"}, {"compression.type", "lz4"}});
+    TRAFFIC_ASSIGN_OR_RETURN(producer_, kafka::Producer::Open(producer_config, po));
     TRAFFIC_ASSIGN_OR_RETURN(int32_t partitions, producer_->PartitionCount(options_.input_topic));
     for (int32_t p = 0; p < partitions; ++p) {
       masks_.push_back(window::SelectCells(grid_.spec(), [&](geo::CellId c) {
@@ -65,7 +75,12 @@ class Worker {
     // is 6 s). -X settings still override these.
     kafka::ClientConfig consumer_config = options_.client;
     consumer_config.properties.insert(consumer_config.properties.begin(),
-                                      {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "1000"}});
+                                      {{"session.timeout.ms", "6000"},
+                                       {"heartbeat.interval.ms", "1000"},
+                                       // Large fetches: a backlog drains in few round trips.
+                                       {"max.partition.fetch.bytes", "16777216"},
+                                       {"fetch.max.bytes", "67108864"},
+                                       {"queued.min.messages", "1000000"}});
     TRAFFIC_ASSIGN_OR_RETURN(consumer_, kafka::Consumer::Open(consumer_config, options_.group));
     kafka::RebalanceCallbacks callbacks;
     callbacks.on_assign = [this](std::vector<kafka::TopicPartition>& tps) { OnAssign(tps); };
@@ -74,7 +89,9 @@ class Worker {
 
     std::vector<kafka::Message> messages;
     auto last_commit = std::chrono::steady_clock::now();
+    int64_t consumed = 0;
     while (error_.ok() && !(stop && stop->load())) {
+      if (options_.max_events > 0 && consumed >= options_.max_events) break;
       if (options_.duration_s > 0 &&
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= options_.duration_s) {
         break;
@@ -89,6 +106,7 @@ class Worker {
         for (const auto& m : messages) {
           processor_->Process({m.partition(), m.offset(), m.key(), m.value()}, &dead_);
         }
+        consumed += static_cast<int64_t>(messages.size());
         TRAFFIC_RETURN_IF_ERROR(ProduceDeadLetters());
       }
       if (std::chrono::steady_clock::now() - last_commit >= options_.commit_interval) {
@@ -244,6 +262,7 @@ class Worker {
   }
 
   void OnAssign(std::vector<kafka::TopicPartition>& tps) {
+    if (abandoned_) return;
     owned_.clear();
     for (const auto& tp : tps) owned_.push_back(tp.partition);
     spdlog::info("worker {}: assigned {}", options_.worker_id, kafka::ToString(tps));
@@ -252,6 +271,7 @@ class Worker {
   }
 
   void OnRevoke(const std::vector<kafka::TopicPartition>& tps, bool lost) {
+    if (abandoned_) return;
     spdlog::info("worker {}: revoked {}{}", options_.worker_id, kafka::ToString(tps), lost ? " (lost)" : "");
     if (processor_ && error_.ok()) {
       if (lost) {
@@ -288,6 +308,7 @@ class Worker {
   std::unique_ptr<StreamProcessor> processor_;
   std::vector<int32_t> owned_;
   bool in_txn_ = false;
+  bool abandoned_ = false;
   core::Status error_;
   std::vector<codec::DeadLetterRecord> dead_;
   std::vector<codec::PredictionRecord> records_;

@@ -42,6 +42,7 @@ struct KafkaStreamOptions {
   StreamOptions stream;
   std::chrono::milliseconds commit_interval{200};
   double duration_s = 0;
+  int64_t max_events = 0;  // stop after consuming this many messages (0: no limit), e.g. to benchmark a drain
 };
 
 struct KafkaStreamStats {
