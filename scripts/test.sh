@@ -30,13 +30,21 @@ fi
 "$KAFKA_SH" create-topics
 
 failed=()
-ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 --timeout 600 -LE kafka \
+LOG=$(mktemp)
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 --timeout 600 -LE kafka 2>&1 | tee -a "$LOG" \
   || failed+=("ctest (all but kafka)")
 # Broker tests share one broker: serially (they also hold RESOURCE_LOCK kafka).
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j 1 --timeout 600 -L kafka \
-  --no-tests=error || failed+=("ctest -L kafka")
-tests/kafka_smoke_test.sh || failed+=("tests/kafka_smoke_test.sh")
-tests/stream_kafka_test.sh "$BUILD_DIR/traffic" || failed+=("tests/stream_kafka_test.sh")
+  --no-tests=error 2>&1 | tee -a "$LOG" || failed+=("ctest -L kafka")
+tests/kafka_smoke_test.sh 2>&1 | tee -a "$LOG" || failed+=("tests/kafka_smoke_test.sh")
+tests/stream_kafka_test.sh "$BUILD_DIR/traffic" 2>&1 | tee -a "$LOG" || failed+=("tests/stream_kafka_test.sh")
+
+# One closing line over every part: CTest's "N% tests passed, F tests failed out of T" and the
+# scripts' "P passed, F failed".
+awk '/tests passed, [0-9]+ tests failed out of/ {t += $NF; f += $4}
+     /^[0-9]+ passed, [0-9]+ failed$/ {t += $1 + $3; f += $3}
+     END {printf "%d passed, %d failed\n", t - f, f}' "$LOG"
+rm -f "$LOG"
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "test.sh: FAILED: ${failed[*]}" >&2
