@@ -30,13 +30,7 @@ Command AddAllCommand(CLI::App& app, SharedOptions& shared) {
   auto clean = AddCleanOptions(c);
   auto features = AddFeaturesOptions(c);
   // Train options, minus the thresholds `features` already defines (both must agree).
-  auto train = std::make_shared<pipeline::TrainOptions>();
-  train->classifier.num_rounds = 300;
-  train->classifier.max_depth = 6;
-  train->classifier.eta = 0.1;
-  train->classifier.early_stopping_rounds = 20;
-  train->classifier.nthread = 2;
-  train->classifier.seed = 42;
+  auto train = DefaultTrainOptions();
   c->add_option("--rounds", train->classifier.num_rounds, "boosting rounds (at most)")->capture_default_str();
   c->add_option("--train-stride", train->train_stride, "keep every n-th training example")->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -18,6 +18,7 @@ struct CleanArgs {
 };
 CleanArgs AddCleanOptions(CLI::App* c);
 std::shared_ptr<pipeline::FeaturesOptions> AddFeaturesOptions(CLI::App* c);
+std::shared_ptr<pipeline::TrainOptions> DefaultTrainOptions();
 std::shared_ptr<pipeline::TrainOptions> AddTrainOptions(CLI::App* c);
 void PrintCleanSummary(const pipeline::CleanSummary& s);
 void PrintFeaturesSummary(const pipeline::FeaturesSummary& s);

@@ -14,7 +14,7 @@ std::string NowVersion() {
   return fmt::format("{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}Z", t.year, t.month, t.day, t.hour, t.minute, t.second);
 }
 
-std::shared_ptr<pipeline::TrainOptions> AddTrainOptions(CLI::App* c) {
+std::shared_ptr<pipeline::TrainOptions> DefaultTrainOptions() {
   auto o = std::make_shared<pipeline::TrainOptions>();
   o->classifier.num_rounds = 300;
   o->classifier.max_depth = 6;
@@ -22,6 +22,11 @@ std::shared_ptr<pipeline::TrainOptions> AddTrainOptions(CLI::App* c) {
   o->classifier.early_stopping_rounds = 20;
   o->classifier.nthread = 2;
   o->classifier.seed = 42;
+  return o;
+}
+
+std::shared_ptr<pipeline::TrainOptions> AddTrainOptions(CLI::App* c) {
+  auto o = DefaultTrainOptions();
   c->add_option("--model-version", o->version, "name of the model folder (default: the UTC time, e.g. 20261124T193000Z)");
   c->add_option("--rounds", o->classifier.num_rounds, "boosting rounds (at most)")->capture_default_str();
   c->add_option("--max-depth", o->classifier.max_depth)->capture_default_str();
