@@ -68,6 +68,8 @@ int RunKafkaStream(const SharedOptions& shared, const StreamArgs& a) {
     j.Key("dead_letters").Int(stats->dead_letters).Key("transactions").Int(stats->transactions);
     j.Key("aborted").Int(stats->aborted).Key("restores").Int(stats->restores).Key("seconds").Double(stats->seconds);
     j.Key("archive_files").Int(parquet.files_written()).Key("archive_rows").Int(parquet.rows_written());
+    j.Key("publish_latency_p50_ms").Double(stats->publish_latency_p50_ms);
+    j.Key("publish_latency_p99_ms").Double(stats->publish_latency_p99_ms);
     j.EndObject();
     fmt::print("{}\n", j.str());
   } else {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -103,10 +104,12 @@ class Worker {
       }
       if (processor_ && !messages.empty()) {
         TRAFFIC_RETURN_IF_ERROR(BeginIfNeeded());
+        auto before = processor_->windower().closed_until();
         for (const auto& m : messages) {
           processor_->Process({m.partition(), m.offset(), m.key(), m.value()}, &dead_);
         }
         consumed += static_cast<int64_t>(messages.size());
+        if (processor_->windower().closed_until() != before) closed_at_.push_back(std::chrono::steady_clock::now());
         TRAFFIC_RETURN_IF_ERROR(ProduceDeadLetters());
       }
       if (std::chrono::steady_clock::now() - last_commit >= options_.commit_interval) {
@@ -119,6 +122,11 @@ class Worker {
     TRAFFIC_RETURN_IF_ERROR(consumer_->Close());  // on_revoke commits (nothing new) and leaves
     TRAFFIC_RETURN_IF_ERROR(error_);
     stats_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!latencies_ms_.empty()) {
+      std::sort(latencies_ms_.begin(), latencies_ms_.end());
+      stats_.publish_latency_p50_ms = latencies_ms_[latencies_ms_.size() / 2];
+      stats_.publish_latency_p99_ms = latencies_ms_[std::min(latencies_ms_.size() - 1, latencies_ms_.size() * 99 / 100)];
+    }
     if (processor_) AddCounters();
     return stats_;
   }
@@ -183,6 +191,11 @@ class Worker {
     if (s.ok()) s = producer_->CommitTransaction(60s);
     while (s.kind() == kafka::TxnErrorKind::kRetriable) s = producer_->CommitTransaction(60s);
     if (s.ok()) {
+      auto now = std::chrono::steady_clock::now();
+      if (!records_.empty()) {
+        for (auto t : closed_at_) latencies_ms_.push_back(std::chrono::duration<double, std::milli>(now - t).count());
+      }
+      closed_at_.clear();
       in_txn_ = false;
       ++stats_.transactions;
       stats_.records_published += options_.publish ? static_cast<int64_t>(records_.size()) : 0;
@@ -310,6 +323,8 @@ class Worker {
   bool in_txn_ = false;
   bool abandoned_ = false;
   core::Status error_;
+  std::vector<std::chrono::steady_clock::time_point> closed_at_;  // watermark moves not yet published
+  std::vector<double> latencies_ms_;
   std::vector<codec::DeadLetterRecord> dead_;
   std::vector<codec::PredictionRecord> records_;
   std::string key_, buffer_;

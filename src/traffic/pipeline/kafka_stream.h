@@ -53,6 +53,10 @@ struct KafkaStreamStats {
   int64_t restores = 0;
   double seconds = 0;
   StreamCounters counters;  // of the current assignment's processor, summed over assignments
+  // From the moment the watermark passed a window's end (the poll batch that moved it) to the
+  // commit that published the window: median and 99th percentile over the run, milliseconds.
+  double publish_latency_p50_ms = 0;
+  double publish_latency_p99_ms = 0;
 };
 
 // Runs until *stop or duration_s; commits on the way out. `after_commit` gets the records of each
