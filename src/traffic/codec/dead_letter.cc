@@ -134,13 +134,7 @@ DeadLetterDecoder::DeadLetterDecoder(DeadLetterDecoder&&) noexcept = default;
 DeadLetterDecoder& DeadLetterDecoder::operator=(DeadLetterDecoder&&) noexcept = default;
 
 DecodeStatus DeadLetterDecoder::Decode(std::string_view json, DeadLetterRecord* out) {
-  try {
-    return DecodeImpl(json, out);
-  } catch (const std::exception& e) {
-    return {DecodeErrorKind::kMalformed, std::string("malformed JSON: ") + e.what()};
-  } catch (...) {
-    return {DecodeErrorKind::kMalformed, "malformed JSON: unexpected failure"};
-  }
+  return internal::GuardedDecode([&] { return DecodeImpl(json, out); });
 }
 
 DecodeStatus DeadLetterDecoder::DecodeImpl(std::string_view json, DeadLetterRecord* out) {

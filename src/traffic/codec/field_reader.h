@@ -7,7 +7,9 @@
 
 #include <array>
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "traffic/codec/decode.h"
@@ -102,5 +104,18 @@ inline bool IsNull(od::value& v, std::string_view field, bool* is_null, DecodeSt
 
 // Reads the time format of every message (see json_append.h ParseIsoUtc).
 bool ReadTime(od::value& v, std::string_view field, core::UtcTime* out, DecodeStatus* st);
+
+// Runs a decode and turns any exception from simdjson or the standard library into a
+// malformed-JSON status, so that no exception escapes the codec.
+template <typename Decode>
+DecodeStatus GuardedDecode(Decode&& decode) {
+  try {
+    return decode();
+  } catch (const std::exception& e) {
+    return {DecodeErrorKind::kMalformed, std::string("malformed JSON: ") + e.what()};
+  } catch (...) {
+    return {DecodeErrorKind::kMalformed, "malformed JSON: unexpected failure"};
+  }
+}
 
 }  // namespace traffic::codec::internal

@@ -89,13 +89,7 @@ PredictionDecoder::PredictionDecoder(PredictionDecoder&&) noexcept = default;
 PredictionDecoder& PredictionDecoder::operator=(PredictionDecoder&&) noexcept = default;
 
 DecodeStatus PredictionDecoder::Decode(std::string_view json, PredictionRecord* out) {
-  try {
-    return DecodeImpl(json, out);
-  } catch (const std::exception& e) {
-    return {DecodeErrorKind::kMalformed, std::string("malformed JSON: ") + e.what()};
-  } catch (...) {
-    return {DecodeErrorKind::kMalformed, "malformed JSON: unexpected failure"};
-  }
+  return internal::GuardedDecode([&] { return DecodeImpl(json, out); });
 }
 
 DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionRecord* out) {

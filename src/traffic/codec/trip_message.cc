@@ -123,13 +123,8 @@ TripDecoder::TripDecoder(TripDecoder&&) noexcept = default;
 TripDecoder& TripDecoder::operator=(TripDecoder&&) noexcept = default;
 
 DecodeStatus TripDecoder::Decode(std::string_view json, TripMessage* out) {
-  try {
-    return DecodeImpl(json, out);
-  } catch (const std::exception& e) {  // simdjson reports by value; this is a safety net
-    return {DecodeErrorKind::kMalformed, std::string("malformed JSON: ") + e.what()};
-  } catch (...) {
-    return {DecodeErrorKind::kMalformed, "malformed JSON: unexpected failure"};
-  }
+  // simdjson reports by value; the guard is a safety net.
+  return internal::GuardedDecode([&] { return DecodeImpl(json, out); });
 }
 
 DecodeStatus TripDecoder::DecodeImpl(std::string_view json, TripMessage* out) {
