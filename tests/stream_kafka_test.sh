@@ -39,13 +39,14 @@ for line in sys.stdin:
     d = json.loads(v)
     print(d["window_start"], d["cell_id"], d["trip_count"], d["avg_speed"], d["congestion_level"])' | sort; }
 
-# Waits until topic $1 has stopped growing for 6 s (at most 120 s): the workers are done.
+# Waits until topic $1 has stopped growing for 15 s (at most 180 s): the workers are done. The
+# quiet period must outlast a rebalance after kill -9 (the dead member's 6 s session) and a restore.
 wait_stable() {
   local last=-1 n same=0
-  for _ in $(seq 120); do
+  for _ in $(seq 180); do
     n=$(read_topic "$1" | wc -l)
     if [ "$n" = "$last" ] && [ "$n" -gt 0 ]; then same=$((same + 1)); else same=0; fi
-    [ "$same" -ge 6 ] && return 0
+    [ "$same" -ge 15 ] && return 0
     last=$n
     sleep 1
   done
