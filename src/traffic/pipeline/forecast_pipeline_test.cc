@@ -165,6 +165,27 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   EXPECT_NE(names.status().message().find("model_60m.json"), std::string::npos);
 }
 
+TEST_F(ForecastPipelineTest, AHorizonTheDataCannotLabelIsAClearError) {
+  FeaturesOptions features;
+  features.processed_dir = "processed";
+  features.features_dir = "unlabelled/features";
+  features.test_days = 1;
+  features.min_trips = 100000;  // no cell ever has that many trips in an hour
+  auto f = RunFeatures(*fs_, features);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->labelled_test[0], 0);
+  TrainOptions train;
+  train.features_dir = "unlabelled/features";
+  train.models_dir = "unlabelled/models";
+  train.version = "x";
+  auto t = RunTrain(*fs_, train);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("15 min horizon"), std::string::npos) << t.status().message();
+  EXPECT_NE(t.status().message().find("cannot label"), std::string::npos) << t.status().message();
+  EXPECT_FALSE(fs_->Exists("unlabelled/models/x"));
+  EXPECT_FALSE(fs_->Exists("unlabelled/models/latest"));
+}
+
 TEST_F(ForecastPipelineTest, OneDayIsNotEnoughHistory) {
   auto local = fs::MakeLocalFileSystem();
   ASSERT_TRUE(fs_->RemoveAll("one").ok());
