@@ -47,5 +47,22 @@ TEST(StreamE2E, EmbeddedWithAModelForecasts) {
   EXPECT_NE(std::string_view(doc["model"]), "");
 }
 
+TEST(StreamE2E, ReplayingRawCsvCleansLikeTrafficClean) {
+  TempDir dir;
+  std::string input = SharedData("nyc-taxi/tlc_yellow_coords_2015_2016");
+  auto clean = RunTraffic("clean --json --data-dir data '" + input + "'", dir.path());
+  ASSERT_EQ(clean.exit_code, 0) << clean.err;
+  auto stream = RunTraffic("stream --embedded --model none --json --data-dir data --rate 0 --output parquet --input '" +
+                               input + "'",
+                           dir.path());
+  ASSERT_EQ(stream.exit_code, 0) << stream.err;
+  simdjson::dom::parser p1, p2;
+  simdjson::dom::element c, s;
+  ASSERT_EQ(p1.parse(clean.out).get(c), simdjson::SUCCESS);
+  ASSERT_EQ(p2.parse(stream.out).get(s), simdjson::SUCCESS) << stream.out;
+  EXPECT_EQ(int64_t(s["events"]), int64_t(c["rows_written"]));
+  EXPECT_EQ(int64_t(s["late"]), 0);
+}
+
 }  // namespace
 }  // namespace traffic::e2e

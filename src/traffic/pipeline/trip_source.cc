@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <queue>
 
-#include "traffic/clean/rules.h"
-#include "traffic/csv/trip_parser.h"
+#include <stdlib.h>
+
+#include "traffic/pipeline/clean_step.h"
 #include "traffic/pipeline/trip_stream.h"
 
 namespace traffic::pipeline {
@@ -67,66 +68,25 @@ class ProcessedSource : public TripSource {
   std::string dir_;
 };
 
-class SortedSource : public TripSource {
+// Clean trips in a scratch folder it removes when destroyed.
+class ScratchSource : public TripSource {
  public:
-  SortedSource(std::vector<StoredTrip> trips, std::string what) : trips_(std::move(trips)), what_(std::move(what)) {}
-  core::Result<bool> Next(StoredTrip* out) override {
-    if (next_ >= trips_.size()) return false;
-    *out = trips_[next_++];
-    return true;
+  ScratchSource(std::unique_ptr<TripStream> stream, std::unique_ptr<fs::FileSystem> fs, std::string dir,
+                std::string what)
+      : fs_(std::move(fs)), stream_(std::move(stream)), dir_(std::move(dir)), what_(std::move(what)) {}
+  ~ScratchSource() override {
+    stream_.reset();
+    (void)fs_->RemoveAll(dir_);
   }
+  core::Result<bool> Next(StoredTrip* out) override { return stream_->Next(out); }
   std::string Describe() const override { return what_; }
 
  private:
-  std::vector<StoredTrip> trips_;
-  size_t next_ = 0;
+  std::unique_ptr<fs::FileSystem> fs_;  // declared first: the stream reads through it
+  std::unique_ptr<TripStream> stream_;
+  std::string dir_;
   std::string what_;
 };
-
-// Parses and cleans CSV files like `traffic clean` (rejected rows are skipped and counted).
-core::Result<std::vector<StoredTrip>> ReadCsvTrips(fs::FileSystem& fs, const std::vector<fs::FileInfo>& files,
-                                                   const ReferenceData& reference, int64_t* rejected) {
-  std::vector<StoredTrip> trips;
-  geo::Grid grid;
-  clean::CleaningRules rules;
-  for (const auto& file : files) {
-    TRAFFIC_ASSIGN_OR_RETURN(std::string text, fs.ReadAll(file.path));
-    std::optional<csv::TripRowParser> parser;
-    size_t start = 0;
-    uint64_t line_number = 0;
-    while (start < text.size()) {
-      size_t nl = text.find('\n', start);
-      std::string_view line(text.data() + start, (nl == std::string::npos ? text.size() : nl) - start);
-      start = nl == std::string::npos ? text.size() : nl + 1;
-      ++line_number;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-      if (!parser) {
-        auto layout = csv::DetectLayout(line);
-        if (!layout.ok()) return layout.status().WithContext(file.path + ":" + std::to_string(line_number));
-        parser.emplace(*layout, &reference.zones);
-        continue;
-      }
-      StoredTrip s;
-      if (parser->Parse(line, &s.trip) || clean::CheckTrip(s.trip, rules)) {
-        ++*rejected;
-        continue;
-      }
-      s.cell = grid.Locate(s.trip.pickup_lat, s.trip.pickup_lon).value_or(geo::CellId{});
-      s.is_manhattan = reference.manhattan.Contains(s.trip.pickup_lat, s.trip.pickup_lon);
-      trips.push_back(s);
-    }
-    if (!parser) return core::Status::InvalidArgument(file.path + ": empty file (no header line)");
-  }
-  std::sort(trips.begin(), trips.end(), [](const StoredTrip& a, const StoredTrip& b) {
-    return LaterDropoff{}(b, a);
-  });
-  // Exact duplicates (same record) are one trip.
-  trips.erase(std::unique(trips.begin(), trips.end(), [](const StoredTrip& a, const StoredTrip& b) {
-                return a.trip.event_id == b.trip.event_id && a.trip.dropoff_time == b.trip.dropoff_time;
-              }), trips.end());
-  return trips;
-}
 
 }  // namespace
 
@@ -142,23 +102,29 @@ core::Result<std::unique_ptr<TripSource>> MakeFileSource(fs::FileSystem& fs, con
     TRAFFIC_ASSIGN_OR_RETURN(auto stream, TripStream::Open(fs, std::move(partitions)));
     return std::unique_ptr<TripSource>(new ProcessedSource(std::move(stream), paths[0]));
   }
-  std::vector<fs::FileInfo> files;
-  for (const auto& path : paths) {
-    TRAFFIC_ASSIGN_OR_RETURN(fs::FileInfo info, fs.Stat(path));
-    if (!info.is_directory) {
-      info.path = path;
-      files.push_back(info);
-      continue;
-    }
-    TRAFFIC_ASSIGN_OR_RETURN(auto found, fs.ListFilesRecursive(path, {".csv"}));
-    if (found.empty()) return core::Status::NotFound("no CSV files in folder " + path);
-    files.insert(files.end(), found.begin(), found.end());
+  // Raw CSV: cleaned exactly as `traffic clean` does (same rules, same de-duplication), into a
+  // scratch folder that lives as long as the source, then read back in event-time order.
+  char scratch_template[] = "/tmp/traffic-replay-XXXXXX";
+  if (::mkdtemp(scratch_template) == nullptr) return core::Status::IoError("create a scratch folder in /tmp");
+  std::string scratch = scratch_template;
+  auto local = fs::MakeLocalFileSystem();
+  CleanOptions clean;
+  clean.inputs = paths;
+  clean.output_dir = fs::JoinPath(scratch, "processed");
+  auto cleaned = RunClean(fs, *local, *local, *reference, geo::Grid(), clean);
+  if (!cleaned.ok()) {
+    (void)local->RemoveAll(scratch);
+    return cleaned.status();
   }
-  int64_t rejected = 0;
-  TRAFFIC_ASSIGN_OR_RETURN(auto trips, ReadCsvTrips(fs, files, *reference, &rejected));
-  std::string what = std::to_string(trips.size()) + " clean trips from " + std::to_string(files.size()) +
-                     " CSV file(s) (" + std::to_string(rejected) + " rows rejected by the cleaning rules)";
-  return std::unique_ptr<TripSource>(new SortedSource(std::move(trips), what));
+  auto partitions = ListTripPartitions(*local, clean.output_dir);
+  if (!partitions.ok()) {
+    (void)local->RemoveAll(scratch);
+    return partitions.status();
+  }
+  TRAFFIC_ASSIGN_OR_RETURN(auto stream, TripStream::Open(*local, std::move(*partitions)));
+  std::string what = std::to_string(cleaned->rows_written) + " clean trips from " + std::to_string(cleaned->files) +
+                     " CSV file(s) (" + std::to_string(cleaned->rejects.Total()) + " rows rejected)";
+  return std::unique_ptr<TripSource>(new ScratchSource(std::move(stream), std::move(local), scratch, what));
 }
 
 }  // namespace traffic::pipeline

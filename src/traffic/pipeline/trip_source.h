@@ -3,8 +3,8 @@
 //   - synthetic: the generator (its trips come in pickup order; a reorder buffer releases each
 //     trip once no later-generated trip can end before it: memory = trips in flight, ~hours x rate)
 //   - clean trips: a processed/ folder (already in event-time order per month, merged)
-//   - raw CSV files or folders: parsed and cleaned like `traffic clean`, then sorted (memory =
-//     the input's trips: meant for replaying samples and test files)
+//   - raw CSV files or folders: run through `traffic clean`'s step (same rules, same
+//     de-duplication) into a scratch folder under /tmp, removed with the source, then read back
 #pragma once
 
 #include <memory>
