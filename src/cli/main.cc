@@ -27,7 +27,6 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  if (!shared.hdfs_uri.empty() && shared.hdfs_uri != "hdfs://localhost:9000") shared.hdfs = true;
   for (auto& command : commands) {
     if (command.app->parsed()) return command.run();
   }

@@ -20,7 +20,9 @@ void AddSharedOptions(CLI::App* c, SharedOptions* o) {
   c->add_option("--data-dir", o->data_dir, "root of the storage layout (raw/, processed/, features/, models/, ...)")
       ->capture_default_str();
   c->add_flag("--hdfs", o->hdfs, "use the same layout on HDFS instead of the local disk");
-  c->add_option("--hdfs-uri", o->hdfs_uri, "HDFS NameNode URI (implies --hdfs)")->capture_default_str();
+  c->add_option("--hdfs-uri", o->hdfs_uri, "HDFS NameNode URI (implies --hdfs)")
+      ->capture_default_str()
+      ->each([o](const std::string&) { o->hdfs = true; });
   c->add_option("--brokers", o->brokers, "Kafka bootstrap servers HOST:PORT[,...] (default $TRAFFIC_BROKERS or localhost:9092)");
   c->add_flag("--json", o->json, "print the end-of-run summary as one JSON object on stdout");
   c->add_option("--geo-dir", o->geo_dir,

@@ -34,8 +34,7 @@ core::Result<std::unique_ptr<pipeline::TripSource>> MakeSource(const SharedOptio
     g.trips_per_day = a.trips_per_day;
     return pipeline::MakeSyntheticSource(g, reference);
   }
-  static std::unique_ptr<fs::FileSystem> files = fs::MakeLocalFileSystem();  // outlives the source
-  return pipeline::MakeFileSource(*files, a.inputs, reference);
+  return pipeline::MakeFileSource(fs::MakeLocalFileSystem(), a.inputs, reference);
 }
 
 }  // namespace traffic::cli

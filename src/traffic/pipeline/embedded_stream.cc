@@ -30,7 +30,8 @@ class BoundedQueue {
     batches_.push_back(std::move(batch));
     not_empty_.notify_one();
   }
-  // Waits up to `timeout` for a batch; empty optional on timeout; closed and drained -> nullopt too.
+  // Waits up to `timeout` for a batch: true with *out filled, or false on timeout or when the
+  // queue is closed and drained (then *finished is true).
   bool Pop(std::vector<Message>* out, std::chrono::milliseconds timeout, bool* finished) {
     std::unique_lock lock(mu_);
     not_empty_.wait_for(lock, timeout, [&] { return !batches_.empty() || closed_; });

@@ -59,11 +59,13 @@ class SyntheticSource : public TripSource {
 
 class ProcessedSource : public TripSource {
  public:
-  ProcessedSource(std::unique_ptr<TripStream> stream, std::string dir) : stream_(std::move(stream)), dir_(std::move(dir)) {}
+  ProcessedSource(std::shared_ptr<fs::FileSystem> fs, std::unique_ptr<TripStream> stream, std::string dir)
+      : fs_(std::move(fs)), stream_(std::move(stream)), dir_(std::move(dir)) {}
   core::Result<bool> Next(StoredTrip* out) override { return stream_->Next(out); }
   std::string Describe() const override { return "clean trips in " + dir_; }
 
  private:
+  std::shared_ptr<fs::FileSystem> fs_;  // declared first: the stream reads through it
   std::unique_ptr<TripStream> stream_;
   std::string dir_;
 };
@@ -95,12 +97,14 @@ std::unique_ptr<TripSource> MakeSyntheticSource(generate::GeneratorOptions optio
   return std::make_unique<SyntheticSource>(std::move(options), std::move(reference));
 }
 
-core::Result<std::unique_ptr<TripSource>> MakeFileSource(fs::FileSystem& fs, const std::vector<std::string>& paths,
+core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::FileSystem> files,
+                                                         const std::vector<std::string>& paths,
                                                          std::shared_ptr<const ReferenceData> reference) {
+  fs::FileSystem& fs = *files;
   if (paths.size() == 1 && fs.Exists(fs::JoinPath(paths[0], "_SUCCESS"))) {
     TRAFFIC_ASSIGN_OR_RETURN(auto partitions, ListTripPartitions(fs, paths[0]));
     TRAFFIC_ASSIGN_OR_RETURN(auto stream, TripStream::Open(fs, std::move(partitions)));
-    return std::unique_ptr<TripSource>(new ProcessedSource(std::move(stream), paths[0]));
+    return std::unique_ptr<TripSource>(new ProcessedSource(std::move(files), std::move(stream), paths[0]));
   }
   // Raw CSV: cleaned exactly as `traffic clean` does (same rules, same de-duplication), into a
   // scratch folder that lives as long as the source, then read back in event-time order.

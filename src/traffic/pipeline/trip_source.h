@@ -31,7 +31,9 @@ std::unique_ptr<TripSource> MakeSyntheticSource(generate::GeneratorOptions optio
                                                 std::shared_ptr<const ReferenceData> reference);
 
 // `paths`: a processed/ folder (has _SUCCESS), or CSV files / folders of CSV.
-core::Result<std::unique_ptr<TripSource>> MakeFileSource(fs::FileSystem& fs, const std::vector<std::string>& paths,
+// The source keeps `fs` alive as long as it reads through it.
+core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::FileSystem> fs,
+                                                         const std::vector<std::string>& paths,
                                                          std::shared_ptr<const ReferenceData> reference);
 
 }  // namespace traffic::pipeline
