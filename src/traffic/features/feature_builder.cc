@@ -4,7 +4,8 @@
 #include <cassert>
 #include <utility>
 
-#include "traffic/window/state_bytes.h"
+#include "traffic/core/coding.h"
+#include "traffic/window/partition_state.h"
 
 namespace traffic::features {
 namespace {
@@ -144,31 +145,34 @@ std::string FeatureBuilder::SnapshotCells(const std::function<bool(geo::CellId)>
 std::string FeatureBuilder::SnapshotCells(const window::CellMask& cells) const {
   const int cell_count = options_.grid.rows * options_.grid.cols;
   assert(static_cast<int>(cells.size()) == cell_count);
-  window::state::Writer w(kCellsMagic, kCellsVersion);
-  w.U(static_cast<uint64_t>(window_s_));
-  w.U(static_cast<uint64_t>(options_.grid.rows));
-  w.U(static_cast<uint64_t>(options_.grid.cols));
-  w.S(next_);
-  w.Mask(cells);
+  std::string out;
+  out.reserve(256);
+  core::BeginFrame(&out, kCellsMagic, kCellsVersion);
+  core::PutVarint64(&out, static_cast<uint64_t>(window_s_));
+  core::PutVarint64(&out, static_cast<uint64_t>(options_.grid.rows));
+  core::PutVarint64(&out, static_cast<uint64_t>(options_.grid.cols));
+  core::PutVarintSigned64(&out, next_);
+  window::PutCellMask(&out, cells);
   std::vector<int> high, active;
   for (int c = 0; c < cell_count; ++c) {
     if (!cells[c]) continue;
     if (row_from_[c] != kNone && row_from_[c] > next_) high.push_back(c);
     if (history_.Has(c)) active.push_back(c);
   }
-  w.U(high.size());
+  core::PutVarint64(&out, high.size());
   for (int c : high) {
-    w.U(static_cast<uint64_t>(c));
-    w.S(row_from_[c]);
+    core::PutVarint64(&out, static_cast<uint64_t>(c));
+    core::PutVarintSigned64(&out, row_from_[c]);
   }
-  w.U(active.size());
+  core::PutVarint64(&out, active.size());
   int prev = -1;
   for (int c : active) {
-    w.U(static_cast<uint64_t>(c - prev));
+    core::PutVarint64(&out, static_cast<uint64_t>(c - prev));
     prev = c;
-    history_.SaveCell(c, &w);
+    history_.SaveCell(c, &out);
   }
-  return w.Seal();
+  core::SealFrame(&out);
+  return out;
 }
 
 core::Status FeatureBuilder::RestoreCells(std::string_view bytes) {
@@ -176,14 +180,10 @@ core::Status FeatureBuilder::RestoreCells(std::string_view bytes) {
     return core::Status::Corrupt("feature cell state: " + what);
   };
   std::string_view payload;
-  if (auto st = window::state::Open(bytes, kCellsMagic, kCellsVersion, "feature cell state",
-                                    &payload);
-      !st.ok()) {
-    return st;
-  }
-  window::state::Reader r(payload);
+  TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kCellsMagic, kCellsVersion, "feature cell state", &payload));
+  core::ByteReader r(payload);
   uint64_t window_s, rows, cols;
-  if (!r.U(&window_s) || !r.U(&rows) || !r.U(&cols)) return corrupt("truncated header");
+  if (!r.GetVarint64(&window_s) || !r.GetVarint64(&rows) || !r.GetVarint64(&cols)) return corrupt("truncated header");
   if (window_s != static_cast<uint64_t>(window_s_) ||
       rows != static_cast<uint64_t>(options_.grid.rows) ||
       cols != static_cast<uint64_t>(options_.grid.cols)) {
@@ -194,26 +194,26 @@ core::Status FeatureBuilder::RestoreCells(std::string_view bytes) {
   const uint64_t cell_count = rows * cols;
   int64_t next;
   window::CellMask cells;
-  if (!r.S(&next) || !r.Mask(cell_count, &cells)) return corrupt("truncated header");
+  if (!r.GetVarintSigned64(&next) || !window::GetCellMask(&r, cell_count, &cells)) return corrupt("truncated header");
   uint64_t n;
   std::vector<std::pair<int, int64_t>> high;
-  if (!r.Count(cell_count, &n)) return corrupt("bad floor count");
+  if (!r.GetVarint64AtMost(cell_count, &n)) return corrupt("bad floor count");
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t c;
     int64_t f;
-    if (!r.U(&c) || !r.S(&f)) return corrupt("truncated floors");
+    if (!r.GetVarint64(&c) || !r.GetVarintSigned64(&f)) return corrupt("truncated floors");
     if (c >= cell_count || !cells[c] || f <= next ||
         (!high.empty() && c <= static_cast<uint64_t>(high.back().first))) {
       return corrupt("bad floor");
     }
     high.emplace_back(static_cast<int>(c), f);
   }
-  if (!r.Count(cell_count, &n)) return corrupt("bad cell count");
+  if (!r.GetVarint64AtMost(cell_count, &n)) return corrupt("bad cell count");
   std::vector<std::pair<int, WindowHistory::SavedCell>> saved(n);
   int64_t prev = -1;
   for (auto& [cell, history] : saved) {
     uint64_t delta;
-    if (!r.U(&delta) || delta == 0 || delta > cell_count) return corrupt("bad cell");
+    if (!r.GetVarint64(&delta) || delta == 0 || delta > cell_count) return corrupt("bad cell");
     prev += static_cast<int64_t>(delta);
     if (static_cast<uint64_t>(prev) >= cell_count || !cells[prev]) {
       return corrupt("history of a cell not in the set");
@@ -221,7 +221,7 @@ core::Status FeatureBuilder::RestoreCells(std::string_view bytes) {
     cell = static_cast<int>(prev);
     if (!history_.ReadCell(&r, &history)) return corrupt("bad history of cell " + std::to_string(prev));
   }
-  if (!r.done()) return corrupt("trailing bytes");
+  if (!r.empty()) return corrupt("trailing bytes");
 
   // Checked: apply. Replace what we hold for these cells, then merge.
   Forget(cells);

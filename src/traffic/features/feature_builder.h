@@ -93,7 +93,7 @@ class FeatureBuilder {
   //     (magic, version, checksum, fields); kInvalidArgument for a snapshot taken with another
   //     window size or grid.
   //
-  // Encoding "TRFCS" version 1: window/state_bytes.h frame; varints; per cell with history only
+  // Encoding "TRFCS" version 1: core/coding.h frame; varints; per cell with history only
   // its windows with trips. Size: ~20 bytes + grid/8 + per active cell ~10 bytes + ~12 bytes per
   // window with trips in its last ~64 windows.
   std::string SnapshotCells(const window::CellMask& cells) const;

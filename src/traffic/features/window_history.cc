@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "traffic/window/partition_state.h"
+
 namespace traffic::features {
 
 namespace {
@@ -79,10 +81,10 @@ void WindowHistory::Release(int cell) {
   cell_at_[cell] = -1;
 }
 
-void WindowHistory::SaveCell(int cell, window::state::Writer* w) const {
+void WindowHistory::SaveCell(int cell, std::string* out) const {
   const Slot& slot = slots_[pos_[cell]];
   const int64_t first = std::max(slot.first, slot.last - ring_ + 1);
-  w->S(first);
+  core::PutVarintSigned64(out, first);
   uint64_t later = 0;
   window::TripStats prev = Cumulative(slot, first);
   for (int64_t i = first + 1; i <= slot.last; ++i) {
@@ -90,26 +92,26 @@ void WindowHistory::SaveCell(int cell, window::state::Writer* w) const {
     later += cum == prev ? 0 : 1;
     prev = cum;
   }
-  w->U(later);
+  core::PutVarint64(out, later);
   prev = Cumulative(slot, first);
   // The running sum at `first`: it cancels out of every answerable Sum, except when `first` is
   // the cell's first window, where it is that window.
-  w->Stats(prev);
+  window::PutTripStats(out, prev);
   int64_t at = first;
   for (int64_t i = first + 1; i <= slot.last; ++i) {
     window::TripStats cum = slot.cumulative[(i & (ring_ - 1))];
     if (cum == prev) continue;
-    w->U(static_cast<uint64_t>(i - at));
-    w->Stats(cum - prev);
+    core::PutVarint64(out, static_cast<uint64_t>(i - at));
+    window::PutTripStats(out, cum - prev);
     prev = cum;
     at = i;
   }
 }
 
-bool WindowHistory::ReadCell(window::state::Reader* r, SavedCell* out) const {
+bool WindowHistory::ReadCell(core::ByteReader* r, SavedCell* out) const {
   uint64_t later;
-  if (!r->S(&out->first) || !r->Count(static_cast<uint64_t>(ring_), &later) ||
-      !r->Stats(&out->base)) {
+  if (!r->GetVarintSigned64(&out->first) || !r->GetVarint64AtMost(static_cast<uint64_t>(ring_), &later) ||
+      !window::GetTripStats(r, &out->base)) {
     return false;
   }
   out->later.clear();
@@ -117,7 +119,7 @@ bool WindowHistory::ReadCell(window::state::Reader* r, SavedCell* out) const {
   for (uint64_t k = 0; k < later; ++k) {
     uint64_t gap;
     window::TripStats stats;
-    if (!r->U(&gap) || gap == 0 || gap >= static_cast<uint64_t>(ring_) || !r->Stats(&stats) ||
+    if (!r->GetVarint64(&gap) || gap == 0 || gap >= static_cast<uint64_t>(ring_) || !window::GetTripStats(r, &stats) ||
         stats.trip_count <= 0) {
       return false;
     }

@@ -8,9 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
-#include "traffic/window/state_bytes.h"
+#include "traffic/core/coding.h"
 #include "traffic/window/windower.h"
 
 namespace traffic::features {
@@ -45,9 +46,9 @@ class WindowHistory {
     window::TripStats base;  // the running sum at `first`
     std::vector<std::pair<int64_t, window::TripStats>> later;  // (index, stats), increasing
   };
-  void SaveCell(int cell, window::state::Writer* w) const;
+  void SaveCell(int cell, std::string* out) const;
   // Reads what SaveCell wrote; false on bad bytes.
-  bool ReadCell(window::state::Reader* r, SavedCell* out) const;
+  bool ReadCell(core::ByteReader* r, SavedCell* out) const;
   // Replaces the cell's history.
   void LoadCell(int cell, const SavedCell& saved);
 

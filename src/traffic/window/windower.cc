@@ -6,7 +6,7 @@
 #include <tuple>
 #include <utility>
 
-#include "traffic/window/state_bytes.h"
+#include "traffic/window/partition_state.h"
 
 namespace traffic::window {
 namespace {
@@ -21,67 +21,6 @@ bool ValidValues(const Event& e) {
          std::isfinite(e.distance_mi) && e.distance_mi >= 0 && e.distance_mi < 1e6 &&
          e.duration_s >= 0;
 }
-
-// Little-endian fixed-width encoding for snapshots.
-class Writer {
- public:
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void I64(int64_t v) {
-    uint64_t u = static_cast<uint64_t>(v);
-    for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((u >> (8 * i)) & 0xFF));
-  }
-  void Bytes(std::string_view s) { out_.append(s); }
-  void Stats(const TripStats& s) {
-    I64(s.trip_count);
-    I64(s.speed_sum_mmph);
-    I64(s.speed_sq_sum_mmph2);
-    I64(s.distance_sum_mmi);
-    I64(s.duration_sum_s);
-  }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool U8(uint8_t* v) {
-    if (in_.size() < 1) return false;
-    *v = static_cast<uint8_t>(in_[0]);
-    in_.remove_prefix(1);
-    return true;
-  }
-  bool I64(int64_t* v) {
-    if (in_.size() < 8) return false;
-    uint64_t u = 0;
-    for (int i = 0; i < 8; ++i) u |= uint64_t{static_cast<uint8_t>(in_[i])} << (8 * i);
-    *v = static_cast<int64_t>(u);
-    in_.remove_prefix(8);
-    return true;
-  }
-  bool Bytes(size_t n, std::string_view* v) {
-    if (in_.size() < n) return false;
-    *v = in_.substr(0, n);
-    in_.remove_prefix(n);
-    return true;
-  }
-  bool Stats(TripStats* s) {
-    return I64(&s->trip_count) && I64(&s->speed_sum_mmph) && I64(&s->speed_sq_sum_mmph2) &&
-           I64(&s->distance_sum_mmi) && I64(&s->duration_sum_s);
-  }
-  bool done() const { return in_.empty(); }
-
- private:
-  std::string_view in_;
-};
-
-constexpr std::string_view kMagic = "TRWIN";
-constexpr int64_t kSnapshotVersion = 2;  // 2 added the cell floors; 1 is still read
-
-constexpr std::string_view kPartitionMagic = "TRWPS";
-constexpr uint32_t kPartitionVersion = 1;
 
 }  // namespace
 
@@ -371,174 +310,7 @@ std::optional<core::UtcTime> Windower::closed_until() const {
   return core::FromEpochSeconds(closed_index_ * window_s_);
 }
 
-std::string Windower::Snapshot() const {
-  Writer w;
-  w.Bytes(kMagic);
-  w.I64(kSnapshotVersion);
-  w.I64(window_s_);
-  w.I64(lateness_s_);
-  w.I64(idle_s_);
-  w.I64(options_.grid.rows);
-  w.I64(options_.grid.cols);
-  w.I64(watermark_s_);
-  w.I64(closed_index_);
-  w.I64(proc_now_s_);
-  w.I64(counters_.accepted);
-  w.I64(counters_.late);
-  w.I64(counters_.outside_grid);
-  w.I64(counters_.invalid_value);
-  w.I64(counters_.windows_emitted);
-  w.I64(static_cast<int64_t>(partitions_.size()));
-  for (const Partition& p : partitions_) {
-    w.U8(p.known);
-    w.U8(p.idle);
-    w.I64(p.max_event_s);
-    w.I64(p.last_active_proc_s);
-  }
-  // Open windows in (index, cell) order, so equal states give equal bytes.
-  std::vector<int> open = open_;
-  std::sort(open.begin(), open.end(),
-            [&](int a, int b) { return slots_[a].window_index < slots_[b].window_index; });
-  w.I64(static_cast<int64_t>(open.size()));
-  for (int s : open) {
-    const Slot& slot = slots_[s];
-    std::vector<int32_t> order = slot.cells;
-    std::sort(order.begin(), order.end());
-    w.I64(slot.window_index);
-    w.I64(static_cast<int64_t>(order.size()));
-    for (int32_t cell : order) {
-      w.I64(cell);
-      w.Stats(slot.stats[slot.pos[cell]]);
-    }
-  }
-  w.I64(static_cast<int64_t>(closed_.size()));
-  for (const WindowAggregate& a : closed_) {
-    w.I64(core::ToEpochSeconds(a.window_start));
-    w.I64(a.cell.row * options_.grid.cols + a.cell.col);
-    w.Stats(a.stats);
-  }
-  int64_t floors = 0;
-  for (int64_t f : cell_floor_) floors += f != kNone;
-  w.I64(floors);
-  for (int c = 0; c < cell_count_; ++c) {
-    if (cell_floor_[c] == kNone) continue;
-    w.I64(c);
-    w.I64(cell_floor_[c]);
-  }
-  return w.Take();
-}
-
-core::Status Windower::Restore(std::string_view bytes) {
-  auto corrupt = [](std::string what) {
-    return core::Status::Corrupt("window snapshot: " + what);
-  };
-  Reader r(bytes);
-  std::string_view magic;
-  if (!r.Bytes(kMagic.size(), &magic) || magic != kMagic) return corrupt("bad magic");
-  int64_t version, window_s, lateness_s, idle_s, rows, cols;
-  if (!r.I64(&version)) return corrupt("truncated header");
-  if (version != kSnapshotVersion && version != 1) {
-    return corrupt("unsupported version " + std::to_string(version));
-  }
-  if (!r.I64(&window_s) || !r.I64(&lateness_s) || !r.I64(&idle_s) || !r.I64(&rows) ||
-      !r.I64(&cols)) {
-    return corrupt("truncated header");
-  }
-  if (window_s != window_s_ || lateness_s != lateness_s_ || idle_s != idle_s_ ||
-      rows != options_.grid.rows || cols != options_.grid.cols) {
-    return core::Status::InvalidArgument(
-        "window snapshot was taken with other options (window " + std::to_string(window_s) +
-        " s, lateness " + std::to_string(lateness_s) + " s, idle " + std::to_string(idle_s) +
-        " s, grid " + std::to_string(rows) + "x" + std::to_string(cols) + ")");
-  }
-  Windower fresh(options_);
-  int64_t n;
-  if (!r.I64(&fresh.watermark_s_) || !r.I64(&fresh.closed_index_) || !r.I64(&fresh.proc_now_s_) ||
-      !r.I64(&fresh.counters_.accepted) || !r.I64(&fresh.counters_.late) ||
-      !r.I64(&fresh.counters_.outside_grid) || !r.I64(&fresh.counters_.invalid_value) ||
-      !r.I64(&fresh.counters_.windows_emitted) || !r.I64(&n)) {
-    return corrupt("truncated state");
-  }
-  if (n < 0 || n > options_.max_partitions) return corrupt("bad partition count");
-  fresh.partitions_.resize(n);
-  for (Partition& p : fresh.partitions_) {
-    uint8_t known, idle;
-    if (!r.U8(&known) || !r.U8(&idle) || !r.I64(&p.max_event_s) || !r.I64(&p.last_active_proc_s)) {
-      return corrupt("truncated partitions");
-    }
-    p.known = known != 0;
-    p.idle = idle != 0;
-  }
-  if (!r.I64(&n) || n < 0 || n > (int64_t{1} << 20)) return corrupt("bad open window count");
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t index, cells;
-    if (!r.I64(&index) || !r.I64(&cells) || cells < 0 || cells > cell_count_) {
-      return corrupt("bad open window");
-    }
-    for (int s : fresh.open_) {
-      if (fresh.slots_[s].window_index == index) return corrupt("duplicate open window");
-    }
-    Slot& slot = fresh.SlotFor(index);
-    for (int64_t c = 0; c < cells; ++c) {
-      int64_t cell;
-      TripStats stats;
-      if (!r.I64(&cell) || !r.Stats(&stats)) return corrupt("truncated open window");
-      if (cell < 0 || cell >= cell_count_ || slot.pos[cell] >= 0) return corrupt("bad cell");
-      slot.pos[cell] = static_cast<int32_t>(slot.cells.size());
-      slot.cells.push_back(static_cast<int32_t>(cell));
-      slot.stats.push_back(stats);
-    }
-  }
-  if (!r.I64(&n) || n < 0 || n > (int64_t{1} << 32)) return corrupt("bad closed window count");
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t start, cell;
-    WindowAggregate a;
-    if (!r.I64(&start) || !r.I64(&cell) || !r.Stats(&a.stats)) return corrupt("truncated closed");
-    if (cell < 0 || cell >= cell_count_) return corrupt("bad cell");
-    a.window_start = core::FromEpochSeconds(start);
-    a.window_end = core::FromEpochSeconds(start + window_s_);
-    a.cell = geo::CellId{static_cast<int16_t>(cell / cols), static_cast<int16_t>(cell % cols)};
-    fresh.closed_.push_back(a);
-  }
-  if (version >= 2) {
-    if (!r.I64(&n) || n < 0 || n > cell_count_) return corrupt("bad floor count");
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t cell, floor;
-      if (!r.I64(&cell) || !r.I64(&floor)) return corrupt("truncated floors");
-      if (cell < 0 || cell >= cell_count_ || floor == kNone) return corrupt("bad floor");
-      fresh.cell_floor_[cell] = floor;
-    }
-  }
-  if (!r.done()) return corrupt("trailing bytes");
-  fresh.last_slot_ = -1;
-  fresh.restoring_ = false;
-  *this = std::move(fresh);
-  return core::Status::Ok();
-}
-
 // ---- Partition state ----
-
-namespace {
-
-// A decoded "TRWPS" snapshot, checked but not yet applied.
-struct PartitionState {
-  bool known = false;
-  bool idle = false;
-  int64_t max_event_s = 0;
-  int64_t watermark_s = 0;
-  int64_t closed_index = 0;
-  CellMask cells;
-  std::vector<std::pair<int32_t, int64_t>> floors;  // cells whose floor > closed_index
-  struct Win {
-    int64_t index;
-    int32_t cell;
-    TripStats stats;
-  };
-  std::vector<Win> open;    // by (index, cell)
-  std::vector<Win> closed;  // by (index, cell)
-};
-
-}  // namespace
 
 std::string Windower::SnapshotPartition(int partition,
                                         const std::function<bool(geo::CellId)>& owns_cell) const {
@@ -546,180 +318,66 @@ std::string Windower::SnapshotPartition(int partition,
 }
 
 std::string Windower::SnapshotPartition(int partition, const CellMask& cells) const {
+  return EncodePartitionState(CapturePartition(partition, cells));
+}
+
+PartitionState Windower::CapturePartition(int partition, const CellMask& cells) const {
   assert(static_cast<int>(cells.size()) == cell_count_);
   assert(partition >= 0 && partition < options_.max_partitions);
-  state::Writer w(kPartitionMagic, kPartitionVersion);
-  w.U(static_cast<uint64_t>(window_s_));
-  w.U(static_cast<uint64_t>(lateness_s_));
-  w.U(static_cast<uint64_t>(idle_s_));
-  w.U(static_cast<uint64_t>(options_.grid.rows));
-  w.U(static_cast<uint64_t>(options_.grid.cols));
-  w.U(static_cast<uint64_t>(partition));
+  PartitionState st;
+  st.window_s = static_cast<uint64_t>(window_s_);
+  st.lateness_s = static_cast<uint64_t>(lateness_s_);
+  st.idle_s = static_cast<uint64_t>(idle_s_);
+  st.rows = static_cast<uint64_t>(options_.grid.rows);
+  st.cols = static_cast<uint64_t>(options_.grid.cols);
+  st.partition = static_cast<uint64_t>(partition);
   Partition p;
   if (partition < static_cast<int>(partitions_.size())) p = partitions_[partition];
-  w.U((p.known ? 1u : 0u) | (p.idle ? 2u : 0u));
-  w.S(p.max_event_s);
-  w.S(watermark_s_);
-  w.S(closed_index_);
-  w.Mask(cells);
+  st.known = p.known;
+  st.idle = p.idle;
+  st.max_event_s = p.max_event_s;
+  st.watermark_s = watermark_s_;
+  st.closed_index = closed_index_;
+  st.cells = cells;
   // Floors above closed_until (cells restored from a windower that was ahead).
-  std::vector<int32_t> high;
   for (int c = 0; c < cell_count_; ++c) {
-    if (cells[c] && cell_floor_[c] != kNone && cell_floor_[c] > closed_index_) high.push_back(c);
+    if (cells[c] && cell_floor_[c] != kNone && cell_floor_[c] > closed_index_) st.floors.emplace_back(c, cell_floor_[c]);
   }
-  w.U(high.size());
-  for (int32_t c : high) {
-    w.U(static_cast<uint64_t>(c));
-    w.S(cell_floor_[c]);
-  }
-  // Open windows of the cells, by (index, cell); cells delta-coded.
+  // Open windows of the cells, by (index, cell).
   std::vector<int> open = open_;
   std::sort(open.begin(), open.end(),
             [&](int a, int b) { return slots_[a].window_index < slots_[b].window_index; });
-  std::vector<int32_t> order;
-  std::vector<std::pair<int, std::vector<int32_t>>> slots;
   for (int s : open) {
-    order.clear();
-    for (int32_t c : slots_[s].cells) {
-      if (cells[c]) order.push_back(c);
-    }
-    if (order.empty()) continue;
-    std::sort(order.begin(), order.end());
-    slots.emplace_back(s, order);
-  }
-  w.U(slots.size());
-  for (const auto& [s, owned] : slots) {
     const Slot& slot = slots_[s];
-    w.S(slot.window_index);
-    w.U(owned.size());
-    int32_t prev = -1;
-    for (int32_t c : owned) {
-      w.U(static_cast<uint64_t>(c - prev));
-      prev = c;
-      w.Stats(slot.stats[slot.pos[c]]);
+    PartitionState::OpenWindow win{slot.window_index, {}};
+    for (int32_t c : slot.cells) {
+      if (cells[c]) win.cells.push_back({c, slot.stats[slot.pos[c]]});
     }
+    if (win.cells.empty()) continue;
+    std::sort(win.cells.begin(), win.cells.end(), [](const auto& a, const auto& b) { return a.cell < b.cell; });
+    st.open.push_back(std::move(win));
   }
   // Closed windows not taken yet (closed_ is sorted by (start, cell)).
-  uint64_t pending = 0;
-  for (const WindowAggregate& a : closed_) {
-    pending += cells[a.cell.row * options_.grid.cols + a.cell.col] ? 1 : 0;
-  }
-  w.U(pending);
   for (const WindowAggregate& a : closed_) {
     const int c = a.cell.row * options_.grid.cols + a.cell.col;
-    if (!cells[c]) continue;
-    w.S(FloorDiv(core::ToEpochSeconds(a.window_start), window_s_));
-    w.U(static_cast<uint64_t>(c));
-    w.Stats(a.stats);
+    if (cells[c]) st.closed.push_back({FloorDiv(core::ToEpochSeconds(a.window_start), window_s_), c, a.stats});
   }
-  return w.Seal();
+  return st;
 }
 
 core::Status Windower::RestorePartition(int partition, std::string_view bytes) {
-  auto corrupt = [](const std::string& what) {
-    return core::Status::Corrupt("window partition state: " + what);
-  };
-  std::string_view payload;
-  if (auto st = state::Open(bytes, kPartitionMagic, kPartitionVersion, "window partition state",
-                            &payload);
-      !st.ok()) {
-    return st;
-  }
-  state::Reader r(payload);
-  uint64_t window_s, lateness_s, idle_s, rows, cols, part, flags;
-  if (!r.U(&window_s) || !r.U(&lateness_s) || !r.U(&idle_s) || !r.U(&rows) || !r.U(&cols) ||
-      !r.U(&part)) {
-    return corrupt("truncated header");
-  }
-  if (window_s != static_cast<uint64_t>(window_s_) ||
-      lateness_s != static_cast<uint64_t>(lateness_s_) || idle_s != static_cast<uint64_t>(idle_s_) ||
-      rows != static_cast<uint64_t>(options_.grid.rows) ||
-      cols != static_cast<uint64_t>(options_.grid.cols)) {
-    return core::Status::InvalidArgument(
-        "window partition state was taken with other options (window " + std::to_string(window_s) +
-        " s, lateness " + std::to_string(lateness_s) + " s, idle " + std::to_string(idle_s) +
-        " s, grid " + std::to_string(rows) + "x" + std::to_string(cols) + ")");
-  }
-  if (partition < 0 || partition >= options_.max_partitions) {
-    return core::Status::InvalidArgument("window partition state: partition " +
-                                         std::to_string(partition) + " out of range");
-  }
-  if (part != static_cast<uint64_t>(partition)) {
-    return core::Status::InvalidArgument("window partition state is of partition " +
-                                         std::to_string(part) + ", not " +
-                                         std::to_string(partition));
-  }
-  PartitionState st;
-  if (!r.Count(3, &flags) || !r.S(&st.max_event_s) || !r.S(&st.watermark_s) ||
-      !r.S(&st.closed_index) || !r.Mask(static_cast<size_t>(cell_count_), &st.cells)) {
-    return corrupt("truncated or bad partition entry");
-  }
-  st.known = flags & 1;
-  st.idle = flags & 2;
-  if (!st.known && (st.idle || st.max_event_s != kNone)) return corrupt("bad partition entry");
-  auto owned = [&](uint64_t c) { return c < static_cast<uint64_t>(cell_count_) && st.cells[c]; };
-  uint64_t n;
-  if (!r.Count(static_cast<uint64_t>(cell_count_), &n)) return corrupt("bad floor count");
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t c;
-    int64_t f;
-    if (!r.U(&c) || !r.S(&f)) return corrupt("truncated floors");
-    if (!owned(c) || f <= st.closed_index ||
-        (!st.floors.empty() && c <= static_cast<uint64_t>(st.floors.back().first))) {
-      return corrupt("bad floor");
-    }
-    st.floors.emplace_back(static_cast<int32_t>(c), f);
-  }
-  auto floor_for = [&](int32_t c) {
-    auto it = std::lower_bound(st.floors.begin(), st.floors.end(), std::make_pair(c, kNone));
-    return it != st.floors.end() && it->first == c ? it->second : st.closed_index;
-  };
-  if (!r.Count(uint64_t{1} << 20, &n)) return corrupt("bad open window count");
-  int64_t prev_index = kNone;
-  for (uint64_t i = 0; i < n; ++i) {
-    int64_t index;
-    uint64_t count;
-    if (!r.S(&index) || !r.Count(static_cast<uint64_t>(cell_count_), &count) || count == 0) {
-      return corrupt("bad open window");
-    }
-    if (i > 0 && index <= prev_index) return corrupt("open windows out of order");
-    prev_index = index;
-    int64_t prev = -1;
-    for (uint64_t k = 0; k < count; ++k) {
-      uint64_t delta;
-      PartitionState::Win win{index, 0, {}};
-      if (!r.U(&delta) || delta == 0 || delta > static_cast<uint64_t>(cell_count_) ||
-          !r.Stats(&win.stats)) {
-        return corrupt("truncated open window");
-      }
-      prev += static_cast<int64_t>(delta);
-      if (!owned(static_cast<uint64_t>(prev))) return corrupt("open window of a cell not in the set");
-      win.cell = static_cast<int32_t>(prev);
-      if (index < floor_for(win.cell) || win.stats.trip_count <= 0) {
-        return corrupt("open window below its cell's floor or empty");
-      }
-      st.open.push_back(win);
-    }
-  }
-  if (!r.Count(uint64_t{1} << 32, &n)) return corrupt("bad closed window count");
-  for (uint64_t i = 0; i < n; ++i) {
-    PartitionState::Win win{};
-    uint64_t c;
-    if (!r.S(&win.index) || !r.U(&c) || !r.Stats(&win.stats)) return corrupt("truncated closed");
-    if (!owned(c)) return corrupt("closed window of a cell not in the set");
-    win.cell = static_cast<int32_t>(c);
-    if (win.index >= floor_for(win.cell) || win.stats.trip_count <= 0) {
-      return corrupt("closed window not below its cell's floor or empty");
-    }
-    if (!st.closed.empty() && std::tie(win.index, win.cell) <=
-                                  std::tie(st.closed.back().index, st.closed.back().cell)) {
-      return corrupt("closed windows out of order");
-    }
-    st.closed.push_back(win);
-  }
-  if (!r.done()) return corrupt("trailing bytes");
+  TRAFFIC_ASSIGN_OR_RETURN(PartitionState state, DecodePartitionState(bytes));
+  return RestorePartition(partition, state);
+}
 
-  // Checked: apply. Replace what we hold for this partition and these cells, then merge.
+core::Status Windower::RestorePartition(int partition, const PartitionState& state) {
+  TRAFFIC_RETURN_IF_ERROR(ValidatePartitionState(state, options_, partition));
+  ApplyPartition(partition, state);
+  return core::Status::Ok();
+}
+
+// Replace what we hold for this partition and these cells, then merge.
+void Windower::ApplyPartition(int partition, const PartitionState& st) {
   Forget(partition, st.cells);
   if (restoring_) {
     if (!restored_any_) {
@@ -742,34 +400,35 @@ core::Status Windower::RestorePartition(int partition, std::string_view bytes) {
   p.max_event_s = st.max_event_s;
   p.last_active_proc_s = proc_now_s_;  // kNone: starts at the next AdvanceProcessingTime
   const size_t pending_before = closed_.size();
-  auto to_aggregate = [&](const PartitionState::Win& win) {
+  auto to_aggregate = [&](int64_t index, int32_t cell, const TripStats& stats) {
     WindowAggregate a;
-    a.window_start = core::FromEpochSeconds(win.index * window_s_);
-    a.window_end = core::FromEpochSeconds((win.index + 1) * window_s_);
-    a.cell = geo::CellId{static_cast<int16_t>(win.cell / options_.grid.cols),
-                         static_cast<int16_t>(win.cell % options_.grid.cols)};
-    a.stats = win.stats;
+    a.window_start = core::FromEpochSeconds(index * window_s_);
+    a.window_end = core::FromEpochSeconds((index + 1) * window_s_);
+    a.cell = geo::CellId{static_cast<int16_t>(cell / options_.grid.cols),
+                         static_cast<int16_t>(cell % options_.grid.cols)};
+    a.stats = stats;
     return a;
   };
-  for (const PartitionState::Win& win : st.open) {
+  for (const PartitionState::OpenWindow& win : st.open) {
     if (closed_index_ != kNone && win.index < closed_index_) {
       // We are ahead of the restored partition: its window is closed now, not lost.
-      closed_.push_back(to_aggregate(win));
-      ++counters_.windows_emitted;
+      for (const auto& c : win.cells) closed_.push_back(to_aggregate(win.index, c.cell, c.stats));
+      counters_.windows_emitted += static_cast<int64_t>(win.cells.size());
       continue;
     }
     Slot& slot = SlotFor(win.index);
-    slot.pos[win.cell] = static_cast<int32_t>(slot.cells.size());
-    slot.cells.push_back(win.cell);
-    slot.stats.push_back(win.stats);
+    for (const auto& c : win.cells) {
+      slot.pos[c.cell] = static_cast<int32_t>(slot.cells.size());
+      slot.cells.push_back(c.cell);
+      slot.stats.push_back(c.stats);
+    }
   }
-  for (const PartitionState::Win& win : st.closed) closed_.push_back(to_aggregate(win));
+  for (const auto& win : st.closed) closed_.push_back(to_aggregate(win.index, win.cell, win.stats));
   if (closed_.size() != pending_before) {
     std::sort(closed_.begin(), closed_.end(), [](const WindowAggregate& a, const WindowAggregate& b) {
       return std::tie(a.window_start, a.cell) < std::tie(b.window_start, b.cell);
     });
   }
-  return core::Status::Ok();
 }
 
 void Windower::DropPartition(int partition, const std::function<bool(geo::CellId)>& owns_cell) {

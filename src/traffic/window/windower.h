@@ -179,6 +179,8 @@ struct WindowCounters {
   bool operator==(const WindowCounters&) const = default;
 };
 
+struct PartitionState;  // partition_state.h
+
 class Windower {
  public:
   // Precondition: options.Validate().ok() (asserted).
@@ -210,14 +212,6 @@ class Windower {
   size_t open_window_count() const { return open_.size(); }
   // Whether `partition` currently holds the watermark (known and not idle).
   bool IsActive(int partition) const;
-
-  // The whole state (partitions, watermark, open windows, closed windows not yet taken, counters)
-  // as versioned little-endian bytes. Restore into a Windower built with the same options gives
-  // one that behaves exactly like the original from that point on.
-  std::string Snapshot() const;
-  // kCorrupt for bytes that are not a snapshot, kInvalidArgument for a snapshot taken with
-  // other options (window size, lateness, idle timeout, grid). On error the state is unchanged.
-  core::Status Restore(std::string_view bytes);
 
   // ---- Partition state: restart and rebalance of stream workers ----
   //
@@ -268,12 +262,17 @@ class Windower {
   //     a snapshot of another partition or taken with other options (window size, lateness, idle
   //     timeout, grid).
   //
-  // Encoding "TRWPS" version 1: state_bytes.h frame; varints. Size: ~20 bytes + grid/8 bytes +
+  // Encoding "TRWPS" version 1 (partition_state.h); varints. Size: ~20 bytes + grid/8 bytes +
   // ~12 bytes per open (window, cell) of the partition.
   std::string SnapshotPartition(int partition, const CellMask& cells) const;
   std::string SnapshotPartition(int partition,
                                 const std::function<bool(geo::CellId)>& owns_cell) const;
+  // DecodePartitionState, then RestorePartition(partition, state).
   core::Status RestorePartition(int partition, std::string_view bytes);
+  // The same as plain values: SnapshotPartition == EncodePartitionState(CapturePartition(...)).
+  PartitionState CapturePartition(int partition, const CellMask& cells) const;
+  // ValidatePartitionState, then merges the state in (the contract above).
+  core::Status RestorePartition(int partition, const PartitionState& state);
   // The partition was revoked: forgets its watermark entry (so it no longer holds the watermark
   // back, which may close windows of the other partitions), and the open windows, pending closed
   // windows and floors of the given cells. Take and publish, then snapshot, before dropping.
@@ -304,6 +303,8 @@ class Windower {
   void EndRestoring();
   // Forgets partition p and the windows and floors of the cells in `cells` (no recompute).
   void Forget(int partition, const CellMask& cells);
+  // The merge of RestorePartition, for a validated state.
+  void ApplyPartition(int partition, const PartitionState& state);
 
   WindowOptions options_;
   int64_t window_s_;

@@ -248,8 +248,11 @@ TEST(Windower, WithoutProcessingTimeNothingGoesIdle) {
 
 TEST(Windower, SnapshotRestoreMidStreamGivesTheUninterruptedOutput) {
   auto events = RandomEvents(4000, 5);
-  // Two partitions, to carry per-partition state across the snapshot.
+  // Two partitions, to carry per-partition state across the snapshot. Partition 0's snapshot
+  // carries every cell, partition 1's only its watermark entry.
   auto feed = [](Windower& w, const Event& e, size_t i) { return w.Add(e, static_cast<int>(i % 2)); };
+  const CellMask all = SelectCells(geo::GridSpec{}, [](geo::CellId) { return true; });
+  const CellMask none(all.size(), false);
   Windower whole;
   std::vector<WindowAggregate> expected;
   for (size_t i = 0; i < events.size(); ++i) ASSERT_TRUE(feed(whole, events[i], i).ok());
@@ -261,31 +264,37 @@ TEST(Windower, SnapshotRestoreMidStreamGivesTheUninterruptedOutput) {
     std::vector<WindowAggregate> out;
     for (size_t i = 0; i < cut; ++i) ASSERT_TRUE(feed(first, events[i], i).ok());
     if (cut == 1234) first.TakeClosed(&out);  // some taken before, some carried in the snapshot
-    std::string bytes = first.Snapshot();
+    const std::string bytes0 = first.SnapshotPartition(0, all), bytes1 = first.SnapshotPartition(1, none);
     Windower second;
-    ASSERT_TRUE(second.Restore(bytes).ok());
-    EXPECT_EQ(second.Snapshot(), bytes);
-    EXPECT_EQ(second.counters(), first.counters());
+    ASSERT_TRUE(second.RestorePartition(0, bytes0).ok());
+    ASSERT_TRUE(second.RestorePartition(1, bytes1).ok());
+    EXPECT_EQ(second.SnapshotPartition(0, all), bytes0);
+    EXPECT_EQ(second.SnapshotPartition(1, none), bytes1);
     EXPECT_EQ(second.watermark(), first.watermark());
     for (size_t i = cut; i < events.size(); ++i) ASSERT_TRUE(feed(second, events[i], i).ok());
     second.Flush();
     second.TakeClosed(&out);
     EXPECT_EQ(out, expected) << "cut " << cut;
+    // Counters are per process (not part of the state): the two processes add up to one run.
+    EXPECT_EQ(first.counters().accepted + second.counters().accepted, whole.counters().accepted);
+    EXPECT_EQ(first.counters().windows_emitted + second.counters().windows_emitted,
+              whole.counters().windows_emitted);
   }
 }
 
 TEST(Windower, RestoreRefusesBadOrForeignBytes) {
   Windower w;
   ASSERT_TRUE(w.Add(Ev(10, {1, 1})).ok());
-  std::string bytes = w.Snapshot();
+  const CellMask all = SelectCells(geo::GridSpec{}, [](geo::CellId) { return true; });
+  std::string bytes = w.SnapshotPartition(0, all);
   Windower other;
-  EXPECT_EQ(other.Restore("nonsense").code(), core::StatusCode::kCorrupt);
-  EXPECT_EQ(other.Restore(bytes.substr(0, bytes.size() - 3)).code(), core::StatusCode::kCorrupt);
-  EXPECT_EQ(other.Restore(bytes + "x").code(), core::StatusCode::kCorrupt);
+  EXPECT_EQ(other.RestorePartition(0, "nonsense").code(), core::StatusCode::kCorrupt);
+  EXPECT_EQ(other.RestorePartition(0, bytes.substr(0, bytes.size() - 3)).code(), core::StatusCode::kCorrupt);
+  EXPECT_EQ(other.RestorePartition(0, bytes + "x").code(), core::StatusCode::kCorrupt);
   WindowOptions five_min;
   five_min.window_size = seconds(300);
   Windower foreign(five_min);
-  EXPECT_EQ(foreign.Restore(bytes).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(foreign.RestorePartition(0, bytes).code(), core::StatusCode::kInvalidArgument);
   // A failed restore leaves the state alone.
   EXPECT_EQ(other.counters().accepted, 0);
   EXPECT_FALSE(other.watermark());
