@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cmath>
 
 #include "traffic/core/json_writer.h"
 #include "traffic/features/feature_row.h"
+#include "traffic/model/evaluation.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
 #include "traffic/pipeline/staged_output.h"
@@ -22,10 +22,6 @@ int FeatureIndex(const std::string& name) {
   return -1;
 }
 
-int Level(double speed, const window::LevelThresholds& t) {
-  return static_cast<int>(window::LevelFor(speed, t));
-}
-
 core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const std::string& dir) {
   TRAFFIC_ASSIGN_OR_RETURN(auto entries, fs.List(dir));
   std::vector<std::string> files;
@@ -38,99 +34,43 @@ core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const st
 
 void ReportJson(core::JsonWriter& j, const model::ClassificationReport& r) { j.Raw(r.ToJson()); }
 
-}  // namespace
-
-core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options) {
-  auto started = std::chrono::steady_clock::now();
-  TRAFFIC_ASSIGN_OR_RETURN(FeatureSplit split, ReadFeatureSplit(fs, options.features_dir));
-  if (split.layout_id != features::FeatureLayoutId()) {
-    return core::Status::InvalidArgument(
-        fs::JoinPath(options.features_dir, "_SUCCESS") + ": features were built with layout " +
-        split.layout_id + ", this build trains on " + features::FeatureLayoutId() + "; rerun `traffic features`");
-  }
-  TRAFFIC_ASSIGN_OR_RETURN(auto files, FeatureFiles(fs, options.features_dir));
-  TRAFFIC_ASSIGN_OR_RETURN(ExampleSet examples, ReadExamples(fs, files));
-  TRAFFIC_ASSIGN_OR_RETURN(std::string profile_text, fs.ReadAll(fs::JoinPath(options.features_dir, "profile.txt")));
-
-  TrainSummary summary;
-  summary.version = options.version;
-  summary.model_dir = fs::JoinPath(options.models_dir, options.version);
-  summary.train_from = core::FormatIsoUtc(split.train_from);
-  summary.split = core::FormatIsoUtc(split.split);
-  summary.test_to = core::FormatIsoUtc(split.test_to);
-
-  const int speed_15m = FeatureIndex("speed_15m");
-  const int speed_60m = FeatureIndex("speed_60m");
-  const int profile_speed = FeatureIndex("profile_speed");
-  if (speed_15m < 0 || speed_60m < 0 || profile_speed < 0) {
-    return core::Status::Internal("feature layout lacks speed_15m, speed_60m or profile_speed");
-  }
-  // Early stopping on the last training day, when there are enough days to spare one.
-  const int64_t split_ms = core::ToEpochSeconds(split.split) * 1000;
-  const int64_t train_days = (core::ToEpochSeconds(split.split) - core::ToEpochSeconds(split.train_from)) / 86400;
-  const int64_t validation_from_ms = train_days >= 3 ? split_ms - 86400 * 1000 : split_ms;
-
-  StagedOutput out(fs, summary.model_dir);
-  TRAFFIC_RETURN_IF_ERROR(out.Begin());
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("profile.txt"), profile_text));
+// Trains one horizon's model on `split` and evaluates it and the baselines on the test set;
+// returns the model as XGBoost JSON.
+core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const TrainOptions& options,
+                                       HorizonResult* result) {
   const auto& names = features::FeatureNames();
-  const size_t width = names.size();
-
-  for (int h = 0; h < features::kHorizonCount; ++h) {
-    HorizonResult& result = summary.horizons[static_cast<size_t>(h)];
-    result.minutes = features::kHorizonsMin[static_cast<size_t>(h)];
-    const auto& targets = examples.targets[static_cast<size_t>(h)];
-    std::vector<float> train_x, valid_x, test_x;
-    std::vector<int> train_y, valid_y, test_y, persistence, profile;
-    int64_t train_seen = 0;
-    for (size_t i = 0; i < examples.rows(); ++i) {
-      if (targets[i] == features::kNoTarget) continue;
-      const float* row = examples.Row(i);
-      if (examples.is_test[i]) {
-        test_x.insert(test_x.end(), row, row + width);
-        test_y.push_back(targets[i]);
-        double recent = std::isnan(row[speed_15m]) ? row[speed_60m] : row[speed_15m];
-        persistence.push_back(Level(recent, options.thresholds));
-        profile.push_back(Level(row[profile_speed], options.thresholds));
-      } else if (examples.t_ms[i] >= validation_from_ms) {
-        valid_x.insert(valid_x.end(), row, row + width);
-        valid_y.push_back(targets[i]);
-      } else if (train_seen++ % options.train_stride == 0) {
-        train_x.insert(train_x.end(), row, row + width);
-        train_y.push_back(targets[i]);
-      }
-    }
-    result.train_rows = static_cast<int64_t>(train_y.size());
-    result.validation_rows = static_cast<int64_t>(valid_y.size());
-    result.test_rows = static_cast<int64_t>(test_y.size());
-    if (train_y.empty() || test_y.empty()) {
-      return core::Status::InvalidArgument(
-          fmt::format("the {} min horizon has {} labelled training and {} labelled test examples: "
-                      "the data cannot label it (too few trips per cell, or too short a period)",
-                      result.minutes, train_y.size(), test_y.size()));
-    }
-    model::ClassifierOptions classifier = options.classifier;
-    if (options.balanced_class_weights) classifier.class_weights = model::BalancedClassWeights(train_y);
-    model::LabeledData train{{train_x, train_y.size(), names}, train_y};
-    model::LabeledData valid{{valid_x, valid_y.size(), names}, valid_y};
-    bool use_validation = !valid_y.empty() && classifier.early_stopping_rounds > 0;
-    if (!use_validation) classifier.early_stopping_rounds = 0;
-    auto trained = model::CongestionClassifier::Train(train, classifier, use_validation ? &valid : nullptr);
-    if (!trained.ok()) return trained.status().WithContext(fmt::format("train the {} min model", result.minutes));
-    result.rounds = trained->num_boosted_rounds();
-    TRAFFIC_ASSIGN_OR_RETURN(auto predictions, trained->Predict(model::FeatureMatrix{test_x, test_y.size(), names}));
-    std::vector<int> predicted(predictions.size());
-    for (size_t i = 0; i < predictions.size(); ++i) predicted[i] = predictions[i].label;
-    TRAFFIC_ASSIGN_OR_RETURN(result.model, model::Evaluate(test_y, predicted));
-    TRAFFIC_ASSIGN_OR_RETURN(result.persistence, model::Evaluate(test_y, persistence));
-    TRAFFIC_ASSIGN_OR_RETURN(result.profile, model::Evaluate(test_y, profile));
-    TRAFFIC_ASSIGN_OR_RETURN(std::string json, trained->ToJson());
-    result.model_file = fmt::format("model_{}m.json", result.minutes);
-    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(result.model_file), json));
+  result->train_rows = static_cast<int64_t>(split.train_y.size());
+  result->validation_rows = static_cast<int64_t>(split.valid_y.size());
+  result->test_rows = static_cast<int64_t>(split.test_y.size());
+  if (split.train_y.empty() || split.test_y.empty()) {
+    return core::Status::InvalidArgument(
+        fmt::format("the {} min horizon has {} labelled training and {} labelled test examples: "
+                    "the data cannot label it (too few trips per cell, or too short a period)",
+                    result->minutes, split.train_y.size(), split.test_y.size()));
   }
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  model::ClassifierOptions classifier = options.classifier;
+  if (options.balanced_class_weights) classifier.class_weights = model::BalancedClassWeights(split.train_y);
+  model::LabeledData train{{split.train_x, split.train_y.size(), names}, split.train_y};
+  model::LabeledData valid{{split.valid_x, split.valid_y.size(), names}, split.valid_y};
+  bool use_validation = !split.valid_y.empty() && classifier.early_stopping_rounds > 0;
+  if (!use_validation) classifier.early_stopping_rounds = 0;
+  auto trained = model::CongestionClassifier::Train(train, classifier, use_validation ? &valid : nullptr);
+  if (!trained.ok()) return trained.status().WithContext(fmt::format("train the {} min model", result->minutes));
+  result->rounds = trained->num_boosted_rounds();
+  TRAFFIC_ASSIGN_OR_RETURN(auto predictions,
+                           trained->Predict(model::FeatureMatrix{split.test_x, split.test_y.size(), names}));
+  std::vector<int> predicted(predictions.size());
+  for (size_t i = 0; i < predictions.size(); ++i) predicted[i] = predictions[i].label;
+  TRAFFIC_ASSIGN_OR_RETURN(model::PredictorReports reports,
+                           model::EvaluatePredictors(split.test_y, predicted, split.persistence, split.profile));
+  result->model = reports.model;
+  result->persistence = reports.persistence;
+  result->profile = reports.profile;
+  return trained->ToJson();
+}
 
-  // The model card.
+// The model card (card.json).
+std::string CardJson(const TrainSummary& summary, const TrainOptions& options, int64_t validation_from_ms) {
   core::JsonWriter j;
   j.BeginObject();
   j.Key("version").String(summary.version);
@@ -143,7 +83,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
   j.EndObject();
   j.Key("feature_layout").String(features::FeatureLayoutId());
   j.Key("features").BeginArray();
-  for (const auto& name : names) j.String(name);
+  for (const auto& name : features::FeatureNames()) j.String(name);
   j.EndArray();
   j.Key("training").BeginObject();
   j.Key("train_from").String(summary.train_from);
@@ -182,7 +122,56 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
   }
   j.EndArray();
   j.EndObject();
-  summary.card_json = j.str();
+  return j.str();
+}
+
+}  // namespace
+
+core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  TRAFFIC_ASSIGN_OR_RETURN(FeatureSplit split, ReadFeatureSplit(fs, options.features_dir));
+  if (split.layout_id != features::FeatureLayoutId()) {
+    return core::Status::InvalidArgument(
+        fs::JoinPath(options.features_dir, "_SUCCESS") + ": features were built with layout " +
+        split.layout_id + ", this build trains on " + features::FeatureLayoutId() + "; rerun `traffic features`");
+  }
+  TRAFFIC_ASSIGN_OR_RETURN(auto files, FeatureFiles(fs, options.features_dir));
+  TRAFFIC_ASSIGN_OR_RETURN(ExampleSet examples, ReadExamples(fs, files));
+  TRAFFIC_ASSIGN_OR_RETURN(std::string profile_text, fs.ReadAll(fs::JoinPath(options.features_dir, "profile.txt")));
+
+  TrainSummary summary;
+  summary.version = options.version;
+  summary.model_dir = fs::JoinPath(options.models_dir, options.version);
+  summary.train_from = core::FormatIsoUtc(split.train_from);
+  summary.split = core::FormatIsoUtc(split.split);
+  summary.test_to = core::FormatIsoUtc(split.test_to);
+
+  model::SplitOptions split_options;
+  split_options.columns = {FeatureIndex("speed_15m"), FeatureIndex("speed_60m"), FeatureIndex("profile_speed")};
+  if (split_options.columns.speed_15m < 0 || split_options.columns.speed_60m < 0 ||
+      split_options.columns.profile_speed < 0) {
+    return core::Status::Internal("feature layout lacks speed_15m, speed_60m or profile_speed");
+  }
+  // Early stopping on the last training day, when there are enough days to spare one.
+  split_options.validation_from_ms = model::ValidationFromMs(split.train_from, split.split);
+  split_options.train_stride = options.train_stride;
+  split_options.thresholds = options.thresholds;
+
+  StagedOutput out(fs, summary.model_dir);
+  TRAFFIC_RETURN_IF_ERROR(out.Begin());
+  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("profile.txt"), profile_text));
+  for (int h = 0; h < features::kHorizonCount; ++h) {
+    HorizonResult& result = summary.horizons[static_cast<size_t>(h)];
+    result.minutes = features::kHorizonsMin[static_cast<size_t>(h)];
+    const model::ExampleView view{examples.features, features::kFeatureCount, examples.t_ms, examples.is_test,
+                                  examples.targets[static_cast<size_t>(h)]};
+    TRAFFIC_ASSIGN_OR_RETURN(std::string json, TrainHorizon(model::SplitExamples(view, split_options), options, &result));
+    result.model_file = fmt::format("model_{}m.json", result.minutes);
+    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(result.model_file), json));
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  summary.card_json = CardJson(summary, options, split_options.validation_from_ms);
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("report.txt"), summary.FormatReport()));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));

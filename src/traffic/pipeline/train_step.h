@@ -1,11 +1,8 @@
 // `traffic train`: forecast examples -> one XGBoost model per horizon, evaluated on the test
 // period against two baselines, saved with a model card.
 //
-// Baselines (DESIGN.md "Forecast"): persistence predicts the level of the cell's last 15 minutes
-// ([t-15, t); when that range had no trips, the last 60 minutes, which an active cell always has);
-// the historical profile predicts the level of the cell's mean speed for the hour of week (the
-// city's when the cell has no history). The model is trained on the training period; the last
-// training day is held out for early stopping when there are at least 3 training days.
+// The time split, the baselines (persistence and the historical profile) and the metrics are
+// model/evaluation.h's; this step reads the examples, trains, and writes the model folder.
 #pragma once
 
 #include <array>

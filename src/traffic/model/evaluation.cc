@@ -1,0 +1,66 @@
+#include "traffic/model/evaluation.h"
+
+#include <cassert>
+#include <cmath>
+
+namespace traffic::model {
+
+int64_t ValidationFromMs(core::UtcTime train_from, core::UtcTime split) {
+  const int64_t split_s = core::ToEpochSeconds(split);
+  const int64_t train_days = (split_s - core::ToEpochSeconds(train_from)) / 86400;
+  return train_days >= 3 ? (split_s - 86400) * 1000 : split_s * 1000;
+}
+
+int PersistenceLevel(double speed_15m, double speed_60m, const window::LevelThresholds& thresholds) {
+  const double recent = std::isnan(speed_15m) ? speed_60m : speed_15m;
+  return static_cast<int>(window::LevelFor(recent, thresholds));
+}
+
+int ProfileLevel(double profile_speed, const window::LevelThresholds& thresholds) {
+  return static_cast<int>(window::LevelFor(profile_speed, thresholds));
+}
+
+HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& options) {
+  assert(options.train_stride >= 1);
+  const size_t width = examples.width;
+  const size_t rows = examples.t_ms.size();
+  assert(examples.features.size() == rows * width && examples.is_test.size() == rows &&
+         examples.targets.size() == rows);
+  const BaselineColumns& c = options.columns;
+  assert(c.speed_15m >= 0 && static_cast<size_t>(c.speed_15m) < width && c.speed_60m >= 0 &&
+         static_cast<size_t>(c.speed_60m) < width && c.profile_speed >= 0 &&
+         static_cast<size_t>(c.profile_speed) < width);
+  HorizonSplit out;
+  int64_t train_seen = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const int target = examples.targets[i];
+    if (target < 0) continue;
+    const float* row = examples.features.data() + i * width;
+    if (examples.is_test[i]) {
+      out.test_x.insert(out.test_x.end(), row, row + width);
+      out.test_y.push_back(target);
+      out.persistence.push_back(PersistenceLevel(row[c.speed_15m], row[c.speed_60m], options.thresholds));
+      out.profile.push_back(ProfileLevel(row[c.profile_speed], options.thresholds));
+    } else if (examples.t_ms[i] >= options.validation_from_ms) {
+      out.valid_x.insert(out.valid_x.end(), row, row + width);
+      out.valid_y.push_back(target);
+    } else if (train_seen++ % options.train_stride == 0) {
+      out.train_x.insert(out.train_x.end(), row, row + width);
+      out.train_y.push_back(target);
+    }
+  }
+  return out;
+}
+
+core::Result<PredictorReports> EvaluatePredictors(std::span<const int> actual,
+                                                  std::span<const int> model,
+                                                  std::span<const int> persistence,
+                                                  std::span<const int> profile) {
+  PredictorReports r;
+  TRAFFIC_ASSIGN_OR_RETURN(r.model, Evaluate(actual, model));
+  TRAFFIC_ASSIGN_OR_RETURN(r.persistence, Evaluate(actual, persistence));
+  TRAFFIC_ASSIGN_OR_RETURN(r.profile, Evaluate(actual, profile));
+  return r;
+}
+
+}  // namespace traffic::model
