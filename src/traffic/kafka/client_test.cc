@@ -16,50 +16,13 @@
 #include "traffic/kafka/admin.h"
 #include "traffic/kafka/client.h"
 #include "traffic/kafka/consumer.h"
+#include "traffic/kafka/mock_cluster.h"
 #include "traffic/kafka/producer.h"
 
 namespace traffic::kafka {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A mock cluster of 3 brokers that several clients share through its bootstrap address.
-class MockCluster {
- public:
-  MockCluster() {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    char err[256];
-    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err));
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-    mock_ = rd_kafka_mock_cluster_new(rk_, 3);
-  }
-  ~MockCluster() {
-    rd_kafka_mock_cluster_destroy(mock_);
-    rd_kafka_destroy(rk_);
-  }
-  std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(mock_); }
-  void CreateTopic(const std::string& name, int partitions) {
-    ASSERT_EQ(rd_kafka_mock_topic_create(mock_, name.c_str(), partitions, 1),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-  }
-  // The 2.0.2 mock speaks a Metadata version without AllowAutoTopicCreation and creates every
-  // topic it is asked about; this makes it answer "unknown topic" for `name` instead.
-  void MarkMissing(const std::string& name) {
-    rd_kafka_mock_topic_set_error(mock_, name.c_str(), RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
-  }
-  ClientConfig Config() const {
-    ClientConfig c;
-    c.brokers = bootstraps();
-    c.connect_timeout = 10s;
-    // The mock cannot honour "false" (see MarkMissing) and would warn about it on every request.
-    c.properties = {{"allow.auto.create.topics", "true"}};
-    return c;
-  }
-
- private:
-  rd_kafka_t* rk_ = nullptr;
-  rd_kafka_mock_cluster_t* mock_ = nullptr;
-};
 
 TEST(ParseProperty, KeyValue) {
   auto p = ParseProperty("linger.ms=20");

@@ -72,11 +72,12 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
   std::atomic<bool> producer_stop{false};
   core::Status producer_status;
   std::atomic<int64_t> produced{0};
-  auto started = std::chrono::steady_clock::now();
+  const Clock& clock = options.clock ? *options.clock : RealClock();
+  auto started = clock.SteadyNow();
   auto should_stop = [&] {
     if (producer_stop.load() || (stop && stop->load())) return true;
     if (options.duration_s > 0 &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= options.duration_s) {
+        std::chrono::duration<double>(clock.SteadyNow() - started).count() >= options.duration_s) {
       return true;
     }
     return false;
@@ -121,15 +122,15 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
   std::vector<codec::DeadLetterRecord> dead;
   std::vector<codec::PredictionRecord> records;
   core::Status status;
-  auto last_drain = std::chrono::steady_clock::now();
+  auto last_drain = clock.SteadyNow();
   auto drain = [&]() -> core::Status {
-    processor.AdvanceProcessingTime(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+    processor.AdvanceProcessingTime(clock.ProcessingTime());
     records.clear();
     TRAFFIC_RETURN_IF_ERROR(processor.Drain(&records));
     if (!records.empty()) TRAFFIC_RETURN_IF_ERROR(on_records(records));
     if (!dead.empty()) TRAFFIC_RETURN_IF_ERROR(on_dead_letters(dead));
     dead.clear();
-    last_drain = std::chrono::steady_clock::now();
+    last_drain = clock.SteadyNow();
     return core::Status::Ok();
   };
   while (status.ok()) {
@@ -139,7 +140,7 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
     } else if (finished) {
       break;
     }
-    if (std::chrono::steady_clock::now() - last_drain >= options.drain_interval) status = drain();
+    if (clock.SteadyNow() - last_drain >= options.drain_interval) status = drain();
   }
   if (!status.ok()) {
     producer_stop.store(true);
@@ -157,7 +158,7 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
   if (!records.empty()) TRAFFIC_RETURN_IF_ERROR(on_records(records));
   if (!dead.empty()) TRAFFIC_RETURN_IF_ERROR(on_dead_letters(dead));
   stats.produced = produced.load();
-  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  stats.seconds = std::chrono::duration<double>(clock.SteadyNow() - started).count();
   stats.counters = processor.counters();
   return stats;
 }

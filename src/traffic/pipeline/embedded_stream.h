@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 
+#include "traffic/pipeline/clock.h"
 #include "traffic/pipeline/stream_processor.h"
 #include "traffic/pipeline/trip_source.h"
 
@@ -21,6 +22,7 @@ struct EmbeddedOptions {
   int partitions = 4;
   size_t queue_capacity = 65536;  // messages
   std::chrono::milliseconds drain_interval{100};
+  const Clock* clock = nullptr;  // nullptr: RealClock()
 };
 
 struct EmbeddedStats {

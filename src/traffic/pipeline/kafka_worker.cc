@@ -3,50 +3,28 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "traffic/codec/message_key.h"
 #include "traffic/kafka/consumer.h"
 #include "traffic/kafka/producer.h"
+#include "traffic/pipeline/stream_state.h"
 
 namespace traffic::pipeline {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kStateMagic = "TRSS1";
-
-std::string StateKey(int32_t partition) { return "p" + std::to_string(partition); }
-
-// [magic][u64 windower length][windower bytes][builder bytes]
-std::string EncodeState(const std::string& windower, const std::string& builder) {
-  std::string out(kStateMagic);
-  uint64_t n = windower.size();
-  out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out += windower;
-  out += builder;
-  return out;
-}
-
-core::Status DecodeState(std::string_view bytes, std::string_view* windower, std::string_view* builder) {
-  if (bytes.size() < kStateMagic.size() + 8 || bytes.substr(0, kStateMagic.size()) != kStateMagic) {
-    return core::Status::Corrupt("state message is not a stream state (bad magic)");
-  }
-  uint64_t n;
-  std::memcpy(&n, bytes.data() + kStateMagic.size(), sizeof n);
-  size_t at = kStateMagic.size() + sizeof n;
-  if (n > bytes.size() - at) return core::Status::Corrupt("state message is truncated");
-  *windower = bytes.substr(at, n);
-  *builder = bytes.substr(at + n);
-  return core::Status::Ok();
-}
-
 class Worker {
  public:
   Worker(const KafkaWorkerOptions& options, const Forecaster* forecaster, const RecordsCallback& after_commit)
-      : options_(options), forecaster_(forecaster), after_commit_(after_commit), grid_(options.stream.window.grid) {}
+      : options_(options),
+        forecaster_(forecaster),
+        after_commit_(after_commit),
+        clock_(options.clock ? *options.clock : RealClock()),
+        grid_(options.stream.window.grid) {}
   // After an error, leave the group without committing anything more (the callbacks are off):
   // the last committed transaction is what a restart resumes from.
   ~Worker() {
@@ -55,7 +33,26 @@ class Worker {
   }
 
   core::Result<KafkaWorkerStats> Run(const std::atomic<bool>* stop) {
-    auto started = std::chrono::steady_clock::now();
+    started_ = clock_.SteadyNow();
+    TRAFFIC_RETURN_IF_ERROR(Open());
+    TRAFFIC_RETURN_IF_ERROR(Loop(stop));
+    TRAFFIC_RETURN_IF_ERROR(error_);
+    if (processor_) TRAFFIC_RETURN_IF_ERROR(CommitCycle());
+    TRAFFIC_RETURN_IF_ERROR(consumer_->Close());  // on_revoke commits (nothing new) and leaves
+    TRAFFIC_RETURN_IF_ERROR(error_);
+    stats_.seconds = std::chrono::duration<double>(clock_.SteadyNow() - started_).count();
+    if (!latencies_ms_.empty()) {
+      std::sort(latencies_ms_.begin(), latencies_ms_.end());
+      stats_.publish_latency_p50_ms = latencies_ms_[latencies_ms_.size() / 2];
+      stats_.publish_latency_p99_ms = latencies_ms_[std::min(latencies_ms_.size() - 1, latencies_ms_.size() * 99 / 100)];
+    }
+    if (processor_) AddCounters();
+    return stats_;
+  }
+
+ private:
+  // The transactional producer, the cell masks of the input partitions, and the consumer.
+  core::Status Open() {
     kafka::ProducerOptions po;
     po.transactional_id = "traffic-stream-" + options_.group + "-" + options_.worker_id;
     // A partition's state (the feature history of its cells) can pass 1 MB in a dense city.
@@ -86,15 +83,19 @@ class Worker {
     kafka::RebalanceCallbacks callbacks;
     callbacks.on_assign = [this](std::vector<kafka::TopicPartition>& tps) { OnAssign(tps); };
     callbacks.on_revoke = [this](const std::vector<kafka::TopicPartition>& tps, bool lost) { OnRevoke(tps, lost); };
-    TRAFFIC_RETURN_IF_ERROR(consumer_->Subscribe({options_.input_topic}, callbacks));
+    return consumer_->Subscribe({options_.input_topic}, callbacks);
+  }
 
+  // Poll -> process -> commit every commit_interval, until stopped, out of time or events, or an
+  // error in a rebalance callback (error_).
+  core::Status Loop(const std::atomic<bool>* stop) {
     std::vector<kafka::Message> messages;
-    auto last_commit = std::chrono::steady_clock::now();
+    auto last_commit = clock_.SteadyNow();
     int64_t consumed = 0;
     while (error_.ok() && !(stop && stop->load())) {
       if (options_.max_events > 0 && consumed >= options_.max_events) break;
       if (options_.duration_s > 0 &&
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= options_.duration_s) {
+          std::chrono::duration<double>(clock_.SteadyNow() - started_).count() >= options_.duration_s) {
         break;
       }
       core::Status polled = consumer_->Poll(50ms, 20000, &messages);
@@ -109,29 +110,17 @@ class Worker {
           processor_->Process({m.partition(), m.offset(), m.key(), m.value()}, &dead_);
         }
         consumed += static_cast<int64_t>(messages.size());
-        if (processor_->windower().closed_until() != before) closed_at_.push_back(std::chrono::steady_clock::now());
+        if (processor_->windower().closed_until() != before) closed_at_.push_back(clock_.SteadyNow());
         TRAFFIC_RETURN_IF_ERROR(ProduceDeadLetters());
       }
-      if (std::chrono::steady_clock::now() - last_commit >= options_.commit_interval) {
-        last_commit = std::chrono::steady_clock::now();
+      if (clock_.SteadyNow() - last_commit >= options_.commit_interval) {
+        last_commit = clock_.SteadyNow();
         if (processor_) TRAFFIC_RETURN_IF_ERROR(CommitCycle());
       }
     }
-    TRAFFIC_RETURN_IF_ERROR(error_);
-    if (processor_) TRAFFIC_RETURN_IF_ERROR(CommitCycle());
-    TRAFFIC_RETURN_IF_ERROR(consumer_->Close());  // on_revoke commits (nothing new) and leaves
-    TRAFFIC_RETURN_IF_ERROR(error_);
-    stats_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (!latencies_ms_.empty()) {
-      std::sort(latencies_ms_.begin(), latencies_ms_.end());
-      stats_.publish_latency_p50_ms = latencies_ms_[latencies_ms_.size() / 2];
-      stats_.publish_latency_p99_ms = latencies_ms_[std::min(latencies_ms_.size() - 1, latencies_ms_.size() * 99 / 100)];
-    }
-    if (processor_) AddCounters();
-    return stats_;
+    return core::Status::Ok();
   }
 
- private:
   core::Status Txn(const kafka::TxnStatus& s, const char* what) {
     if (s.ok()) return core::Status::Ok();
     return s.status().WithContext(what);
@@ -159,7 +148,7 @@ class Worker {
   // the state from the last committed transaction (the input rewinds to its offsets).
   core::Status CommitCycle() {
     TRAFFIC_RETURN_IF_ERROR(BeginIfNeeded());
-    processor_->AdvanceProcessingTime(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+    processor_->AdvanceProcessingTime(clock_.ProcessingTime());
     records_.clear();
     TRAFFIC_RETURN_IF_ERROR(processor_->Drain(&records_));
     if (options_.publish) {
@@ -173,8 +162,9 @@ class Worker {
     }
     std::vector<kafka::TopicPartition> owned;
     for (int32_t p : owned_) {
-      std::string state = EncodeState(processor_->windower().SnapshotPartition(p, masks_[static_cast<size_t>(p)]),
-                                      processor_->feature_builder().SnapshotCells(masks_[static_cast<size_t>(p)]));
+      std::string state =
+          EncodeStreamState(processor_->windower().SnapshotPartition(p, masks_[static_cast<size_t>(p)]),
+                            processor_->feature_builder().SnapshotCells(masks_[static_cast<size_t>(p)]));
       TRAFFIC_RETURN_IF_ERROR(producer_->Produce(options_.state_topic, StateKey(p), state, 0));
       owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
     }
@@ -191,7 +181,7 @@ class Worker {
     if (s.ok()) s = producer_->CommitTransaction(60s);
     while (s.kind() == kafka::TxnErrorKind::kRetriable) s = producer_->CommitTransaction(60s);
     if (s.ok()) {
-      auto now = std::chrono::steady_clock::now();
+      auto now = clock_.SteadyNow();
       if (!records_.empty()) {
         for (auto t : closed_at_) latencies_ms_.push_back(std::chrono::duration<double, std::milli>(now - t).count());
       }
@@ -213,6 +203,8 @@ class Worker {
   // Reads the newest state message of every partition from the state topic (read_committed).
   core::Result<std::map<std::string, std::string>> ReadStates() {
     std::map<std::string, std::string> states;
+    std::set<std::string> wanted;
+    for (int32_t p : owned_) wanted.insert(StateKey(p));
     TRAFFIC_ASSIGN_OR_RETURN(auto reader, kafka::Consumer::Open(options_.client, options_.group + "-state-" +
                                                                                      options_.worker_id));
     kafka::RebalanceCallbacks cb;
@@ -222,17 +214,27 @@ class Worker {
     TRAFFIC_RETURN_IF_ERROR(reader->Subscribe({options_.state_topic}, cb));
     TRAFFIC_ASSIGN_OR_RETURN(int64_t end, reader->HighWatermark(options_.state_topic, 0, 10s));
     std::vector<kafka::Message> messages;
-    auto deadline = std::chrono::steady_clock::now() + 60s;
+    // A bound on waiting for the broker: real time, whatever clock the loop runs on.
+    auto deadline = RealClock().SteadyNow() + 60s;
     while (true) {
       TRAFFIC_RETURN_IF_ERROR(reader->Poll(100ms, 1000, &messages));
-      for (const auto& m : messages) states[std::string(m.key())] = std::string(m.value());
+      for (const auto& m : messages) {
+        // Only this group's states of this input topic (other keys belong to other groups).
+        std::string key(m.key());
+        if (!wanted.contains(key)) continue;
+        if (m.value().empty()) {
+          states.erase(key);  // a tombstone
+        } else {
+          states[key] = std::string(m.value());
+        }
+      }
       auto assigned = reader->Assignment();
       if (assigned.ok() && !assigned->empty()) {
         TRAFFIC_ASSIGN_OR_RETURN(auto pos, reader->Position({{options_.state_topic, 0, kafka::kOffsetInvalid}}));
         // Transaction markers take offsets too: the position may pass `end` only by them.
         if (end == 0 || (pos[0].offset >= 0 && pos[0].offset >= end)) break;
       }
-      if (std::chrono::steady_clock::now() > deadline) {
+      if (RealClock().SteadyNow() > deadline) {
         return core::Status::Unavailable("reading " + options_.state_topic + " to its end (offset " +
                                          std::to_string(end) + ") took over 60 s");
       }
@@ -252,7 +254,7 @@ class Worker {
         continue;
       }
       std::string_view w, b;
-      TRAFFIC_RETURN_IF_ERROR(DecodeState(it->second, &w, &b).WithContext(options_.state_topic + " " + it->first));
+      TRAFFIC_RETURN_IF_ERROR(DecodeStreamState(it->second, &w, &b).WithContext(options_.state_topic + " " + it->first));
       TRAFFIC_RETURN_IF_ERROR(processor_->windower().RestorePartition(p, w).WithContext("restore partition " + std::to_string(p)));
       TRAFFIC_RETURN_IF_ERROR(processor_->feature_builder().RestoreCells(b).WithContext("restore partition " + std::to_string(p)));
     }
@@ -299,6 +301,10 @@ class Worker {
     owned_.clear();
   }
 
+  std::string StateKey(int32_t partition) const {
+    return StreamStateKey(options_.group, options_.input_topic, partition);
+  }
+
   void AddCounters() {
     const StreamCounters& c = processor_->counters();
     StreamCounters& s = stats_.counters;
@@ -314,7 +320,9 @@ class Worker {
   KafkaWorkerOptions options_;
   const Forecaster* forecaster_;
   const RecordsCallback& after_commit_;
+  const Clock& clock_;
   geo::Grid grid_;
+  std::chrono::steady_clock::time_point started_;
   std::vector<window::CellMask> masks_;
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;

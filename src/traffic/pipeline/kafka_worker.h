@@ -6,7 +6,8 @@
 // transaction holds the prediction records and dead letters produced since the last one, the
 // state of every owned input partition (its windows still open and the feature history of its
 // cells, window::Windower::SnapshotPartition + features::FeatureBuilder::SnapshotCells) written
-// to a compacted state topic, and the consumed offsets. Results, state and offsets therefore move
+// to a compacted state topic (keyed by group, input topic and partition: pipeline/stream_state.h),
+// and the consumed offsets. Results, state and offsets therefore move
 // together: after kill -9 or a broker restart, the worker (or whoever gets the partitions)
 // restores the state of the last committed transaction and resumes from its offsets, so
 // read_committed readers of traffic-predictions see exactly the results of an uninterrupted run.
@@ -25,6 +26,7 @@
 #include <string>
 
 #include "traffic/kafka/client.h"
+#include "traffic/pipeline/clock.h"
 #include "traffic/pipeline/embedded_stream.h"
 #include "traffic/pipeline/stream_processor.h"
 
@@ -43,6 +45,7 @@ struct KafkaWorkerOptions {
   std::chrono::milliseconds commit_interval{200};
   double duration_s = 0;
   int64_t max_events = 0;  // stop after consuming this many messages (0: no limit), e.g. to benchmark a drain
+  const Clock* clock = nullptr;  // nullptr: RealClock()
 };
 
 struct KafkaWorkerStats {
