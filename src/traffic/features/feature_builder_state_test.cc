@@ -14,6 +14,7 @@
 
 #include "traffic/core/hash.h"
 #include "traffic/features/feature_builder.h"
+#include "traffic/testing/status_matchers.h"
 #include "traffic/window/windower.h"
 
 namespace traffic::features {
@@ -105,8 +106,8 @@ struct Worker {
     return out;
   }
   void Restore(int p, const std::pair<std::string, std::string>& state) {
-    ASSERT_TRUE(windower.RestorePartition(p, state.first).ok());
-    ASSERT_TRUE(builder.RestoreCells(state.second).ok());
+    ASSERT_OK(windower.RestorePartition(p, state.first));
+    ASSERT_OK(builder.RestoreCells(state.second));
     owned.insert(p);
   }
   void Drop(int p) {
@@ -125,7 +126,7 @@ Output Reference(const std::vector<Event>& events) {
   Output out;
   Worker w({0, 1, 2, 3}, &out.windows, &out.rows);
   for (const Event& e : events) {
-    EXPECT_TRUE(w.Feed(e).ok());
+    EXPECT_OK(w.Feed(e));
     w.Drain();
   }
   w.Finish();
@@ -182,7 +183,7 @@ TEST(PartitionState, RestartAtRandomCutsGivesTheUninterruptedOutput) {
         for (int p : order) worker->Restore(p, state[p]);
       }
       if (i == events.size()) break;
-      ASSERT_TRUE(worker->Feed(events[i]).ok()) << i;
+      ASSERT_OK(worker->Feed(events[i])) << i;
       if (i % drained_every == 0) worker->Drain();
     }
     worker->Finish();
@@ -224,7 +225,7 @@ TEST(PartitionState, MovingTwoPartitionsLosesAndDuplicatesNothing) {
       }
       Worker& w = first.Owns(events[i]) ? first : second;
       ASSERT_TRUE(w.Owns(events[i]));
-      ASSERT_TRUE(w.Feed(events[i]).ok()) << "cut " << cut << " event " << i;
+      ASSERT_OK(w.Feed(events[i])) << "cut " << cut << " event " << i;
       w.Drain();
     }
     first.Finish();
@@ -284,7 +285,7 @@ TEST(PartitionState, MergingIntoARunningWorkerAheadOrBehind) {
         if (r.status == window::AddStatus::kLate) {
           ++late;
         } else {
-          EXPECT_TRUE(r.ok());
+          EXPECT_OK(r);
         }
         queue[p].pop_front();
       }
@@ -420,7 +421,7 @@ TEST(PartitionState, FeatureStateRefusesBadBytesAndKeepsItsState) {
   FeatureBuilder foreign(five);
   EXPECT_EQ(foreign.RestoreCells(bytes).code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(other.builder.SnapshotCells(all), before);
-  EXPECT_TRUE(other.builder.RestoreCells(bytes).ok());
+  EXPECT_OK(other.builder.RestoreCells(bytes));
   EXPECT_NE(other.builder.SnapshotCells(all), before);
 }
 
