@@ -8,6 +8,8 @@
 #include <set>
 #include <tuple>
 
+#include "traffic/testing/status_matchers.h"
+
 namespace traffic::window {
 namespace {
 
@@ -266,8 +268,8 @@ TEST(Windower, SnapshotRestoreMidStreamGivesTheUninterruptedOutput) {
     if (cut == 1234) first.TakeClosed(&out);  // some taken before, some carried in the snapshot
     const std::string bytes0 = first.SnapshotPartition(0, all), bytes1 = first.SnapshotPartition(1, none);
     Windower second;
-    ASSERT_TRUE(second.RestorePartition(0, bytes0).ok());
-    ASSERT_TRUE(second.RestorePartition(1, bytes1).ok());
+    ASSERT_OK(second.RestorePartition(0, bytes0));
+    ASSERT_OK(second.RestorePartition(1, bytes1));
     EXPECT_EQ(second.SnapshotPartition(0, all), bytes0);
     EXPECT_EQ(second.SnapshotPartition(1, none), bytes1);
     EXPECT_EQ(second.watermark(), first.watermark());
