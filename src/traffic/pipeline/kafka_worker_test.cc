@@ -10,47 +10,18 @@
 #include <map>
 #include <set>
 
-#include "traffic/codec/message_key.h"
-#include "traffic/codec/trip_message.h"
 #include "traffic/kafka/consumer.h"
 #include "traffic/kafka/mock_cluster.h"
-#include "traffic/kafka/producer.h"
 #include "traffic/pipeline/stream_state.h"
+#include "traffic/pipeline/test_trip_messages.h"
 
 namespace traffic::pipeline {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int64_t kBase = 1451912400;  // 2016-01-04 13:00:00 UTC
+using test_trips::kTripsBase;
 constexpr int kTrips = 240;
-
-// kTrips trips over 40 minutes in 6 cells, keyed and partitioned as the producer does.
-void ProduceTrips(const kafka::ClientConfig& config, const std::string& topic, int32_t partitions) {
-  auto producer = kafka::Producer::Open(config);
-  ASSERT_TRUE(producer.ok()) << producer.status().message();
-  const geo::Grid grid;
-  std::string key, value;
-  for (int i = 0; i < kTrips; ++i) {
-    const geo::CellId cell{static_cast<int16_t>(28 + i % 2), static_cast<int16_t>(25 + i % 3)};
-    const auto [lat, lon] = grid.Centre(cell);
-    trip::Trip t;
-    t.pickup_time = core::FromEpochSeconds(kBase + i * 10);
-    t.dropoff_time = t.pickup_time + std::chrono::seconds(600);
-    t.pickup_lat = lat;
-    t.pickup_lon = lon;
-    t.dropoff_lat = lat + 0.01;
-    t.dropoff_lon = lon;
-    t.distance_mi = 2.0 + 0.01 * (i % 7);
-    t.event_id = 1000 + static_cast<uint64_t>(i);
-    key.clear();
-    value.clear();
-    codec::AppendCellKey(cell, &key);
-    codec::AppendTripMessage(t, cell, true, &value);
-    ASSERT_TRUE((*producer)->Produce(topic, key, value, codec::PartitionForCell(cell, partitions)).ok());
-  }
-  ASSERT_TRUE((*producer)->Flush(10s).ok());
-}
 
 // The messages of a topic (read_committed) by key, the newest value of each, until `keys` keys
 // have been seen (or 10 s of polls).
@@ -77,7 +48,7 @@ class KafkaWorkerTest : public ::testing::Test {
     mock_.CreateTopic("out", 2);
     mock_.CreateTopic("dead", 1);
     mock_.CreateTopic("state", 1);
-    ProduceTrips(mock_.Config(), "trips", 2);
+    test_trips::ProduceTrips(mock_.Config(), "trips", 2, 0, kTrips);
   }
 
   KafkaWorkerOptions Options(const std::string& group) const {
@@ -108,7 +79,7 @@ class KafkaWorkerTest : public ::testing::Test {
 
   kafka::MockCluster mock_;
   // Processing time a day after the trips (they are not "in the future"); 10 ms a reading.
-  FakeClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(kBase + 86400)), 10ms};
+  FakeClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(kTripsBase + 86400)), 10ms};
   int64_t committed_ = 0;
 };
 
