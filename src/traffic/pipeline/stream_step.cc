@@ -35,7 +35,7 @@ std::string WriterId() {
   return fmt::format("{}-{}", ::getpid(), std::chrono::duration_cast<std::chrono::seconds>(now).count());
 }
 
-core::Result<StreamStepSummary> RunEmbeddedStream(fs::FileSystem& layout_fs, const StreamStepOptions& options,
+core::Result<StreamStepSummary> RunStreamEmbedded(fs::FileSystem& layout_fs, const StreamStepOptions& options,
                                                   const StreamCallbacks& callbacks, const std::atomic<bool>* stop) {
   TRAFFIC_ASSIGN_OR_RETURN(auto forecaster, LoadModel(layout_fs, options, callbacks));
   TRAFFIC_ASSIGN_OR_RETURN(auto source, OpenTripSource(options.source));
@@ -73,12 +73,12 @@ core::Result<StreamStepSummary> RunEmbeddedStream(fs::FileSystem& layout_fs, con
   return summary;
 }
 
-core::Result<StreamStepSummary> RunKafkaStreamStep(fs::FileSystem& layout_fs, const StreamStepOptions& options,
+core::Result<StreamStepSummary> RunStreamOnKafka(fs::FileSystem& layout_fs, const StreamStepOptions& options,
                                                    const StreamCallbacks& callbacks, const std::atomic<bool>* stop) {
   TRAFFIC_ASSIGN_OR_RETURN(auto config, options.kafka.ClientConfig());
   TRAFFIC_ASSIGN_OR_RETURN(auto forecaster, LoadModel(layout_fs, options, callbacks));
   if (!forecaster) Notice(callbacks, "no model: forecasts are off, observed windows only");
-  KafkaStreamOptions worker;
+  KafkaWorkerOptions worker;
   worker.client = config;
   worker.group = options.group;
   worker.worker_id = options.worker_id;
@@ -100,7 +100,7 @@ core::Result<StreamStepSummary> RunKafkaStreamStep(fs::FileSystem& layout_fs, co
     if (options.Archive()) return archive.Write(records);
     return core::Status::Ok();
   };
-  auto stats = RunKafkaStream(worker, forecaster.get(), after_commit, stop);
+  auto stats = RunKafkaWorker(worker, forecaster.get(), after_commit, stop);
   if (options.Archive()) TRAFFIC_RETURN_IF_ERROR(archive.Close());
   TRAFFIC_RETURN_IF_ERROR(stats.status());
   StreamStepSummary summary;
@@ -115,8 +115,8 @@ core::Result<StreamStepSummary> RunKafkaStreamStep(fs::FileSystem& layout_fs, co
 
 core::Result<StreamStepSummary> RunStream(fs::FileSystem& layout_fs, const StreamStepOptions& options,
                                           const StreamCallbacks& callbacks, const std::atomic<bool>* stop) {
-  return options.embedded ? RunEmbeddedStream(layout_fs, options, callbacks, stop)
-                          : RunKafkaStreamStep(layout_fs, options, callbacks, stop);
+  return options.embedded ? RunStreamEmbedded(layout_fs, options, callbacks, stop)
+                          : RunStreamOnKafka(layout_fs, options, callbacks, stop);
 }
 
 }  // namespace traffic::pipeline

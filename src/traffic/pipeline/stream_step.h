@@ -1,5 +1,5 @@
 // `traffic stream`: taxi-trips -> 1-minute windows per cell -> forecasts, on Kafka (a
-// consumer-group worker, kafka_stream.h) or --embedded (producer and processor in one process,
+// consumer-group worker, kafka_worker.h) or --embedded (producer and processor in one process,
 // embedded_stream.h). This step wires either to the model (models/, model_store.h), the topics
 // (topics.h) and the outputs: the Parquet archive under streaming/ (prediction_archive.h), the
 // traffic-predictions topic, and a callback the CLI prints as the console table.
@@ -13,7 +13,7 @@
 #include "traffic/fs/file_system.h"
 #include "traffic/pipeline/data_layout.h"
 #include "traffic/pipeline/embedded_stream.h"
-#include "traffic/pipeline/kafka_stream.h"
+#include "traffic/pipeline/kafka_worker.h"
 #include "traffic/pipeline/produce.h"
 #include "traffic/pipeline/topics.h"
 
@@ -45,7 +45,7 @@ struct StreamStepOptions {
 struct StreamStepSummary {
   bool embedded = false;
   EmbeddedStats embedded_stats;  // when embedded
-  KafkaStreamStats kafka_stats;  // else
+  KafkaWorkerStats kafka_stats;  // else
   int64_t archive_files = 0;
   int64_t archive_rows = 0;
   std::string model_version;     // "" without a model
