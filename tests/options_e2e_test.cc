@@ -2,6 +2,8 @@
 // (issue 8 items 6 and 15); --speedup paces the embedded stream (item 16).
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "e2e_util.h"
 
 namespace traffic::e2e {
@@ -49,6 +51,19 @@ TEST(OptionsE2E, SpeedupPacesTheEmbeddedStream) {
   simdjson::dom::element doc;
   ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << r.out;
   EXPECT_EQ(int64_t(doc["events"]), 1000);
+}
+
+// Regression (issue 8 item 17): with the broker gone, a --duration run went on for minutes and
+// the error named only the transactional id. Nothing listens on port 1.
+TEST(OptionsE2E, DurationHoldsWithoutABrokerAndSaysItIsUnreachable) {
+  TempDir dir;
+  auto started = std::chrono::steady_clock::now();
+  auto r = RunTraffic("stream --model none --data-dir data --brokers 127.0.0.1:1 --duration 1", dir.path());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("unreachable"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << r.err;
+  EXPECT_LT(seconds, 9.0) << "1 s + the 5 s grace, not the 10 s connect timeout";
 }
 
 TEST(OptionsE2E, TopicsListIsTheOneLayout) {

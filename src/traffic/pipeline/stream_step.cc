@@ -76,6 +76,14 @@ core::Result<StreamStepSummary> RunStreamEmbedded(fs::FileSystem& layout_fs, con
 core::Result<StreamStepSummary> RunStreamOnKafka(fs::FileSystem& layout_fs, const StreamStepOptions& options,
                                                    const StreamCallbacks& callbacks, const std::atomic<bool>* stop) {
   TRAFFIC_ASSIGN_OR_RETURN(auto config, options.kafka.ClientConfig());
+  if (options.produce.duration_s > 0) {
+    // Reaching the broker counts against --duration (issue 8 item 17).
+    config.connect_timeout = BoundedTimeout(config.connect_timeout,
+                                            std::chrono::steady_clock::now() +
+                                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                    std::chrono::duration<double>(options.produce.duration_s)),
+                                            std::chrono::steady_clock::now());
+  }
   TRAFFIC_ASSIGN_OR_RETURN(auto forecaster, LoadModel(layout_fs, options, callbacks));
   if (!forecaster) Notice(callbacks, "no model: forecasts are off, observed windows only");
   KafkaWorkerOptions worker;
@@ -92,7 +100,11 @@ core::Result<StreamStepSummary> RunStreamOnKafka(fs::FileSystem& layout_fs, cons
   worker.commit_interval = std::chrono::milliseconds(options.commit_interval_ms);
   worker.duration_s = options.produce.duration_s;
   worker.max_events = options.produce.max_events;
-  TRAFFIC_RETURN_IF_ERROR(EnsureTopics(config, options.kafka, StreamTopicSpecs(options.topics, options.kafka)));
+  if (auto st = EnsureTopics(config, options.kafka, StreamTopicSpecs(options.topics, options.kafka)); !st.ok()) {
+    return st.code() == core::StatusCode::kUnavailable
+               ? st.WithContext("Kafka broker(s) '" + config.brokers + "' unreachable")
+               : st;
+  }
 
   PredictionArchive archive(layout_fs, options.layout.Streaming(), WriterId());
   RecordsCallback after_commit = [&](const std::vector<codec::PredictionRecord>& records) -> core::Status {
