@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build/release}
 KAFKA_SH=scripts/kafka.sh
+export TRAFFIC_BIN="${TRAFFIC_BIN:-$PWD/$BUILD_DIR/traffic}"  # scripts/kafka.sh create-topics runs it
 export TRAFFIC_BROKERS="${TRAFFIC_BROKERS:-${KAFKA_HOST:-127.0.0.1}:${KAFKA_PORT:-9092}}"
 
 started_broker=0

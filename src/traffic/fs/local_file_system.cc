@@ -158,14 +158,16 @@ class LocalFileSystem : public FileSystem {
                  : core::Status::IoError("list " + p + ": " + ec.message());
     }
     std::vector<FileInfo> out;
-    for (const auto& entry : it) {
+    // The error_code overloads all the way: a range-for's increment throws on an I/O error.
+    for (stdfs::directory_iterator end; it != end; it.increment(ec)) {
       struct stat st;
-      std::string child = entry.path().string();
+      std::string child = it->path().string();
       if (::stat(child.c_str(), &st) != 0) continue;  // vanished or dangling link
       FileInfo info = Info(child, st);
       info.path = JoinPath(dir, info.name);
       out.push_back(std::move(info));
     }
+    if (ec) return core::Status::IoError("list " + p + ": " + ec.message());
     std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
     return out;
   }

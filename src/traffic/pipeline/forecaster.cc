@@ -3,20 +3,16 @@
 #include <simdjson.h>
 
 #include "traffic/core/text.h"
+#include "traffic/pipeline/model_store.h"
 
 namespace traffic::pipeline {
 
 core::Result<std::unique_ptr<Forecaster>> Forecaster::Load(fs::FileSystem& fs, const std::string& models_dir,
                                                            const std::string& version) {
   std::unique_ptr<Forecaster> f(new Forecaster());
-  f->version_ = version;
-  if (version == "latest") {
-    std::string latest = fs::JoinPath(models_dir, "latest");
-    auto text = fs.ReadAll(latest);
-    if (!text.ok()) return core::Status::NotFound(latest + ": no trained model (run `traffic train`)");
-    f->version_ = std::string(core::Trim(*text));
-  }
-  const std::string dir = fs::JoinPath(models_dir, f->version_);
+  ModelStore store(fs, models_dir);
+  TRAFFIC_ASSIGN_OR_RETURN(f->version_, store.Resolve(version));
+  const std::string dir = store.VersionDir(f->version_);
   const std::string card_path = fs::JoinPath(dir, "card.json");
   auto card = fs.ReadAll(card_path);
   if (!card.ok()) return card.status().WithContext("model " + f->version_);

@@ -20,6 +20,8 @@ class Pacer {
   void Wait(int64_t index, core::UtcTime event_time);
   // Seconds since the first Wait.
   double elapsed_s() const;
+  double rate() const { return rate_; }
+  double speedup() const { return speedup_; }
 
  private:
   double rate_;

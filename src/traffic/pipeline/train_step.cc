@@ -9,6 +9,7 @@
 #include "traffic/features/feature_row.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
+#include "traffic/pipeline/model_store.h"
 #include "traffic/pipeline/staged_output.h"
 
 namespace traffic::pipeline {
@@ -40,8 +41,13 @@ void ReportJson(core::JsonWriter& j, const model::ClassificationReport& r) { j.R
 
 }  // namespace
 
-core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options) {
+core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& given) {
   auto started = std::chrono::steady_clock::now();
+  TrainOptions options = given;
+  if (options.version.empty()) options.version = NowVersion();
+  if (options.created_utc.empty()) options.created_utc = NowVersion();
+  ModelStore store(fs, options.models_dir);
+  TRAFFIC_RETURN_IF_ERROR(store.CheckNewVersion(options.version));
   TRAFFIC_ASSIGN_OR_RETURN(FeatureSplit split, ReadFeatureSplit(fs, options.features_dir));
   if (split.layout_id != features::FeatureLayoutId()) {
     return core::Status::InvalidArgument(
@@ -54,7 +60,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
 
   TrainSummary summary;
   summary.version = options.version;
-  summary.model_dir = fs::JoinPath(options.models_dir, options.version);
+  summary.model_dir = store.VersionDir(options.version);
   summary.train_from = core::FormatIsoUtc(split.train_from);
   summary.split = core::FormatIsoUtc(split.split);
   summary.test_to = core::FormatIsoUtc(split.test_to);
@@ -186,7 +192,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("report.txt"), summary.FormatReport()));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(fs::JoinPath(options.models_dir, "latest"), summary.version + "\n"));
+  TRAFFIC_RETURN_IF_ERROR(store.WriteLatest(summary.version));
   return summary;
 }
 

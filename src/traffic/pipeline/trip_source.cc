@@ -131,4 +131,25 @@ core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::Fil
   return std::unique_ptr<TripSource>(new ScratchSource(std::move(stream), std::move(local), scratch, what));
 }
 
+core::Result<std::unique_ptr<TripSource>> OpenTripSource(const TripSourceOptions& options) {
+  if (options.synthetic == !options.inputs.empty()) {
+    return core::Status::InvalidArgument("choose one source: --synthetic or --input FILES|DIR");
+  }
+  auto local = fs::MakeLocalFileSystem();
+  TRAFFIC_ASSIGN_OR_RETURN(auto reference,
+                           LoadReferenceData(*local, ResolveGeoDir(options.geo_dir),
+                                             options.synthetic ? Needs::kAlsoLand : Needs::kZonesAndManhattan));
+  if (options.synthetic) {
+    auto start = core::ParseLocalDateTime(options.start + " 00:00:00");
+    if (!start) return core::Status::InvalidArgument("--start '" + options.start + "' is not a date YYYY-MM-DD");
+    generate::GeneratorOptions g;
+    g.seed = options.seed;
+    g.start = *start;
+    g.days = options.days;
+    g.trips_per_day = options.trips_per_day;
+    return MakeSyntheticSource(g, reference);
+  }
+  return MakeFileSource(fs::MakeLocalFileSystem(), options.inputs, reference);
+}
+
 }  // namespace traffic::pipeline

@@ -36,4 +36,19 @@ core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::Fil
                                                          const std::vector<std::string>& paths,
                                                          std::shared_ptr<const ReferenceData> reference);
 
+// What `traffic produce` and `traffic stream --embedded` read: --synthetic or --input.
+struct TripSourceOptions {
+  bool synthetic = false;           // the generator, endless by default (days x trips_per_day)
+  std::vector<std::string> inputs;  // else: a processed/ folder, or CSV files / folders of CSV
+  uint64_t seed = 42;               // --synthetic only, from here on
+  std::string start = "2016-01-04";  // first New York local day, YYYY-MM-DD
+  int days = 365;
+  int64_t trips_per_day = 400000;
+  std::string geo_dir;              // reference data (ResolveGeoDir)
+};
+
+// Loads the reference data the source needs and opens it. InvalidArgument when neither or both
+// of synthetic and inputs are given, or start is not a date.
+core::Result<std::unique_ptr<TripSource>> OpenTripSource(const TripSourceOptions& options);
+
 }  // namespace traffic::pipeline
