@@ -37,7 +37,7 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
             if (!config.ok()) return Fail(config.status(), "produce");
             auto source = MakeSource(shared, a->source);
             if (!source.ok()) return Fail(source.status(), "produce");
-            if (auto st = EnsureTopics(*config, a->kafka, {{a->topic, a->kafka.partitions, static_cast<int16_t>(a->kafka.replication)}});
+            if (auto st = EnsureTopics(*config, a->kafka, {{a->topic, a->kafka.partitions, static_cast<int16_t>(a->kafka.replication), {}}});
                 !st.ok()) {
               return Fail(st, "produce");
             }
@@ -90,7 +90,9 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
                 progress(false);
               }
             }
-            core::Status flushed = (*producer)->Flush(std::chrono::seconds(30));
+            // As long as librdkafka keeps a message (message.timeout.ms, 300 s by default): a broker
+            // restart at the end delays the exit instead of failing messages that still arrive.
+            core::Status flushed = (*producer)->Flush(std::chrono::seconds(310));
             double seconds = pacer.elapsed_s();
             progress(true);
             if (!status.ok()) return Fail(status, "produce");
