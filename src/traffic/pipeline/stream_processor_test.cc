@@ -88,7 +88,9 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
     codec::AppendCellKey(trip.cell, &key);
     int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(key) % 4);
     processor.Process({partition, offset++, key, value}, &dead);
-    if (offset % 997 == 0) ASSERT_TRUE(processor.Drain(&records).ok());
+    if (offset % 997 == 0) {
+      ASSERT_TRUE(processor.Drain(&records).ok());
+    }
   }
   ASSERT_TRUE(processor.Finish(&records).ok());
   EXPECT_TRUE(dead.empty()) << dead.front().reason;
