@@ -371,10 +371,10 @@ class ParquetReader : public Reader {
         selected.push_back(schema_[static_cast<size_t>(found)]);
       }
     }
-    std::shared_ptr<arrow::Table> table;
     // Field indices equal leaf column indices for the flat schemas we read.
-    TRAFFIC_RETURN_IF_ERROR(FromArrow(reader_->ReadRowGroup(index, indices, &table),
-                                      "read " + path_ + " row group " + std::to_string(index)));
+    auto read = reader_->ReadRowGroup(index, indices);
+    if (!read.ok()) return FromArrow(read.status(), "read " + path_ + " row group " + std::to_string(index));
+    std::shared_ptr<arrow::Table> table = *std::move(read);
     ColumnBatch batch(selected);
     for (size_t c = 0; c < indices.size(); ++c) {
       for (const auto& chunk : table->column(static_cast<int>(c))->chunks()) {

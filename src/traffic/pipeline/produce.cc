@@ -20,7 +20,9 @@ class KafkaTripSink : public TripMessageSink {
     return producer_.Produce(topic_, key, value, partition);
   }
   core::Status Flush() override {
-    TRAFFIC_RETURN_IF_ERROR(producer_.Flush(std::chrono::seconds(30)));
+    // As long as librdkafka keeps a message (message.timeout.ms, 300 s by default): a broker
+    // restart at the end delays the exit instead of failing messages that still arrive.
+    TRAFFIC_RETURN_IF_ERROR(producer_.Flush(std::chrono::seconds(310)));
     const auto& stats = producer_.stats();
     if (stats.delivery_failures > 0) {
       return core::Status::IoError(

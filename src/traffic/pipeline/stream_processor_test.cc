@@ -87,7 +87,9 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
     codec::AppendCellKey(trip.cell, &key);
     int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(key) % 4);
     processor.Process({partition, offset++, key, value}, &dead);
-    if (offset % 997 == 0) ASSERT_OK(processor.Drain(&records));
+    if (offset % 997 == 0) {
+      ASSERT_OK(processor.Drain(&records));
+    }
   }
   ASSERT_OK(processor.Finish(&records));
   EXPECT_TRUE(dead.empty()) << dead.front().reason;
