@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "traffic/core/time.h"
 
 namespace traffic::cli {
 namespace {
@@ -46,6 +47,31 @@ void AddCleanOptions(CLI::App* c, pipeline::CleanOptions* options) {
   c->add_option("--max-distance", r.max_distance_mi, "miles")->capture_default_str();
   c->add_option("--min-speed", r.min_speed_mph, "mph")->capture_default_str();
   c->add_option("--max-speed", r.max_speed_mph, "mph")->capture_default_str();
+  // New York local times, "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS".
+  auto local_time = [](const std::string& text) -> std::optional<core::UtcTime> {
+    auto parsed = core::ParseLocalDateTime(text.size() == 10 ? text + " 00:00:00" : text);
+    if (!parsed) return std::nullopt;
+    return core::NewYorkToUtc(*parsed);
+  };
+  auto time_check = CLI::Validator(
+      [local_time](std::string& text) -> std::string {
+        return local_time(text) ? "" : "not a New York local time YYYY-MM-DD[ HH:MM:SS]: " + text;
+      },
+      "TIME");
+  c->add_option_function<std::string>(
+       "--min-time", [rules = &r, local_time](const std::string& text) { rules->min_time = *local_time(text); },
+       "earliest accepted pickup/dropoff, New York local (default 2009-01-01; earlier: time_out_of_range)")
+      ->check(time_check);
+  c->add_option_function<std::string>(
+       "--max-time", [rules = &r, local_time](const std::string& text) { rules->max_time = *local_time(text); },
+       "latest accepted pickup/dropoff, New York local (default: a day after now)")
+      ->check(time_check);
+  c->add_option("--max-record-bytes", options->max_record_bytes,
+                "a longer CSV record is rejected as malformed_row and reading resumes at the next line")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  c->add_flag("--allow-empty", options->allow_empty,
+              "write the output even when no row survives cleaning (default: fail, keep the previous output)");
   c->add_option("--kaggle-route-factor", options->parse.kaggle_route_factor,
                 "Kaggle rows have no distance: great-circle distance x this factor")->capture_default_str();
   c->add_option_function<size_t>(

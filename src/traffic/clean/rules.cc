@@ -2,8 +2,19 @@
 
 namespace traffic::clean {
 
+core::UtcTime CleaningRules::DefaultMinTime() { return core::NewYorkToUtc({2009, 1, 1, 0, 0, 0}); }
+
+std::optional<core::UtcTime> CleaningRules::EffectiveMaxTime() const {
+  if (max_time) return max_time;
+  if (now) return *now + std::chrono::hours(24);
+  return std::nullopt;
+}
+
 std::optional<trip::RejectReason> CheckTrip(const trip::Trip& t, const CleaningRules& r) {
   using trip::RejectReason;
+  const std::optional<core::UtcTime> max_time = r.EffectiveMaxTime();
+  auto in_range = [&](core::UtcTime time) { return time >= r.min_time && (!max_time || time <= *max_time); };
+  if (!in_range(t.pickup_time) || !in_range(t.dropoff_time)) return RejectReason::kTimeOutOfRange;
   auto in_box = [&](double lat, double lon) {
     return lat >= r.min_lat && lat <= r.max_lat && lon >= r.min_lon && lon <= r.max_lon;
   };

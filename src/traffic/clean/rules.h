@@ -1,6 +1,7 @@
 // The cleaning rules of DESIGN.md "Trips", each configurable, applied in one fixed order so that
 // every rejected trip is counted under exactly one reason: the first rule it fails.
-//   pickup in box -> dropoff in box -> dropoff after pickup -> duration -> distance -> speed
+//   times in range -> pickup in box -> dropoff in box -> dropoff after pickup -> duration ->
+//   distance -> speed
 // (Parse failures and duplicates are decided elsewhere, before and after these rules.)
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "traffic/core/time.h"
 #include "traffic/trip/trip.h"
 
 namespace traffic::clean {
@@ -24,6 +26,17 @@ struct CleaningRules {
   double max_distance_mi = 100;
   double min_speed_mph = 1;
   double max_speed_mph = 60;
+  // Pickup and dropoff must lie in [min_time, max_time] (years like 1900 or 9999 parse but are
+  // wrong). Default: from 2009-01-01 00:00 New York (the first TLC month) to a day after `now`.
+  core::UtcTime min_time = DefaultMinTime();
+  std::optional<core::UtcTime> max_time;  // nullopt: `now` + 1 day
+  // The run's clock reading, passed in as data: this module never reads the clock. Without it
+  // (and without max_time) there is no upper limit.
+  std::optional<core::UtcTime> now;
+
+  static core::UtcTime DefaultMinTime();
+  // The upper limit in force: max_time, else now + 1 day, else none.
+  std::optional<core::UtcTime> EffectiveMaxTime() const;
 };
 
 // nullopt when the trip passes every rule.

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "traffic/core/hash.h"
 #include "traffic/generate/generator.h"
 #include "traffic/pipeline/clean_step.h"
 #include "traffic/pipeline/feature_table.h"
@@ -125,7 +126,7 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   EXPECT_NE(none.status().message().find("traffic train"), std::string::npos);
 
   auto copy = [&](const std::string& version) {
-    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt"}) {
+    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
       ASSERT_OK(fs_->WriteAll("broken/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)));
     }
   };
@@ -158,10 +159,59 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   ASSERT_NE(at, std::string::npos);
   model.replace(at, 11, "\"speed_16m\"");
   ASSERT_OK(fs_->WriteAll("broken/names/model_60m.json", model));
+  // The same length: only the hash in the card must follow for the file to pass its checksum.
+  std::string names_card = *fs_->ReadAll("broken/names/card.json");
+  std::string old_hash = core::HashToHex(core::StableHash64(*fs_->ReadAll("models/v1/model_60m.json")));
+  ASSERT_NE(names_card.find(old_hash), std::string::npos);
+  names_card.replace(names_card.find(old_hash), old_hash.size(), core::HashToHex(core::StableHash64(model)));
+  ASSERT_OK(fs_->WriteAll("broken/names/card.json", names_card));
   auto names = Forecaster::Load(*fs_, "broken", "names");
   ASSERT_FALSE(names.ok());
   EXPECT_NE(names.status().message().find("speed_16m"), std::string::npos) << names.status().message();
   EXPECT_NE(names.status().message().find("model_60m.json"), std::string::npos);
+}
+
+// Regression (issue 8 #11): a flipped digit in a model and a profile truncated mid-line were
+// accepted; every file of a model folder is now checked against the card's size and hash.
+TEST_F(ForecastPipelineTest, ModelFilesAreVerifiedAgainstTheCardChecksums) {
+  auto copy = [&](const std::string& version) {
+    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
+      ASSERT_TRUE(fs_->WriteAll("crc/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)).ok());
+    }
+  };
+  copy("intact");
+  ASSERT_TRUE(Forecaster::Load(*fs_, "crc", "intact").ok());
+
+  copy("flipped");
+  std::string model = *fs_->ReadAll("crc/flipped/model_30m.json");
+  size_t digit = model.find_first_of("123456789", model.size() / 2);
+  ASSERT_NE(digit, std::string::npos);
+  model[digit] = model[digit] == '9' ? '8' : static_cast<char>(model[digit] + 1);  // still valid JSON
+  ASSERT_TRUE(fs_->WriteAll("crc/flipped/model_30m.json", model).ok());
+  auto flipped = Forecaster::Load(*fs_, "crc", "flipped");
+  ASSERT_FALSE(flipped.ok()) << "a changed model file was loaded";
+  EXPECT_EQ(flipped.status().code(), core::StatusCode::kCorrupt);
+  EXPECT_NE(flipped.status().message().find("crc/flipped/model_30m.json"), std::string::npos) << flipped.status().message();
+
+  copy("truncated");
+  std::string profile = *fs_->ReadAll("crc/truncated/profile.txt");
+  size_t cut = profile.rfind('\n', profile.size() - 2);
+  ASSERT_NE(cut, std::string::npos);
+  ASSERT_TRUE(fs_->WriteAll("crc/truncated/profile.txt", profile.substr(0, cut + 4)).ok());  // mid-line
+  auto truncated = Forecaster::Load(*fs_, "crc", "truncated");
+  ASSERT_FALSE(truncated.ok()) << "a truncated profile was loaded";
+  EXPECT_NE(truncated.status().message().find("crc/truncated/profile.txt"), std::string::npos)
+      << truncated.status().message();
+
+  copy("unlisted");  // a card without checksums is not trusted either
+  std::string card = *fs_->ReadAll("crc/unlisted/card.json");
+  size_t files = card.find(",\"files\":");
+  ASSERT_NE(files, std::string::npos);
+  card = card.substr(0, files) + "}\n";
+  ASSERT_TRUE(fs_->WriteAll("crc/unlisted/card.json", card).ok());
+  auto unlisted = Forecaster::Load(*fs_, "crc", "unlisted");
+  ASSERT_FALSE(unlisted.ok());
+  EXPECT_NE(unlisted.status().message().find("checksum"), std::string::npos) << unlisted.status().message();
 }
 
 TEST_F(ForecastPipelineTest, AHorizonTheDataCannotLabelIsAClearError) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "traffic/core/hash.h"
 #include "traffic/core/json_writer.h"
 #include "traffic/features/feature_row.h"
 #include "traffic/pipeline/feature_table.h"
@@ -78,7 +79,14 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
 
   StagedOutput out(fs, summary.model_dir);
   TRAFFIC_RETURN_IF_ERROR(out.Begin());
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("profile.txt"), profile_text));
+  // Every file of the folder, with its size and hash, for the card (issue 8 #11: verified on load).
+  std::vector<std::pair<std::string, std::string>> written;
+  auto write_file = [&](const std::string& name, std::string content) -> core::Status {
+    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(name), content));
+    written.emplace_back(name, std::move(content));
+    return core::Status::Ok();
+  };
+  TRAFFIC_RETURN_IF_ERROR(write_file("profile.txt", profile_text));
   const auto& names = features::FeatureNames();
   const size_t width = names.size();
 
@@ -132,9 +140,10 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
     TRAFFIC_ASSIGN_OR_RETURN(result.profile, model::Evaluate(test_y, profile));
     TRAFFIC_ASSIGN_OR_RETURN(std::string json, trained->ToJson());
     result.model_file = fmt::format("model_{}m.json", result.minutes);
-    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(result.model_file), json));
+    TRAFFIC_RETURN_IF_ERROR(write_file(result.model_file, std::move(json)));
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  TRAFFIC_RETURN_IF_ERROR(write_file("report.txt", summary.FormatReport()));
 
   // The model card.
   core::JsonWriter j;
@@ -187,10 +196,18 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
     j.EndObject();
   }
   j.EndArray();
+  j.Key("files").BeginArray();  // what Forecaster::Load verifies before trusting a file
+  for (const auto& [name, content] : written) {
+    j.BeginObject();
+    j.Key("name").String(name);
+    j.Key("bytes").Int(static_cast<int64_t>(content.size()));
+    j.Key("stable_hash64").String(core::HashToHex(core::StableHash64(content)));
+    j.EndObject();
+  }
+  j.EndArray();
   j.EndObject();
   summary.card_json = j.str();
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("report.txt"), summary.FormatReport()));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));
   TRAFFIC_RETURN_IF_ERROR(store.WriteLatest(summary.version));
   return summary;

@@ -1,9 +1,11 @@
 #include "traffic/pipeline/trip_source.h"
 
-#include <algorithm>
-#include <queue>
-
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <queue>
 
 #include "traffic/pipeline/clean_step.h"
 #include "traffic/pipeline/trip_stream.h"
@@ -92,6 +94,23 @@ class ScratchSource : public TripSource {
 
 }  // namespace
 
+std::string ReplayScratchParent() {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::temp_directory_path(ec);  // $TMPDIR, else /tmp
+  return ec ? std::string("/tmp") : dir.string();
+}
+
+int SweepDeadReplayScratch(fs::FileSystem& local, const std::string& parent) {
+  auto entries = local.List(parent);
+  if (!entries.ok()) return 0;
+  int swept = 0;
+  for (const auto& e : *entries) {
+    if (!e.is_directory || e.name.rfind("traffic-replay-", 0) != 0 || !fs::IsDebrisOfDeadRun(e.name)) continue;
+    if (local.RemoveAll(e.path).ok()) ++swept;  // another user's scratch: not ours to remove
+  }
+  return swept;
+}
+
 std::unique_ptr<TripSource> MakeSyntheticSource(generate::GeneratorOptions options,
                                                 std::shared_ptr<const ReferenceData> reference) {
   return std::make_unique<SyntheticSource>(std::move(options), std::move(reference));
@@ -108,10 +127,16 @@ core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::Fil
   }
   // Raw CSV: cleaned exactly as `traffic clean` does (same rules, same de-duplication), into a
   // scratch folder that lives as long as the source, then read back in event-time order.
-  char scratch_template[] = "/tmp/traffic-replay-XXXXXX";
-  if (::mkdtemp(scratch_template) == nullptr) return core::Status::IoError("create a scratch folder in /tmp");
-  std::string scratch = scratch_template;
+  // In $TMPDIR, named with our pid so a later run can sweep it if we die (mkdtemp: exclusive,
+  // mode 0700, never an existing entry).
   auto local = fs::MakeLocalFileSystem();
+  const std::string parent = ReplayScratchParent();
+  SweepDeadReplayScratch(*local, parent);
+  std::string scratch_template = fs::JoinPath(parent, "traffic-replay-" + std::to_string(::getpid()) + "-XXXXXX");
+  if (::mkdtemp(scratch_template.data()) == nullptr) {
+    return core::Status::IoError("create a scratch folder in " + parent + " (set $TMPDIR elsewhere)");
+  }
+  std::string scratch = scratch_template;
   CleanOptions clean;
   clean.inputs = paths;
   clean.output_dir = fs::JoinPath(scratch, "processed");

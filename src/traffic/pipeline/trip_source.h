@@ -27,10 +27,17 @@ class TripSource {
   virtual std::string Describe() const = 0;
 };
 
+// Where replay scratch goes: $TMPDIR, else /tmp.
+std::string ReplayScratchParent();
+// Removes `traffic-replay-PID-*` folders in `parent` whose process is gone; returns how many.
+int SweepDeadReplayScratch(fs::FileSystem& local, const std::string& parent);
+
 std::unique_ptr<TripSource> MakeSyntheticSource(generate::GeneratorOptions options,
                                                 std::shared_ptr<const ReferenceData> reference);
 
-// `paths`: a processed/ folder (has _SUCCESS), or CSV files / folders of CSV.
+// `paths`: a processed/ folder (has _SUCCESS), or CSV files / folders of CSV. CSV is cleaned
+// into a scratch folder `traffic-replay-PID-XXXXXX` under ReplayScratchParent(), removed with
+// the source; scratch of dead runs found there is swept first.
 // The source keeps `fs` alive as long as it reads through it.
 core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::FileSystem> fs,
                                                          const std::vector<std::string>& paths,
