@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "traffic/codec/message_key.h"
+#include "traffic/core/coding.h"
 
 namespace traffic::pipeline {
 namespace {
@@ -18,25 +19,8 @@ std::string HexId(uint64_t id) {
   return s;
 }
 
-constexpr std::string_view kStateMagicV1 = "TRSS1";  // windower | builder (u64 host-order length)
-constexpr std::string_view kStateMagic = "TRSS2";    // windower | builder | duplicate ids
-
-void PutPart(std::string* out, std::string_view part) {
-  uint64_t n = part.size();
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
-  out->append(part);
-}
-
-bool GetPart(std::string_view* in, std::string_view* part) {
-  if (in->size() < 8) return false;
-  uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n |= uint64_t{static_cast<uint8_t>((*in)[static_cast<size_t>(i)])} << (8 * i);
-  in->remove_prefix(8);
-  if (n > in->size()) return false;
-  *part = in->substr(0, n);
-  in->remove_prefix(n);
-  return true;
-}
+constexpr std::string_view kStateMagicV1 = "TRSS1";  // windower | builder (Fixed64 windower length)
+constexpr std::string_view kStateMagic = "TRSS2";    // three length-prefixed parts
 
 }  // namespace
 
@@ -280,9 +264,9 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
 
 std::string StreamProcessor::SnapshotPartition(int32_t partition, const window::CellMask& cells) const {
   std::string out(kStateMagic);
-  PutPart(&out, windower_.SnapshotPartition(partition, cells));
-  PutPart(&out, builder_.SnapshotCells(cells));
-  out += duplicates_.SnapshotCells(cells);
+  core::PutLengthPrefixed(&out, windower_.SnapshotPartition(partition, cells));
+  core::PutLengthPrefixed(&out, builder_.SnapshotCells(cells));
+  core::PutLengthPrefixed(&out, duplicates_.SnapshotCells(cells));
   return out;
 }
 
@@ -291,13 +275,13 @@ core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_vi
   std::string_view w, b, d;
   std::string_view in = bytes.substr(0, std::min(bytes.size(), kStateMagic.size()));
   if (in == kStateMagic) {
-    in = bytes.substr(kStateMagic.size());
-    if (!GetPart(&in, &w) || !GetPart(&in, &b)) return core::Status::Corrupt(where + ": truncated");
-    d = in;
+    core::ByteReader r(bytes.substr(kStateMagic.size()));
+    if (!r.GetLengthPrefixed(&w) || !r.GetLengthPrefixed(&b) || !r.GetLengthPrefixed(&d) || !r.empty()) {
+      return core::Status::Corrupt(where + ": truncated or trailing bytes");
+    }
   } else if (in == kStateMagicV1 && bytes.size() >= kStateMagicV1.size() + 8) {
-    uint64_t n;
-    std::memcpy(&n, bytes.data() + kStateMagicV1.size(), sizeof n);
-    size_t at = kStateMagicV1.size() + sizeof n;
+    uint64_t n = core::DecodeFixed64(bytes.data() + kStateMagicV1.size());
+    size_t at = kStateMagicV1.size() + 8;
     if (n > bytes.size() - at) return core::Status::Corrupt(where + ": truncated");
     w = bytes.substr(at, n);
     b = bytes.substr(at + n);
@@ -306,7 +290,7 @@ core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_vi
   }
   // Check the ids before anything changes; the windower and builder check their own bytes.
   window::DuplicateFilter ids(options_.window.grid);
-  if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(ids.RestoreCells(d).WithContext(where));
+  if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(ids.RestoreCells(d).WithContext(where));  // checked first
   TRAFFIC_RETURN_IF_ERROR(windower_.RestorePartition(partition, w).WithContext(where));
   TRAFFIC_RETURN_IF_ERROR(builder_.RestoreCells(b).WithContext(where));
   if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(duplicates_.RestoreCells(d).WithContext(where));

@@ -115,8 +115,9 @@ class StreamProcessor {
   // ---- Partition state (see window::Windower "Partition state" for the contract) ----
   // Everything the processor keeps for input partition `partition` and its cells: the windower's
   // partition state, the feature history of the cells and the event ids of their open windows.
-  // Encoding "TRSS2": magic | three little-endian u64-length-prefixed parts. "TRSS1" (the state
-  // before the event ids were kept) is still read, with no ids.
+  // Encoding "TRSS2": magic | three core/coding.h length-prefixed parts (windower, builder, ids),
+  // each with its own checksum. "TRSS1" (the state before the ids were kept: magic | Fixed64
+  // windower length | windower | builder) is still read, with no ids.
   std::string SnapshotPartition(int32_t partition, const window::CellMask& cells) const;
   core::Status RestorePartition(int32_t partition, std::string_view bytes);
 

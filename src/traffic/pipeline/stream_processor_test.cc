@@ -11,6 +11,7 @@
 #include <map>
 
 #include "traffic/codec/message_key.h"
+#include "traffic/core/coding.h"
 #include "traffic/csv/layout.h"
 #include "traffic/csv/trip_parser.h"
 #include "traffic/generate/generator.h"
@@ -276,6 +277,27 @@ TEST(StreamProcessorRules, DuplicateIdsSurviveASnapshotAndRestore) {
   core::Status st = StreamProcessor(options, nullptr).RestorePartition(3, bad);
   EXPECT_EQ(st.code(), core::StatusCode::kCorrupt);
   EXPECT_NE(st.message().find("partition 3"), std::string::npos) << st.message();
+}
+
+// A state topic written before the ids were kept ("TRSS1") still restores, without ids.
+TEST(StreamProcessorRules, RestoresTheStateWrittenBeforeTheIds) {
+  StreamOptions options;
+  StreamProcessor before(options, nullptr);
+  std::vector<codec::DeadLetterRecord> dead;
+  trip::Trip t = TimesSquareTrip(7);
+  before.Process({0, 0, KeyOf(t), Message(t)}, &dead);
+  std::string w = before.windower().SnapshotPartition(0, AllCells());
+  std::string old = "TRSS1";
+  core::PutFixed64(&old, w.size());
+  old += w + before.feature_builder().SnapshotCells(AllCells());
+  StreamProcessor after(options, nullptr);
+  ASSERT_TRUE(after.RestorePartition(0, old).ok());
+  trip::Trip next = TimesSquareTrip(8);
+  after.Process({0, 1, KeyOf(next), Message(next)}, &dead);
+  std::vector<codec::PredictionRecord> records;
+  ASSERT_TRUE(after.Finish(&records).ok());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].trip_count, 2);  // the restored window and the new event
 }
 
 // Regression (issue 8): the key was not compared with the cell.

@@ -37,9 +37,10 @@ class DuplicateFilter {
   size_t size() const { return size_; }
   size_t window_count() const { return by_window_.size(); }
 
-  // The ids of the cells in `cells` (a stream partition's cells). Encoding "TRDUP" version 1
-  // (state_bytes.h frame): grid rows, cols, the cell mask, then per window (ascending) its index
-  // (zigzag, delta from the previous) and its ids with their cells. ~10 bytes an id.
+  // The ids of the cells in `cells` (a stream partition's cells). Encoding "TRDUP" version 1, a
+  // core/coding.h frame: grid rows and cols (varints), the cell mask (a bit per row-major cell),
+  // the window count, then per window (ascending) its index (zigzag varint, delta from the
+  // previous) and id count, and per id the id (Fixed64) and its cell (varint). ~10 bytes an id.
   std::string SnapshotCells(const CellMask& cells) const;
   // Replace, then merge: forgets the ids of the cells recorded in the bytes' mask, then adds the
   // snapshot's. kCorrupt for bytes that are not such a snapshot, kInvalidArgument for another
