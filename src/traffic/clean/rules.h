@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "traffic/core/time.h"
 #include "traffic/trip/trip.h"
@@ -39,8 +40,13 @@ struct CleaningRules {
   std::optional<core::UtcTime> EffectiveMaxTime() const;
 };
 
-// nullopt when the trip passes every rule.
+// nullopt when the trip passes every rule. The one code path for `traffic clean` and the stream.
 std::optional<trip::RejectReason> CheckTrip(const trip::Trip& t, const CleaningRules& rules);
+
+// One line for a rejects file or a dead letter: the reason's name, then the value and the
+// allowed range, e.g. "speed_out_of_range: 3000 mph (allowed 1..60)". `reason` is what
+// CheckTrip returned for `t`.
+std::string DescribeRuleFailure(const trip::Trip& t, trip::RejectReason reason, const CleaningRules& rules);
 
 // A count per reject reason.
 struct RejectCounts {

@@ -16,32 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kStateMagic = "TRSS1";
-
 std::string StateKey(int32_t partition) { return "p" + std::to_string(partition); }
-
-// [magic][u64 windower length][windower bytes][builder bytes]
-std::string EncodeState(const std::string& windower, const std::string& builder) {
-  std::string out(kStateMagic);
-  uint64_t n = windower.size();
-  out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out += windower;
-  out += builder;
-  return out;
-}
-
-core::Status DecodeState(std::string_view bytes, std::string_view* windower, std::string_view* builder) {
-  if (bytes.size() < kStateMagic.size() + 8 || bytes.substr(0, kStateMagic.size()) != kStateMagic) {
-    return core::Status::Corrupt("state message is not a stream state (bad magic)");
-  }
-  uint64_t n;
-  std::memcpy(&n, bytes.data() + kStateMagic.size(), sizeof n);
-  size_t at = kStateMagic.size() + sizeof n;
-  if (n > bytes.size() - at) return core::Status::Corrupt("state message is truncated");
-  *windower = bytes.substr(at, n);
-  *builder = bytes.substr(at + n);
-  return core::Status::Ok();
-}
 
 class Worker {
  public:
@@ -189,8 +164,7 @@ class Worker {
     }
     std::vector<kafka::TopicPartition> owned;
     for (int32_t p : owned_) {
-      std::string state = EncodeState(processor_->windower().SnapshotPartition(p, masks_[static_cast<size_t>(p)]),
-                                      processor_->feature_builder().SnapshotCells(masks_[static_cast<size_t>(p)]));
+      std::string state = processor_->SnapshotPartition(p, masks_[static_cast<size_t>(p)]);
       TRAFFIC_RETURN_IF_ERROR(producer_->Produce(options_.state_topic, StateKey(p), state, 0));
       owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
     }
@@ -267,10 +241,7 @@ class Worker {
         fresh.push_back(p);
         continue;
       }
-      std::string_view w, b;
-      TRAFFIC_RETURN_IF_ERROR(DecodeState(it->second, &w, &b).WithContext(options_.state_topic + " " + it->first));
-      TRAFFIC_RETURN_IF_ERROR(processor_->windower().RestorePartition(p, w).WithContext("restore partition " + std::to_string(p)));
-      TRAFFIC_RETURN_IF_ERROR(processor_->feature_builder().RestoreCells(b).WithContext("restore partition " + std::to_string(p)));
+      TRAFFIC_RETURN_IF_ERROR(processor_->RestorePartition(p, it->second).WithContext(options_.state_topic + " " + it->first));
     }
     for (int32_t p : fresh) processor_->RegisterPartition(p);
     ++stats_.restores;
@@ -316,15 +287,7 @@ class Worker {
   }
 
   void AddCounters() {
-    const StreamCounters& c = processor_->counters();
-    StreamCounters& s = stats_.counters;
-    s.messages += c.messages;
-    s.accepted += c.accepted;
-    s.malformed += c.malformed;
-    s.invalid += c.invalid;
-    s.late += c.late;
-    s.windows += c.windows;
-    s.forecasts += c.forecasts;
+    stats_.counters.Merge(processor_->counters());
   }
 
   KafkaWorkerOptions options_;
