@@ -10,7 +10,7 @@ namespace traffic::e2e {
 namespace {
 
 void ExpectUsageError(const std::string& args, const std::string& option) {
-  TempDir dir;
+  testing::TempDir dir;
   auto r = RunTraffic(args, dir.path());
   EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
   EXPECT_NE(r.err.find(option), std::string::npos) << args << "\n" << r.err;
@@ -42,7 +42,7 @@ TEST(OptionsE2E, ModelVersionIsANameNotAPath) {
 // --speedup said. 1000 synthetic events span a few minutes of event time: at a speedup of a
 // million they take milliseconds; at 100/s they would not fit into --duration 5.
 TEST(OptionsE2E, SpeedupPacesTheEmbeddedStream) {
-  TempDir dir;
+  testing::TempDir dir;
   auto r = RunTraffic("stream --embedded --model none --json --data-dir data --synthetic --speedup 1000000 "
                       "--max-events 1000 --duration 5 --output parquet",
                       dir.path());
@@ -56,7 +56,7 @@ TEST(OptionsE2E, SpeedupPacesTheEmbeddedStream) {
 // Regression (issue 8 item 17): with the broker gone, a --duration run went on for minutes and
 // the error named only the transactional id. Nothing listens on port 1.
 TEST(OptionsE2E, DurationHoldsWithoutABrokerAndSaysItIsUnreachable) {
-  TempDir dir;
+  testing::TempDir dir;
   auto started = std::chrono::steady_clock::now();
   auto r = RunTraffic("stream --model none --data-dir data --brokers 127.0.0.1:1 --duration 1", dir.path());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
