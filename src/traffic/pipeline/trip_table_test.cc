@@ -61,7 +61,9 @@ TEST(TripTableTest, NullsRoundTripAtEveryRowPosition) {
           bool is_null = !valid.empty() && valid[static_cast<size_t>(i)] == 0;
           EXPECT_EQ(is_null, expect_null) << name << " row " << i << ", null at " << null_at << ", batch "
                                           << batch_number;
-          if (!expect_null) EXPECT_GT(batch->Get<int16_t>(c)[static_cast<size_t>(i)], 0) << name << " row " << i;
+          if (!expect_null) {
+            EXPECT_GT(batch->Get<int16_t>(c)[static_cast<size_t>(i)], 0) << name << " row " << i;
+          }
         }
       }
     }
