@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "traffic/codec/message_key.h"
 #include "traffic/kafka/consumer.h"
@@ -210,7 +211,14 @@ class Worker {
       for (auto& tp : tps) tp.offset = kafka::kOffsetBeginning;
     };
     TRAFFIC_RETURN_IF_ERROR(reader->Subscribe({options_.state_topic}, cb));
-    TRAFFIC_ASSIGN_OR_RETURN(int64_t end, reader->HighWatermark(options_.state_topic, 0, Bounded(10s)));
+    // A state topic created a moment ago may have no leader yet ("Not leader for partition"):
+    // ask again for a while before giving up.
+    auto end_offset = reader->HighWatermark(options_.state_topic, 0, Bounded(10s));
+    for (int attempt = 0; !end_offset.ok() && attempt < 20; ++attempt) {
+      std::this_thread::sleep_for(500ms);
+      end_offset = reader->HighWatermark(options_.state_topic, 0, Bounded(10s));
+    }
+    TRAFFIC_ASSIGN_OR_RETURN(int64_t end, std::move(end_offset));
     std::vector<kafka::Message> messages;
     auto deadline = std::chrono::steady_clock::now() + Bounded(60s);
     while (true) {
