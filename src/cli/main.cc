@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   commands.push_back(AddAllCommand(app, shared));
   commands.push_back(AddProduceCommand(app, shared));
   commands.push_back(AddStreamCommand(app, shared));
+  commands.push_back(AddServeCommand(app, shared));
+  commands.push_back(AddDemoCommand(app, shared));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
