@@ -43,6 +43,32 @@ std::string RawRequest(int port, const std::string& bytes, size_t max_read = 1 <
   return out;
 }
 
+// Reads until `until` appears in the response (or close / 10 s).
+std::string GetUntil(int port, const std::string& target, const std::string& extra_headers, const std::string& until) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return "";
+  }
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + extra_headers + "\r\n";
+  (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  while (out.find(until) == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 std::string Get(int port, const std::string& target, const std::string& extra_headers = "") {
   return RawRequest(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + extra_headers + "\r\n");
 }
@@ -242,12 +268,17 @@ TEST_F(ServerTest, StreamsEventsAndDropsASlowReader) {
   Server s(o);
   s.Stream("/api/stream", &hub);
   ASSERT_TRUE(s.Start().ok());
-  // A resuming reader gets 2 and 3 from the backlog, then 4 live, then the stream ends when the
-  // hub closes.
+  // A resuming reader gets 2 and 3 from the backlog, then 4 live, and hangs up.
   std::string got;
-  std::thread reader([&] { got = Get(s.port(), "/api/stream", "Last-Event-ID: 1\r\n"); });
+  std::thread reader([&] { got = GetUntil(s.port(), "/api/stream", "Last-Event-ID: 1\r\n", "id: 4\n"); });
   while (hub.clients() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   hub.Publish(std::make_shared<Event>(Event{4, "window", "{\"n\":4}"}));
+  reader.join();
+  while (hub.clients() != 0) {  // the reader hung up: its stream ends at the next event
+    hub.Publish(std::make_shared<Event>(Event{0, "ping", "{}"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  int64_t dropped_before = hub.dropped_total();
   // A client that never reads: flood until it is dropped. The server must not block.
   int slow_fd = ::socket(AF_INET, SOCK_STREAM, 0);
   int small = 4096;
@@ -261,14 +292,14 @@ TEST_F(ServerTest, StreamsEventsAndDropsASlowReader) {
   ASSERT_EQ(::send(slow_fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
   while (hub.clients() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   std::string big(16 * 1024, 'x');
-  for (uint64_t i = 5; i < 2000 && hub.dropped_total() == 0; ++i) {
+  for (uint64_t i = 5; i < 2000 && hub.dropped_total() == dropped_before; ++i) {
     hub.Publish(std::make_shared<Event>(Event{i, "window", big}));
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  EXPECT_EQ(hub.dropped_total(), 1);  // the slow one only
+  EXPECT_EQ(hub.dropped_total(), dropped_before + 1);  // the slow one, and the server went on
+  EXPECT_EQ(hub.clients(), 0u);
   ::close(slow_fd);
   hub.Close();
-  reader.join();
   auto p2 = got.find("id: 2\n");
   auto p3 = got.find("id: 3\n");
   auto p4 = got.find("id: 4\n");
