@@ -4,7 +4,7 @@
 
 #include "commands.h"
 #include "serve_shared.h"
-#include "stream_shared.h"
+#include "shared.h"
 #include "traffic/core/json_writer.h"
 #include "traffic/kafka/client.h"
 #include "traffic/pipeline/serve.h"

@@ -139,6 +139,30 @@ TEST(TripMessage, EventIdIsTheHashInHex) {
   t.event_id = core::StableHash64("a raw record");
   std::string json = Encode(t, kSampleCell);
   EXPECT_NE(json.find("\"event_id\":\"" + core::HashToHex(t.event_id) + "\""), std::string::npos);
+  EXPECT_NE(json.find("\"event_id\":\"3977913f607b02ac\""), std::string::npos) << json;  // golden
+}
+
+// Golden placement (message_key.h): producers in other languages must compute the same partition.
+TEST(TripMessage, PartitionForCellGoldenValues) {
+  EXPECT_EQ(PartitionForCell({28, 27}, 1), 0);
+  EXPECT_EQ(PartitionForCell({28, 27}, 4), 2);
+  EXPECT_EQ(PartitionForCell({28, 27}, 12), 10);
+  EXPECT_EQ(PartitionForCell({28, 27}, 64), 30);
+  EXPECT_EQ(PartitionForCell({0, 0}, 4), 0);
+  EXPECT_EQ(PartitionForCell({0, 0}, 12), 8);
+  EXPECT_EQ(PartitionForCell({0, 0}, 64), 32);
+  EXPECT_EQ(PartitionForCell({44, 55}, 12), 8);
+  EXPECT_EQ(PartitionForCell({44, 55}, 64), 4);
+  EXPECT_EQ(PartitionForCell({10, 3}, 4), 1);
+  EXPECT_EQ(PartitionForCell({10, 3}, 12), 9);
+  EXPECT_EQ(PartitionForCell({10, 3}, 64), 5);
+  // It is the documented formula on the key, for every cell of the grid.
+  geo::Grid grid;
+  for (int i = 0; i < grid.cell_count(); ++i) {
+    std::string key;
+    AppendCellKey(grid.FromIndex(i), &key);
+    ASSERT_EQ(PartitionForCell(grid.FromIndex(i), 12), static_cast<int32_t>(core::StableHash64(key) % 12)) << key;
+  }
 }
 
 TEST(TripMessage, KeyIsCellId) {
@@ -290,6 +314,22 @@ TEST(TripMessage, MalformedJson) {
   ExpectReject("[1,2]", DecodeErrorKind::kMalformed, "malformed JSON: the message is not a JSON object");
   ExpectReject(Join(SampleFields()) + "x", DecodeErrorKind::kMalformed, "malformed JSON");
   ExpectReject(Join(SampleFields()) + "]", DecodeErrorKind::kMalformed, "malformed JSON");
+}
+
+// Regression (issue 8): a second object after the first, or a stray '}' at the end, used to be
+// accepted because simdjson On-Demand only checks that the last token closes the document.
+TEST(TripMessage, TrailingContentAfterTheObjectIsMalformed) {
+  const std::string good = Join(SampleFields());
+  for (std::string tail : std::vector<std::string>{" {\"a\":1}", "{}", "}", " }", ",{}", "\n" + good, " null", " 1", "[]"}) {
+    ExpectReject(good + tail, DecodeErrorKind::kMalformed, "malformed JSON");
+  }
+  // Whitespace after the object is not content.
+  for (std::string tail : {" ", "\n", "\r\n\t "}) {
+    TripDecoder decoder;
+    TripMessage m;
+    EXPECT_TRUE(decoder.Decode(good + tail, &m).ok()) << tail;
+  }
+  ExpectReject(good + " " + good, DecodeErrorKind::kMalformed, "malformed JSON: content after the JSON object");
 }
 
 TEST(TripMessage, DuplicateFieldsDoNotCrash) {

@@ -1,7 +1,8 @@
 // A trained model folder (models/<version>/: model_15m.json, model_30m.json, model_60m.json,
 // profile.txt, card.json) loaded for forecasting: the stream and any batch scoring use it.
 //
-// Loading checks everything a wrong file could break, with errors naming the file: the folder
+// Loading checks everything a wrong file could break, with errors naming the file: every file
+// against the size and hash the card lists for it (a flipped bit, a truncated profile), the folder
 // or a file missing, a truncated or corrupt model, a card or model trained on another feature
 // layout than this build computes, a profile that does not parse.
 #pragma once

@@ -16,32 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kStateMagic = "TRSS1";
-
 std::string StateKey(int32_t partition) { return "p" + std::to_string(partition); }
-
-// [magic][u64 windower length][windower bytes][builder bytes]
-std::string EncodeState(const std::string& windower, const std::string& builder) {
-  std::string out(kStateMagic);
-  uint64_t n = windower.size();
-  out.append(reinterpret_cast<const char*>(&n), sizeof n);
-  out += windower;
-  out += builder;
-  return out;
-}
-
-core::Status DecodeState(std::string_view bytes, std::string_view* windower, std::string_view* builder) {
-  if (bytes.size() < kStateMagic.size() + 8 || bytes.substr(0, kStateMagic.size()) != kStateMagic) {
-    return core::Status::Corrupt("state message is not a stream state (bad magic)");
-  }
-  uint64_t n;
-  std::memcpy(&n, bytes.data() + kStateMagic.size(), sizeof n);
-  size_t at = kStateMagic.size() + sizeof n;
-  if (n > bytes.size() - at) return core::Status::Corrupt("state message is truncated");
-  *windower = bytes.substr(at, n);
-  *builder = bytes.substr(at + n);
-  return core::Status::Ok();
-}
 
 class Worker {
  public:
@@ -56,6 +31,12 @@ class Worker {
 
   core::Result<KafkaWorkerStats> Run(const std::atomic<bool>* stop) {
     auto started = std::chrono::steady_clock::now();
+    if (options_.duration_s > 0) {
+      deadline_ = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(options_.duration_s));
+      // Connecting counts against --duration too.
+      options_.client.connect_timeout = Bounded(options_.client.connect_timeout);
+    }
     kafka::ProducerOptions po;
     po.transactional_id = "traffic-stream-" + options_.group + "-" + options_.worker_id;
     // A partition's state (the feature history of its cells) can pass 1 MB in a dense city.
@@ -70,7 +51,7 @@ class Worker {
       }));
     }
     options_.stream.partition_count = partitions;
-    TRAFFIC_RETURN_IF_ERROR(Txn(producer_->InitTransactions(30s), "init transactions"));
+    TRAFFIC_RETURN_IF_ERROR(Txn(producer_->InitTransactions(Bounded(30s)), "init transactions"));
     // A worker killed with -9 stays a group member until its session times out, and the group
     // waits for it before giving its partitions to anyone: keep that short (the broker's minimum
     // is 6 s). -X settings still override these.
@@ -132,6 +113,16 @@ class Worker {
   }
 
  private:
+  // A blocking call's timeout, cut to what is left of --duration (plus a grace for the final
+  // commit): a run with a broker gone still ends on time (issue 8 item 17).
+  std::chrono::milliseconds Bounded(std::chrono::milliseconds timeout) const {
+    return BoundedTimeout(timeout, deadline_, std::chrono::steady_clock::now());
+  }
+  bool PastDeadline() const {
+    return deadline_ != std::chrono::steady_clock::time_point::max() &&
+           std::chrono::steady_clock::now() >= deadline_ + kDeadlineGrace;
+  }
+
   core::Status Txn(const kafka::TxnStatus& s, const char* what) {
     if (s.ok()) return core::Status::Ok();
     return s.status().WithContext(what);
@@ -173,8 +164,7 @@ class Worker {
     }
     std::vector<kafka::TopicPartition> owned;
     for (int32_t p : owned_) {
-      std::string state = EncodeState(processor_->windower().SnapshotPartition(p, masks_[static_cast<size_t>(p)]),
-                                      processor_->feature_builder().SnapshotCells(masks_[static_cast<size_t>(p)]));
+      std::string state = processor_->SnapshotPartition(p, masks_[static_cast<size_t>(p)]);
       TRAFFIC_RETURN_IF_ERROR(producer_->Produce(options_.state_topic, StateKey(p), state, 0));
       owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
     }
@@ -186,10 +176,10 @@ class Worker {
     kafka::TxnStatus s;
     if (!offsets.empty()) {
       TRAFFIC_ASSIGN_OR_RETURN(auto group, consumer_->GroupMetadataForTxn());
-      s = producer_->SendOffsetsToTransaction(offsets, group, 30s);
+      s = producer_->SendOffsetsToTransaction(offsets, group, Bounded(30s));
     }
-    if (s.ok()) s = producer_->CommitTransaction(60s);
-    while (s.kind() == kafka::TxnErrorKind::kRetriable) s = producer_->CommitTransaction(60s);
+    if (s.ok()) s = producer_->CommitTransaction(Bounded(60s));
+    while (s.kind() == kafka::TxnErrorKind::kRetriable && !PastDeadline()) s = producer_->CommitTransaction(Bounded(60s));
     if (s.ok()) {
       auto now = std::chrono::steady_clock::now();
       if (!records_.empty()) {
@@ -204,7 +194,7 @@ class Worker {
     }
     if (s.kind() == kafka::TxnErrorKind::kFatal) return s.status().WithContext("commit (fatal: fenced or broken producer)");
     spdlog::warn("transaction aborted, rewinding to the last commit: {}", s.status().message());
-    TRAFFIC_RETURN_IF_ERROR(Txn(producer_->AbortTransaction(60s), "abort transaction"));
+    TRAFFIC_RETURN_IF_ERROR(Txn(producer_->AbortTransaction(Bounded(60s)), "abort transaction"));
     in_txn_ = false;
     ++stats_.aborted;
     return Rebuild();
@@ -220,9 +210,9 @@ class Worker {
       for (auto& tp : tps) tp.offset = kafka::kOffsetBeginning;
     };
     TRAFFIC_RETURN_IF_ERROR(reader->Subscribe({options_.state_topic}, cb));
-    TRAFFIC_ASSIGN_OR_RETURN(int64_t end, reader->HighWatermark(options_.state_topic, 0, 10s));
+    TRAFFIC_ASSIGN_OR_RETURN(int64_t end, reader->HighWatermark(options_.state_topic, 0, Bounded(10s)));
     std::vector<kafka::Message> messages;
-    auto deadline = std::chrono::steady_clock::now() + 60s;
+    auto deadline = std::chrono::steady_clock::now() + Bounded(60s);
     while (true) {
       TRAFFIC_RETURN_IF_ERROR(reader->Poll(100ms, 1000, &messages));
       for (const auto& m : messages) states[std::string(m.key())] = std::string(m.value());
@@ -251,10 +241,7 @@ class Worker {
         fresh.push_back(p);
         continue;
       }
-      std::string_view w, b;
-      TRAFFIC_RETURN_IF_ERROR(DecodeState(it->second, &w, &b).WithContext(options_.state_topic + " " + it->first));
-      TRAFFIC_RETURN_IF_ERROR(processor_->windower().RestorePartition(p, w).WithContext("restore partition " + std::to_string(p)));
-      TRAFFIC_RETURN_IF_ERROR(processor_->feature_builder().RestoreCells(b).WithContext("restore partition " + std::to_string(p)));
+      TRAFFIC_RETURN_IF_ERROR(processor_->RestorePartition(p, it->second).WithContext(options_.state_topic + " " + it->first));
     }
     for (int32_t p : fresh) processor_->RegisterPartition(p);
     ++stats_.restores;
@@ -266,10 +253,10 @@ class Worker {
     TRAFFIC_RETURN_IF_ERROR(RestoreOwned());
     std::vector<kafka::TopicPartition> owned;
     for (int32_t p : owned_) owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
-    TRAFFIC_ASSIGN_OR_RETURN(auto committed, consumer_->Committed(owned, 30s));
+    TRAFFIC_ASSIGN_OR_RETURN(auto committed, consumer_->Committed(owned, Bounded(30s)));
     for (auto tp : committed) {
       if (tp.offset < 0) tp.offset = kafka::kOffsetBeginning;
-      TRAFFIC_RETURN_IF_ERROR(consumer_->Seek(tp, 30s));
+      TRAFFIC_RETURN_IF_ERROR(consumer_->Seek(tp, Bounded(30s)));
     }
     return core::Status::Ok();
   }
@@ -288,7 +275,7 @@ class Worker {
     spdlog::info("worker {}: revoked {}{}", options_.worker_id, kafka::ToString(tps), lost ? " (lost)" : "");
     if (processor_ && error_.ok()) {
       if (lost) {
-        if (in_txn_) (void)producer_->AbortTransaction(60s);
+        if (in_txn_) (void)producer_->AbortTransaction(Bounded(60s));
         in_txn_ = false;
       } else {
         error_ = CommitCycle();
@@ -300,18 +287,11 @@ class Worker {
   }
 
   void AddCounters() {
-    const StreamCounters& c = processor_->counters();
-    StreamCounters& s = stats_.counters;
-    s.messages += c.messages;
-    s.accepted += c.accepted;
-    s.malformed += c.malformed;
-    s.invalid += c.invalid;
-    s.late += c.late;
-    s.windows += c.windows;
-    s.forecasts += c.forecasts;
+    stats_.counters.Merge(processor_->counters());
   }
 
   KafkaWorkerOptions options_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   const Forecaster* forecaster_;
   const RecordsCallback& after_commit_;
   geo::Grid grid_;
@@ -333,10 +313,24 @@ class Worker {
 
 }  // namespace
 
+std::chrono::milliseconds BoundedTimeout(std::chrono::milliseconds timeout,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::chrono::steady_clock::time_point now) {
+  if (deadline == std::chrono::steady_clock::time_point::max()) return timeout;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline + kDeadlineGrace - now);
+  return std::clamp(left, std::chrono::milliseconds(100), std::max(timeout, std::chrono::milliseconds(100)));
+}
+
 core::Result<KafkaWorkerStats> RunKafkaWorker(const KafkaWorkerOptions& options, const Forecaster* forecaster,
                                               const RecordsCallback& after_commit, const std::atomic<bool>* stop) {
-  Worker worker(options, forecaster, after_commit);
-  return worker.Run(stop);
+  core::Result<KafkaWorkerStats> stats = [&] {
+    Worker worker(options, forecaster, after_commit);
+    return worker.Run(stop);
+  }();
+  if (!stats.ok() && stats.status().code() == core::StatusCode::kUnavailable) {
+    return stats.status().WithContext("Kafka broker(s) '" + options.client.brokers + "' unreachable");
+  }
+  return stats;
 }
 
 }  // namespace traffic::pipeline

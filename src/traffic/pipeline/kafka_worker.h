@@ -59,6 +59,13 @@ struct KafkaWorkerStats {
   double publish_latency_p99_ms = 0;
 };
 
+// With duration_s, every blocking call's timeout is cut to what is left of it plus this grace
+// (for the final commit): a run whose broker is gone still ends on time.
+inline constexpr std::chrono::seconds kDeadlineGrace{5};
+std::chrono::milliseconds BoundedTimeout(std::chrono::milliseconds timeout,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::chrono::steady_clock::time_point now);
+
 // Runs until *stop or duration_s; commits on the way out. `after_commit` gets the records of each
 // committed transaction (console, archive).
 core::Result<KafkaWorkerStats> RunKafkaWorker(const KafkaWorkerOptions& options, const Forecaster* forecaster,

@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cmath>
 
+#include "traffic/core/hash.h"
 #include "traffic/core/json_writer.h"
 #include "traffic/features/feature_row.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
+#include "traffic/pipeline/model_store.h"
 #include "traffic/pipeline/staged_output.h"
 
 namespace traffic::pipeline {
@@ -40,8 +42,13 @@ void ReportJson(core::JsonWriter& j, const model::ClassificationReport& r) { j.R
 
 }  // namespace
 
-core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options) {
+core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& given) {
   auto started = std::chrono::steady_clock::now();
+  TrainOptions options = given;
+  if (options.version.empty()) options.version = NowVersion();
+  if (options.created_utc.empty()) options.created_utc = NowVersion();
+  ModelStore store(fs, options.models_dir);
+  TRAFFIC_RETURN_IF_ERROR(store.CheckNewVersion(options.version));
   TRAFFIC_ASSIGN_OR_RETURN(FeatureSplit split, ReadFeatureSplit(fs, options.features_dir));
   if (split.layout_id != features::FeatureLayoutId()) {
     return core::Status::InvalidArgument(
@@ -54,7 +61,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
 
   TrainSummary summary;
   summary.version = options.version;
-  summary.model_dir = fs::JoinPath(options.models_dir, options.version);
+  summary.model_dir = store.VersionDir(options.version);
   summary.train_from = core::FormatIsoUtc(split.train_from);
   summary.split = core::FormatIsoUtc(split.split);
   summary.test_to = core::FormatIsoUtc(split.test_to);
@@ -72,7 +79,14 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
 
   StagedOutput out(fs, summary.model_dir);
   TRAFFIC_RETURN_IF_ERROR(out.Begin());
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("profile.txt"), profile_text));
+  // Every file of the folder, with its size and hash, for the card (issue 8 #11: verified on load).
+  std::vector<std::pair<std::string, std::string>> written;
+  auto write_file = [&](const std::string& name, std::string content) -> core::Status {
+    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(name), content));
+    written.emplace_back(name, std::move(content));
+    return core::Status::Ok();
+  };
+  TRAFFIC_RETURN_IF_ERROR(write_file("profile.txt", profile_text));
   const auto& names = features::FeatureNames();
   const size_t width = names.size();
 
@@ -126,9 +140,10 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
     TRAFFIC_ASSIGN_OR_RETURN(result.profile, model::Evaluate(test_y, profile));
     TRAFFIC_ASSIGN_OR_RETURN(std::string json, trained->ToJson());
     result.model_file = fmt::format("model_{}m.json", result.minutes);
-    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(result.model_file), json));
+    TRAFFIC_RETURN_IF_ERROR(write_file(result.model_file, std::move(json)));
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  TRAFFIC_RETURN_IF_ERROR(write_file("report.txt", summary.FormatReport()));
 
   // The model card.
   core::JsonWriter j;
@@ -181,12 +196,20 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
     j.EndObject();
   }
   j.EndArray();
+  j.Key("files").BeginArray();  // what Forecaster::Load verifies before trusting a file
+  for (const auto& [name, content] : written) {
+    j.BeginObject();
+    j.Key("name").String(name);
+    j.Key("bytes").Int(static_cast<int64_t>(content.size()));
+    j.Key("stable_hash64").String(core::HashToHex(core::StableHash64(content)));
+    j.EndObject();
+  }
+  j.EndArray();
   j.EndObject();
   summary.card_json = j.str();
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("report.txt"), summary.FormatReport()));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(fs::JoinPath(options.models_dir, "latest"), summary.version + "\n"));
+  TRAFFIC_RETURN_IF_ERROR(store.WriteLatest(summary.version));
   return summary;
 }
 

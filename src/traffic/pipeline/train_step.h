@@ -19,16 +19,29 @@
 
 namespace traffic::pipeline {
 
+// The classifier settings `traffic train` and `traffic all` start from.
+inline model::ClassifierOptions TrainClassifierDefaults() {
+  model::ClassifierOptions o;
+  o.num_rounds = 300;
+  o.max_depth = 6;
+  o.eta = 0.1;
+  o.early_stopping_rounds = 20;
+  o.nthread = 2;
+  o.seed = 42;
+  return o;
+}
+
 struct TrainOptions {
   std::string features_dir;
   std::string models_dir;
-  std::string version;       // the model's folder name under models_dir (the CLI makes it from the clock)
-  model::ClassifierOptions classifier;
+  std::string version;       // the model's folder name under models_dir: a new, valid name
+                             // (model_store.h); empty: NowVersion()
+  model::ClassifierOptions classifier = TrainClassifierDefaults();
   int train_stride = 1;      // keep every n-th training example (they are minute by minute, so
                              // neighbours are near-duplicates); the test set is never thinned
   bool balanced_class_weights = true;
   window::LevelThresholds thresholds;
-  std::string created_utc;   // for the card
+  std::string created_utc;   // for the card; empty: now
 };
 
 struct HorizonResult {
@@ -51,6 +64,8 @@ struct TrainSummary {
   std::string FormatReport() const;  // the human report (also saved as report.txt)
 };
 
+// Writes models_dir/<version> (atomically) and points models_dir/latest at it. Refuses a version
+// name that is not valid or already exists (InvalidArgument naming it).
 core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options);
 
 }  // namespace traffic::pipeline
