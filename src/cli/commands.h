@@ -38,6 +38,8 @@ Command AddTrainCommand(CLI::App& app, SharedOptions& shared);
 Command AddAllCommand(CLI::App& app, SharedOptions& shared);
 Command AddStreamCommand(CLI::App& app, SharedOptions& shared);
 Command AddProduceCommand(CLI::App& app, SharedOptions& shared);
+Command AddServeCommand(CLI::App& app, SharedOptions& shared);
+Command AddDemoCommand(CLI::App& app, SharedOptions& shared);
 Command AddTopicsCommand(CLI::App& app, SharedOptions& shared);
 
 }  // namespace traffic::cli

@@ -27,6 +27,8 @@ int Run(int argc, char** argv) {
   commands.push_back(AddAllCommand(app, shared));
   commands.push_back(AddProduceCommand(app, shared));
   commands.push_back(AddStreamCommand(app, shared));
+  commands.push_back(AddServeCommand(app, shared));
+  commands.push_back(AddDemoCommand(app, shared));
   commands.push_back(AddTopicsCommand(app, shared));
   try {
     app.parse(argc, argv);

@@ -128,6 +128,7 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
     if (!records.empty()) TRAFFIC_RETURN_IF_ERROR(on_records(records));
     if (!dead.empty()) TRAFFIC_RETURN_IF_ERROR(on_dead_letters(dead));
     dead.clear();
+    if (options.on_progress) options.on_progress(processor.counters(), processor.watermark(), produced.load());
     last_drain = std::chrono::steady_clock::now();
     return core::Status::Ok();
   };

@@ -20,6 +20,9 @@ struct EmbeddedOptions {
   int partitions = 4;
   size_t queue_capacity = 65536;  // messages
   std::chrono::milliseconds drain_interval{100};
+  // Called on the calling thread after every drain: the processor's counters, its watermark and
+  // the events produced so far (live dashboards).
+  std::function<void(const StreamCounters&, std::optional<core::UtcTime> watermark, int64_t produced)> on_progress;
 };
 
 struct EmbeddedStats {
