@@ -38,6 +38,8 @@ ctest --test-dir "$BUILD_DIR" --output-on-failure -j 1 --timeout 600 -L kafka \
   --no-tests=error 2>&1 | tee -a "$LOG" || failed+=("ctest -L kafka")
 tests/kafka_smoke_test.sh 2>&1 | tee -a "$LOG" || failed+=("tests/kafka_smoke_test.sh")
 tests/stream_kafka_test.sh "$BUILD_DIR/traffic" 2>&1 | tee -a "$LOG" || failed+=("tests/stream_kafka_test.sh")
+# The dashboard's unit tests (Vitest).
+scripts/web.sh test 2>&1 | tee -a "$LOG" || failed+=("scripts/web.sh test")
 
 # One closing line over every part: CTest's "N% tests passed, F tests failed out of T" and the
 # scripts' "P passed, F failed".

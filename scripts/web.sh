@@ -2,7 +2,8 @@
 # The dashboard (web/): install, build, test, and the browser tests.
 #   scripts/web.sh install   npm ci (only when package-lock.json changed) + Debian chromium
 #   scripts/web.sh build     type-check and build web/dist (the geography is bundled from
-#                            $TRAFFIC_GEO_DIR, default ../shared/data/geo)
+#                            $TRAFFIC_GEO_DIR, default ../shared/data/geo); build-if-stale:
+#                            only when a source is newer than web/dist
 #   scripts/web.sh test      the Vitest unit tests
 #   scripts/web.sh e2e [BIN] the end-to-end test: starts `BIN demo` (default build/release/traffic)
 #                            on $TRAFFIC_WEB_PORT (default 3200) and drives headless Chromium
@@ -47,9 +48,25 @@ case "${1:-}" in
     ensure_installed
     (cd "$WEB" && npm run --silent build)
     ;;
+  build-if-stale)
+    # For setup: rebuild web/dist only when a source is newer than it.
+    if [ -f "$WEB/dist/index.html" ] && [ -z "$(find "$WEB/src" "$WEB/index.html" "$WEB/package-lock.json" \
+         "$WEB/vite.config.ts" "$WEB/geo-plugin.ts" -newer "$WEB/dist/index.html" -print -quit)" ]; then
+      exit 0
+    fi
+    ensure_installed
+    (cd "$WEB" && npm run --silent build >&2)
+    ;;
   test)
     ensure_installed
-    (cd "$WEB" && npx vitest run)
+    # The closing line "N passed, F failed" is the form scripts/test.sh adds up.
+    report=$(mktemp)
+    rc=0
+    (cd "$WEB" && npx vitest run --reporter=default --reporter=json --outputFile.json="$report") || rc=$?
+    node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);' "$report" || rc=1
+    rm -f "$report"
+    exit "$rc"
     ;;
   e2e)
     ensure_installed

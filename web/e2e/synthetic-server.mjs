@@ -68,11 +68,13 @@ export function createSyntheticServer({ cells = ROWS * COLS, tickMs = 1000, dist
 
   const tick = setInterval(() => {
     minute += 1;
+    // One write per tick: a minute's window results leave the server together.
+    let chunk = '';
     for (const [r, c] of ids) {
-      const data = JSON.stringify(cellNow(r, c));
       seq += 1;
-      for (const res of clients) res.write(`id: ${seq}\nevent: window\ndata: ${data}\n\n`);
+      chunk += `id: ${seq}\nevent: window\ndata: ${JSON.stringify(cellNow(r, c))}\n\n`;
     }
+    for (const res of clients) res.write(chunk);
     if (minute % 5 === 0) for (const res of clients) res.write(`event: stats\ndata: ${JSON.stringify(stats())}\n\n`);
   }, tickMs);
 

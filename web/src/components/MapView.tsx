@@ -1,6 +1,6 @@
 // The WebGL map: borough outlines and taxi zones bundled at build time (no tiles, no base map),
 // and every active cell drawn as its true square, coloured by observed or forecast level.
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import DeckGL, { type DeckGLRef } from '@deck.gl/react';
 import { MapView as DeckMapView, WebMercatorViewport, type MapViewState, type PickingInfo } from '@deck.gl/core';
 import { GRID } from '../lib/grid';
@@ -9,6 +9,7 @@ import { boroughs, zones } from 'virtual:nyc-geo';
 import type { MapCell } from '../lib/transforms';
 import { levelColor } from '../lib/levels';
 import { outlineSegments, segmentData } from '../lib/outline';
+import { CellSlots, type Slot } from '../lib/slots';
 
 const ZONE_LINES = segmentData(outlineSegments(zones));
 const BOROUGH_LINES = segmentData(outlineSegments(boroughs));
@@ -81,9 +82,13 @@ export const MapView = memo(function MapView({ cells, selectedId, onSelect, onHo
     if (el) setViewState(fitGrid(el.clientWidth, el.clientHeight));
   }, []);
   const deckRef = useRef<DeckGLRef>(null);
-  const cellsRef = useRef(cells);
-  cellsRef.current = cells;
+  const slotsRef = useRef(new CellSlots());
   const frames = useRef(0);
+  // Recolour on every update; new slots (new geometry) only when a new cell appears.
+  const slots = useMemo(() => {
+    slotsRef.current.update(cells);
+    return slotsRef.current.slots;
+  }, [cells]);
 
   useEffect(() => {
     window.__trafficMap = {
@@ -94,7 +99,7 @@ export const MapView = memo(function MapView({ cells, selectedId, onSelect, onHo
         const [x, y] = vp.project(lonLat);
         return [x, y];
       },
-      drawnCells: () => cellsRef.current.map((c) => c.id),
+      drawnCells: () => slotsRef.current.drawnIds(),
       get frames() {
         return frames.current;
       },
@@ -105,21 +110,31 @@ export const MapView = memo(function MapView({ cells, selectedId, onSelect, onHo
   }, []);
 
 
-  const cellLayer = new PolygonLayer<MapCell>({
+  const cellLayer = new PolygonLayer<Slot>({
     id: 'cells',
-    data: cells,
+    data: slots,
     getPolygon: (d) => d.square,
-    getFillColor: (d) => levelColor(d.shown, 205),
-    getLineColor: (d) => (d.id === selectedId ? [255, 255, 255, 255] : [20, 24, 32, 120]),
-    getLineWidth: (d) => (d.id === selectedId ? 3 : 0.5),
-    lineWidthUnits: 'pixels',
-    stroked: true,
+    getFillColor: (d) => (d.cell ? levelColor(d.cell.shown, 205) : [0, 0, 0, 0]),
+    // No outline per cell: deck's path shader is by far the costliest part under software
+    // rendering (2,520 outlined squares took seconds per frame here); the selection is outlined.
+    stroked: false,
     filled: true,
     pickable: true,
-    autoHighlight: true,
-    highlightColor: [255, 255, 255, 90],
-    updateTriggers: { getFillColor: colourKey, getLineColor: selectedId, getLineWidth: selectedId },
+    updateTriggers: { getFillColor: colourKey },
   });
+  const selected = selectedId ? slots.find((s) => s.id === selectedId && s.cell) : undefined;
+  const selectionLayer = new PolygonLayer<Slot>({
+    id: 'selection',
+    data: selected ? [selected] : [],
+    getPolygon: (d) => d.square,
+    filled: false,
+    stroked: true,
+    getLineColor: [255, 255, 255, 255],
+    getLineWidth: 3,
+    lineWidthUnits: 'pixels',
+    pickable: false,
+  });
+  const pick = (info: PickingInfo<Slot>) => (info.object?.cell ? info.object.cell : null);
 
   return (
     <div className="map" data-testid="map" ref={boxRef}>
@@ -130,13 +145,15 @@ export const MapView = memo(function MapView({ cells, selectedId, onSelect, onHo
         viewState={viewState}
         onViewStateChange={({ viewState: v }) => setViewState(v as MapViewState)}
         controller={{ doubleClickZoom: false }}
-        layers={[cellLayer]}
+        layers={[cellLayer, selectionLayer]}
         onAfterRender={() => {
           frames.current += 1;
         }}
-        onHover={(info: PickingInfo<MapCell>) =>
-          onHover(info.object ? { cell: info.object, x: info.x, y: info.y } : null)}
-        onClick={(info: PickingInfo<MapCell>) => onSelect(info.object ? info.object.id : null)}
+        onHover={(info: PickingInfo<Slot>) => {
+          const c = pick(info);
+          onHover(c ? { cell: c, x: info.x, y: info.y } : null);
+        }}
+        onClick={(info: PickingInfo<Slot>) => onSelect(pick(info)?.id ?? null)}
         getCursor={({ isHovering }) => (isHovering ? 'pointer' : 'grab')}
       />
     </div>
