@@ -1,11 +1,11 @@
-// traffic stream (Kafka mode): the consumer-group worker of pipeline/kafka_stream.h, with the
+// traffic stream (Kafka mode): the consumer-group worker of pipeline/kafka_worker.h, with the
 // console table and the Parquet archive fed from committed transactions.
 #include <fmt/format.h>
 
 #include "kafka_shared.h"
 #include "traffic/core/json_writer.h"
 #include "traffic/core/text.h"
-#include "traffic/pipeline/kafka_stream.h"
+#include "traffic/pipeline/kafka_worker.h"
 #include "traffic/pipeline/prediction_archive.h"
 
 namespace traffic::cli {
@@ -18,7 +18,7 @@ int RunKafkaStream(const SharedOptions& shared, const StreamArgs& a) {
   auto forecaster = LoadStreamModel(**layout_fs, shared, a);
   if (!forecaster.ok()) return Fail(forecaster.status(), "stream");
   if (!*forecaster) std::fprintf(stderr, "traffic stream: no model: forecasts are off, observed windows only\n");
-  pipeline::KafkaStreamOptions options;
+  pipeline::KafkaWorkerOptions options;
   options.client = *config;
   options.group = a.kafka.group;
   options.worker_id = a.kafka.worker_id;
@@ -53,7 +53,7 @@ int RunKafkaStream(const SharedOptions& shared, const StreamArgs& a) {
     if (archive) return parquet.Write(records);
     return core::Status::Ok();
   };
-  auto stats = pipeline::RunKafkaStream(options, forecaster->get(), after_commit, StopFlag());
+  auto stats = pipeline::RunKafkaWorker(options, forecaster->get(), after_commit, StopFlag());
   if (archive) {
     if (auto st = parquet.Close(); !st.ok()) return Fail(st, "stream");
   }

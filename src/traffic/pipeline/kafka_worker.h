@@ -30,7 +30,7 @@
 
 namespace traffic::pipeline {
 
-struct KafkaStreamOptions {
+struct KafkaWorkerOptions {
   kafka::ClientConfig client;
   std::string group = "traffic-stream";
   std::string worker_id = "0";
@@ -45,7 +45,7 @@ struct KafkaStreamOptions {
   int64_t max_events = 0;  // stop after consuming this many messages (0: no limit), e.g. to benchmark a drain
 };
 
-struct KafkaStreamStats {
+struct KafkaWorkerStats {
   int64_t transactions = 0;
   int64_t aborted = 0;
   int64_t records_published = 0;
@@ -61,7 +61,7 @@ struct KafkaStreamStats {
 
 // Runs until *stop or duration_s; commits on the way out. `after_commit` gets the records of each
 // committed transaction (console, archive).
-core::Result<KafkaStreamStats> RunKafkaStream(const KafkaStreamOptions& options, const Forecaster* forecaster,
+core::Result<KafkaWorkerStats> RunKafkaWorker(const KafkaWorkerOptions& options, const Forecaster* forecaster,
                                               const RecordsCallback& after_commit, const std::atomic<bool>* stop);
 
 }  // namespace traffic::pipeline

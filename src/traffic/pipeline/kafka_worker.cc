@@ -1,4 +1,4 @@
-#include "traffic/pipeline/kafka_stream.h"
+#include "traffic/pipeline/kafka_worker.h"
 
 #include <spdlog/spdlog.h>
 
@@ -45,7 +45,7 @@ core::Status DecodeState(std::string_view bytes, std::string_view* windower, std
 
 class Worker {
  public:
-  Worker(const KafkaStreamOptions& options, const Forecaster* forecaster, const RecordsCallback& after_commit)
+  Worker(const KafkaWorkerOptions& options, const Forecaster* forecaster, const RecordsCallback& after_commit)
       : options_(options), forecaster_(forecaster), after_commit_(after_commit), grid_(options.stream.window.grid) {}
   // After an error, leave the group without committing anything more (the callbacks are off):
   // the last committed transaction is what a restart resumes from.
@@ -54,7 +54,7 @@ class Worker {
     consumer_.reset();
   }
 
-  core::Result<KafkaStreamStats> Run(const std::atomic<bool>* stop) {
+  core::Result<KafkaWorkerStats> Run(const std::atomic<bool>* stop) {
     auto started = std::chrono::steady_clock::now();
     kafka::ProducerOptions po;
     po.transactional_id = "traffic-stream-" + options_.group + "-" + options_.worker_id;
@@ -311,7 +311,7 @@ class Worker {
     s.forecasts += c.forecasts;
   }
 
-  KafkaStreamOptions options_;
+  KafkaWorkerOptions options_;
   const Forecaster* forecaster_;
   const RecordsCallback& after_commit_;
   geo::Grid grid_;
@@ -328,12 +328,12 @@ class Worker {
   std::vector<codec::DeadLetterRecord> dead_;
   std::vector<codec::PredictionRecord> records_;
   std::string key_, buffer_;
-  KafkaStreamStats stats_;
+  KafkaWorkerStats stats_;
 };
 
 }  // namespace
 
-core::Result<KafkaStreamStats> RunKafkaStream(const KafkaStreamOptions& options, const Forecaster* forecaster,
+core::Result<KafkaWorkerStats> RunKafkaWorker(const KafkaWorkerOptions& options, const Forecaster* forecaster,
                                               const RecordsCallback& after_commit, const std::atomic<bool>* stop) {
   Worker worker(options, forecaster, after_commit);
   return worker.Run(stop);
