@@ -16,7 +16,7 @@ simdjson::dom::element ParseJson(simdjson::dom::parser& parser, const std::strin
 }
 
 TEST(CleanE2E, EverySchemaVariant2009To2016ParsesAndIsAccountedFor) {
-  TempDir dir;
+  testing::TempDir dir;
   auto r = RunTraffic("clean --json --data-dir data '" + SharedData("nyc-taxi/tlc_schema_heads_2009_2016") + "'",
                       dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -34,7 +34,7 @@ TEST(CleanE2E, EverySchemaVariant2009To2016ParsesAndIsAccountedFor) {
 }
 
 TEST(CleanE2E, AllRealSamplesCleanWithExpectedRejectReasons) {
-  TempDir dir;
+  testing::TempDir dir;
   std::string inputs;
   for (const char* sub : {"tlc_yellow_coords_2015_2016", "kaggle_nyc_taxi_trip_duration_2016",
                           "tlc_yellow_zones_2018_2019"}) {
@@ -56,7 +56,7 @@ TEST(CleanE2E, AllRealSamplesCleanWithExpectedRejectReasons) {
 }
 
 TEST(CleanE2E, BadInputGivesClearErrorsAndExitCodes) {
-  TempDir dir;
+  testing::TempDir dir;
   std::filesystem::create_directories(dir.path() / "raw");
   {
     std::ofstream(dir / "raw/empty.csv");
@@ -87,7 +87,7 @@ TEST(CleanE2E, BadInputGivesClearErrorsAndExitCodes) {
 }
 
 TEST(CleanE2E, NulBytesAndTruncatedRowsAreCountedRejects) {
-  TempDir dir;
+  testing::TempDir dir;
   std::string header = ReadFile(SharedData("nyc-taxi/tlc_yellow_coords_2015_2016/yellow_tripdata_2015-01_head1999.csv"));
   std::string first_lines = header.substr(0, header.find('\n', header.find('\n') + 1) + 1);
   std::string row = first_lines.substr(first_lines.find('\n') + 1);

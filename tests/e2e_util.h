@@ -1,11 +1,13 @@
 // Helpers for end-to-end tests: run the real binary, capture stdout/stderr and the exit code,
-// work in a fresh temporary folder.
+// work in a fresh temporary folder (testing::TempDir).
 #pragma once
 
 #include <simdjson.h>
 
 #include <filesystem>
 #include <string>
+
+#include "traffic/testing/temp_dir.h"
 
 namespace traffic::e2e {
 
@@ -19,17 +21,6 @@ struct RunResult {
 RunResult RunTraffic(const std::string& args, const std::filesystem::path& cwd = ".");
 
 std::string SharedData(const std::string& relative);  // absolute path under ../shared/data
-
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-  std::string operator/(const std::string& sub) const { return (path_ / sub).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 std::string ReadFile(const std::filesystem::path& path);
 

@@ -8,7 +8,7 @@ namespace traffic::e2e {
 namespace {
 
 TEST(ForecastE2E, AllOnThreeGeneratedWeeksBeatsPersistenceAndThenSkips) {
-  TempDir dir;
+  testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --data-dir data --days 21 --trips-per-day 20000 --seed 42", dir.path()).exit_code, 0);
   auto r = RunTraffic("all --json --data-dir data --train-stride 3 --rounds 120", dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -38,7 +38,7 @@ TEST(ForecastE2E, AllOnThreeGeneratedWeeksBeatsPersistenceAndThenSkips) {
 }
 
 TEST(ForecastE2E, TooLittleHistoryAndMissingInputsAreClearErrors) {
-  TempDir dir;
+  testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --data-dir data --days 1 --trips-per-day 2000", dir.path()).exit_code, 0);
   ASSERT_EQ(RunTraffic("clean --data-dir data", dir.path()).exit_code, 0);
   auto features = RunTraffic("features --data-dir data", dir.path());

@@ -7,7 +7,7 @@ namespace traffic::e2e {
 namespace {
 
 TEST(GenerateE2E, SameSeedSameBytesOtherSeedOtherBytes) {
-  TempDir dir;
+  testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --days 2 --trips-per-day 5000 --seed 7 --out a.csv", dir.path()).exit_code, 0);
   ASSERT_EQ(RunTraffic("generate --days 2 --trips-per-day 5000 --seed 7 --out b.csv", dir.path()).exit_code, 0);
   ASSERT_EQ(RunTraffic("generate --days 2 --trips-per-day 5000 --seed 8 --out c.csv", dir.path()).exit_code, 0);
@@ -19,7 +19,7 @@ TEST(GenerateE2E, SameSeedSameBytesOtherSeedOtherBytes) {
 }
 
 TEST(GenerateE2E, GeneratedTripsCleanWithAlmostNoRejects) {
-  TempDir dir;
+  testing::TempDir dir;
   auto gen = RunTraffic("generate --json --data-dir data --days 3 --trips-per-day 20000 --start 2016-01-30", dir.path());
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   simdjson::dom::parser parser;
@@ -39,7 +39,7 @@ TEST(GenerateE2E, GeneratedTripsCleanWithAlmostNoRejects) {
 }
 
 TEST(GenerateE2E, BadArgumentsAreUsageErrors) {
-  TempDir dir;
+  testing::TempDir dir;
   auto bad_start = RunTraffic("generate --start 2016-13-40 --out x.csv", dir.path());
   EXPECT_EQ(bad_start.exit_code, 2);
   EXPECT_NE(bad_start.err.find("--start"), std::string::npos);

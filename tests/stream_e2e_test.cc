@@ -8,7 +8,7 @@ namespace traffic::e2e {
 namespace {
 
 TEST(StreamE2E, EmbeddedWithoutModelIsAnErrorUnlessAllowed) {
-  TempDir dir;
+  testing::TempDir dir;
   auto refused = RunTraffic("stream --embedded --data-dir data --synthetic --rate 0 --max-events 2000", dir.path());
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.err.find("models/latest"), std::string::npos) << refused.err;
@@ -33,7 +33,7 @@ TEST(StreamE2E, EmbeddedWithoutModelIsAnErrorUnlessAllowed) {
 }
 
 TEST(StreamE2E, EmbeddedWithAModelForecasts) {
-  TempDir dir;
+  testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --data-dir data --days 4 --trips-per-day 3000", dir.path()).exit_code, 0);
   ASSERT_EQ(RunTraffic("all --data-dir data --rounds 10", dir.path()).exit_code, 0);
   auto r = RunTraffic("stream --embedded --json --data-dir data --synthetic --rate 0 --max-events 20000 --output parquet",
@@ -48,7 +48,7 @@ TEST(StreamE2E, EmbeddedWithAModelForecasts) {
 }
 
 TEST(StreamE2E, ReplayingRawCsvCleansLikeTrafficClean) {
-  TempDir dir;
+  testing::TempDir dir;
   std::string input = SharedData("nyc-taxi/tlc_yellow_coords_2015_2016");
   auto clean = RunTraffic("clean --json --data-dir data '" + input + "'", dir.path());
   ASSERT_EQ(clean.exit_code, 0) << clean.err;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "traffic/codec/trip_message.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::codec {
 namespace {
@@ -20,7 +21,7 @@ DeadLetterRecord RoundTrip(const std::string& json) {
   DeadLetterDecoder decoder;
   DeadLetterRecord r;
   DecodeStatus st = decoder.Decode(json, &r);
-  EXPECT_TRUE(st.ok()) << st.reason() << "\n" << json;
+  EXPECT_OK(st) << st.reason() << "\n" << json;
   return r;
 }
 

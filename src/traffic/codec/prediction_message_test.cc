@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "traffic/testing/status_matchers.h"
+
 namespace traffic::codec {
 namespace {
 
@@ -72,7 +74,7 @@ TEST(PredictionMessage, RoundTripsWithAndWithoutForecasts) {
     r.forecasts[1] = std::nullopt;  // one horizon without a forecast is allowed too
     PredictionRecord back;
     DecodeStatus st = Decode(Encode(r), &back);
-    ASSERT_TRUE(st.ok()) << st.reason();
+    ASSERT_OK(st) << st.reason();
     EXPECT_EQ(back, r);
   }
 }
@@ -104,7 +106,7 @@ TEST(PredictionMessage, AbsentForecastFieldsReadAsNull) {
   std::string json = Encode(Sample(false));
   json = Replace(json, ",\"forecast_15m\":null,\"confidence_15m\":null", "");
   PredictionRecord r;
-  ASSERT_TRUE(Decode(json, &r).ok());
+  ASSERT_OK(Decode(json, &r));
   EXPECT_FALSE(r.forecasts[0]);
 }
 

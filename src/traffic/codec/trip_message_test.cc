@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "traffic/core/hash.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::codec {
 namespace {
@@ -128,7 +129,7 @@ TEST(TripMessage, GoldenWithOptionalFields) {
   EXPECT_EQ(json, Join(f));
   TripDecoder decoder;
   TripMessage m;
-  ASSERT_TRUE(decoder.Decode(json, &m).ok());
+  ASSERT_OK(decoder.Decode(json, &m));
   ExpectSameTrip(m.trip, t);
   EXPECT_FALSE(m.is_manhattan);
 }
@@ -149,7 +150,7 @@ TEST(TripMessage, KeyIsCellId) {
   EXPECT_NE(json.find("\"cell_id\":\"" + key + "\""), std::string::npos);
   TripDecoder decoder;
   TripMessage m;
-  ASSERT_TRUE(decoder.Decode(json, &m).ok());
+  ASSERT_OK(decoder.Decode(json, &m));
   std::string decoded_key;
   AppendCellKey(m.cell, &decoded_key);
   EXPECT_EQ(decoded_key, key);
@@ -191,7 +192,7 @@ TEST(TripMessage, RoundTripIsExactAndGivesTheBatchEvent) {
     json.clear();
     AppendTripMessage(t, *cell, i % 2 == 0, &json);
     DecodeStatus st = decoder.Decode(json, &m);
-    ASSERT_TRUE(st.ok()) << st.reason() << "\n" << json;
+    ASSERT_OK(st) << st.reason() << "\n" << json;
     ExpectSameTrip(m.trip, t);
     EXPECT_EQ(m.cell, *cell);
     EXPECT_EQ(m.is_manhattan, i % 2 == 0);
@@ -211,7 +212,7 @@ TEST(TripMessage, SpeedIsRecomputedNotTakenFromTheMessage) {
   // A producer that rounds speed_mph (as the prototype did) still gives the batch's event.
   TripDecoder decoder;
   TripMessage m;
-  ASSERT_TRUE(decoder.Decode(Join(With(SampleFields(), "speed_mph", "5.29")), &m).ok());
+  ASSERT_OK(decoder.Decode(Join(With(SampleFields(), "speed_mph", "5.29")), &m));
   EXPECT_EQ(m.speed_mph, 5.29);
   EXPECT_EQ(m.ToEvent().speed_mph, SampleTrip().speed_mph());
 }
@@ -226,7 +227,7 @@ TEST(TripMessage, AcceptsAnyFieldOrderWhitespaceUnknownFieldsAndEscapedKeys) {
   TripDecoder decoder;
   TripMessage m;
   DecodeStatus st = decoder.Decode(json, &m);
-  ASSERT_TRUE(st.ok()) << st.reason();
+  ASSERT_OK(st) << st.reason();
   ExpectSameTrip(m.trip, SampleTrip());
   // Keys are matched as written: an escaped spelling of a name is another (unknown) key.
   std::string escaped = Join(SampleFields());
@@ -237,12 +238,12 @@ TEST(TripMessage, AcceptsAnyFieldOrderWhitespaceUnknownFieldsAndEscapedKeys) {
 TEST(TripMessage, OptionalFieldsMayBeAbsentOrNull) {
   TripDecoder decoder;
   TripMessage m;
-  ASSERT_TRUE(decoder.Decode(Join(Without(SampleFields(), "passenger_count")), &m).ok());
+  ASSERT_OK(decoder.Decode(Join(Without(SampleFields(), "passenger_count")), &m));
   EXPECT_EQ(m.trip.passenger_count, -1);
   Fields f = With(SampleFields(), "passenger_count", "null");
   f.emplace_back("pickup_zone", "null");
   f.emplace_back("distance_estimated", "null");
-  ASSERT_TRUE(decoder.Decode(Join(f), &m).ok());
+  ASSERT_OK(decoder.Decode(Join(f), &m));
   EXPECT_EQ(m.trip.passenger_count, -1);
   EXPECT_EQ(m.trip.pickup_zone, -1);
   EXPECT_FALSE(m.trip.distance_estimated);
@@ -297,7 +298,7 @@ TEST(TripMessage, DuplicateFieldsDoNotCrash) {
   dup.insert(dup.size() - 1, ",\"pickup_lat\":40.75");
   TripDecoder decoder;
   TripMessage m;
-  EXPECT_TRUE(decoder.Decode(dup, &m).ok());
+  EXPECT_OK(decoder.Decode(dup, &m));
 }
 
 TEST(TripMessage, EveryTruncationIsRejected) {
@@ -309,7 +310,7 @@ TEST(TripMessage, EveryTruncationIsRejected) {
     EXPECT_FALSE(st.ok()) << n;
     EXPECT_FALSE(st.reason().empty()) << n;
   }
-  EXPECT_TRUE(decoder.Decode(json, &m).ok()) << "the decoder recovers after errors";
+  EXPECT_OK(decoder.Decode(json, &m)) << "the decoder recovers after errors";
 }
 
 TEST(TripMessage, NotUtf8) {
@@ -342,8 +343,8 @@ TEST(TripMessage, NumbersOutOfRange) {
   // A long run of digits that still fits a double is fine.
   TripDecoder decoder;
   TripMessage m;
-  EXPECT_TRUE(decoder.Decode(Join(With(SampleFields(), "trip_distance",
-                                       "1.5900000000000000000000000000000000000001")), &m).ok());
+  EXPECT_OK(decoder.Decode(Join(With(SampleFields(), "trip_distance",
+                                     "1.5900000000000000000000000000000000000001")), &m));
   EXPECT_EQ(m.trip.distance_mi, 1.59);
 }
 
@@ -393,7 +394,7 @@ TEST(TripMessage, AcceptedTimeVariants) {
   f = With(f, "dropoff_time", "\"2015-01-16T00:23:42+00:00\"");
   f = With(f, "event_id", "\"9F86D081884C7D65\"");
   DecodeStatus st = decoder.Decode(Join(f), &m);
-  ASSERT_TRUE(st.ok()) << st.reason();
+  ASSERT_OK(st) << st.reason();
   ExpectSameTrip(m.trip, SampleTrip());
 }
 
@@ -406,11 +407,11 @@ TEST(TripMessage, EventsFarInTheFutureOrPastStillDecode) {
   std::string json = Encode(t, kSampleCell);
   EXPECT_NE(json.find("\"event_time\":\"9999-12-31T23:47:39Z\""), std::string::npos) << json;
   DecodeStatus st = decoder.Decode(json, &m);
-  ASSERT_TRUE(st.ok()) << st.reason();
+  ASSERT_OK(st) << st.reason();
   ExpectSameTrip(m.trip, t);
   t.pickup_time = core::FromEpochSeconds(-2208988800);  // 1900
   t.dropoff_time = t.pickup_time + std::chrono::seconds(600);
-  ASSERT_TRUE(decoder.Decode(Encode(t, kSampleCell), &m).ok());
+  ASSERT_OK(decoder.Decode(Encode(t, kSampleCell), &m));
   ExpectSameTrip(m.trip, t);
 }
 
@@ -430,7 +431,7 @@ TEST(TripMessage, InconsistentFields) {
   options.check_cell = false;
   TripDecoder decoder(options);
   TripMessage m;
-  ASSERT_TRUE(decoder.Decode(Join(With(SampleFields(), "cell_id", "\"28_27\"")), &m).ok());
+  ASSERT_OK(decoder.Decode(Join(With(SampleFields(), "cell_id", "\"28_27\"")), &m));
   EXPECT_EQ(m.cell, (geo::CellId{28, 27}));
 }
 
@@ -445,7 +446,7 @@ TEST(TripMessage, TooLargeMessagesAreRefusedBeforeParsing) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.kind(), DecodeErrorKind::kMalformed);
   EXPECT_NE(st.reason().find("larger than 1000"), std::string::npos) << st.reason();
-  EXPECT_TRUE(decoder.Decode(Join(SampleFields()), &m).ok());
+  EXPECT_OK(decoder.Decode(Join(SampleFields()), &m));
 }
 
 TEST(TripMessage, DeadLetterKindOfEachFailure) {

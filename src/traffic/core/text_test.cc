@@ -4,6 +4,7 @@
 
 #include "traffic/core/hash.h"
 #include "traffic/core/status.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::core {
 namespace {
@@ -33,7 +34,7 @@ TEST(StableHash64, StableAndSensitive) {
 TEST(Result, CarriesValueOrStatus) {
   Result<int> good = 3;
   Result<int> bad = Status::NotFound("x.csv: no such file");
-  EXPECT_TRUE(good.ok());
+  EXPECT_OK(good);
   EXPECT_EQ(*good, 3);
   EXPECT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().WithContext("clean").message(), "clean: x.csv: no such file");

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "traffic/testing/status_matchers.h"
+
 namespace traffic::csv {
 namespace {
 
@@ -22,7 +24,7 @@ TEST(DetectLayout, EveryTlcSchemaVariant2009To2016Parses) {
     if (entry.path().extension() != ".csv") continue;
     ++files;
     auto layout = DetectLayout(FirstLine(entry.path()));
-    ASSERT_TRUE(layout.ok()) << entry.path() << ": " << layout.status().message();
+    ASSERT_OK(layout) << entry.path() << ": " << layout.status().message();
     EXPECT_EQ(layout->kind, LayoutKind::kCoordinates) << entry.path();
     EXPECT_GE(layout->passenger_count, 0) << entry.path();
   }
@@ -33,12 +35,12 @@ TEST(DetectLayout, KaggleAndZones) {
   auto kaggle = DetectLayout(
       "id,vendor_id,pickup_datetime,dropoff_datetime,passenger_count,pickup_longitude,"
       "pickup_latitude,dropoff_longitude,dropoff_latitude,store_and_fwd_flag,trip_duration");
-  ASSERT_TRUE(kaggle.ok());
+  ASSERT_OK(kaggle);
   EXPECT_EQ(kaggle->kind, LayoutKind::kKaggle);
   auto zones = DetectLayout(
       "VendorID,tpep_pickup_datetime,tpep_dropoff_datetime,passenger_count,trip_distance,"
       "RatecodeID,store_and_fwd_flag,PULocationID,DOLocationID,payment_type\r");
-  ASSERT_TRUE(zones.ok());
+  ASSERT_OK(zones);
   EXPECT_EQ(zones->kind, LayoutKind::kZones);
   EXPECT_EQ(zones->pickup_zone, 7);
   EXPECT_EQ(zones->dropoff_zone, 8);

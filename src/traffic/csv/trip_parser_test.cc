@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "traffic/testing/status_matchers.h"
+
 namespace traffic::csv {
 namespace {
 
@@ -101,7 +103,7 @@ TEST(TripRowParser, KaggleDistanceIsEstimatedFromCoordinates) {
 
 TEST(TripRowParser, ZonesArePlacedAtTheirCentroid) {
   auto zones = geo::ZoneCentroids::Parse("LocationID,centroid_lon,centroid_lat\n230,-73.9845,40.7590\n", "z.csv");
-  ASSERT_TRUE(zones.ok());
+  ASSERT_OK(zones);
   TripRowParser parser(*DetectLayout("vendor_id,pickup_datetime,dropoff_datetime,passenger_count,trip_distance,rate_code_id,store_and_fwd_flag,pickup_location_id,dropoff_location_id"), &*zones);
   trip::Trip t;
   ASSERT_FALSE(parser.Parse("2,2018-01-11 18:24:44,2018-01-11 18:35:02,1,1.65,1,N,230,230", &t));

@@ -14,6 +14,7 @@
 
 #include "traffic/core/hash.h"
 #include "traffic/features/feature_builder.h"
+#include "traffic/testing/status_matchers.h"
 #include "traffic/window/windower.h"
 
 namespace traffic::features {
@@ -105,8 +106,8 @@ struct Worker {
     return out;
   }
   void Restore(int p, const std::pair<std::string, std::string>& state) {
-    ASSERT_TRUE(windower.RestorePartition(p, state.first).ok());
-    ASSERT_TRUE(builder.RestoreCells(state.second).ok());
+    ASSERT_OK(windower.RestorePartition(p, state.first));
+    ASSERT_OK(builder.RestoreCells(state.second));
     owned.insert(p);
   }
   void Drop(int p) {
@@ -420,7 +421,7 @@ TEST(PartitionState, FeatureStateRefusesBadBytesAndKeepsItsState) {
   FeatureBuilder foreign(five);
   EXPECT_EQ(foreign.RestoreCells(bytes).code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(other.builder.SnapshotCells(all), before);
-  EXPECT_TRUE(other.builder.RestoreCells(bytes).ok());
+  EXPECT_OK(other.builder.RestoreCells(bytes));
   EXPECT_NE(other.builder.SnapshotCells(all), before);
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "traffic/features/test_pipeline.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::features {
 namespace {
@@ -293,7 +294,7 @@ TEST(FeatureLayout, NamesMatchTheVector) {
 
 TEST(FeatureOptions, WindowSizeMustDivideFiveMinutes) {
   FeatureOptions o;
-  EXPECT_TRUE(o.Validate().ok());
+  EXPECT_OK(o.Validate());
   o.window_size = std::chrono::seconds(7 * 60);
   EXPECT_FALSE(o.Validate().ok());
 }

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "traffic/testing/status_matchers.h"
+
 namespace traffic::features {
 namespace {
 
@@ -83,7 +85,7 @@ TEST(HistoricalProfile, SerializeParseRoundTrip) {
   std::string text = p.Serialize();
   EXPECT_EQ(text.rfind("traffic-profile 1\ngrid 45 56\n", 0), 0u);
   auto back = HistoricalProfile::Parse(text);
-  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_OK(back);
   EXPECT_EQ(*back, p);
   EXPECT_EQ(back->Serialize(), text);
   EXPECT_EQ(back->train_from(), At(-3 * kDay));
@@ -96,7 +98,7 @@ TEST(HistoricalProfile, SerializeParseRoundTrip) {
 TEST(HistoricalProfile, ParseRejectsBadText) {
   auto p = FitProfile({}, geo::GridSpec{}, At(0), At(kDay));
   std::string good = p.Serialize();
-  EXPECT_TRUE(HistoricalProfile::Parse(good).ok());
+  EXPECT_OK(HistoricalProfile::Parse(good));
   EXPECT_EQ(HistoricalProfile::Parse("").status().code(), core::StatusCode::kCorrupt);
   EXPECT_FALSE(HistoricalProfile::Parse("traffic-profile 2\n" + good.substr(good.find('\n') + 1)).ok());
   EXPECT_FALSE(HistoricalProfile::Parse(good + "cell 99_99 3 1 1000\n").ok());

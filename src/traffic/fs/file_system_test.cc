@@ -5,31 +5,29 @@
 
 #include <filesystem>
 
+#include "traffic/testing/status_matchers.h"
+#include "traffic/testing/temp_dir.h"
+
 namespace traffic::fs {
 namespace {
 
 class LocalFileSystemTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("traffic_fs_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    fs_ = MakeLocalFileSystem(root_.string());
+    fs_ = MakeLocalFileSystem(temp_.string());
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-  std::filesystem::path root_;
+  testing::TempDir temp_;
   std::unique_ptr<FileSystem> fs_;
 };
 
 TEST_F(LocalFileSystemTest, WritesReadsAndListsRecursively) {
-  ASSERT_TRUE(fs_->WriteAll("raw/a.csv", "x,y\n1,2\n").ok());
-  ASSERT_TRUE(fs_->WriteAll("raw/sub/b.CSV", "x\n").ok());
-  ASSERT_TRUE(fs_->WriteAll("raw/notes.txt", "hi").ok());
-  ASSERT_TRUE(fs_->WriteAll("raw/.hidden.csv", "x").ok());
+  ASSERT_OK(fs_->WriteAll("raw/a.csv", "x,y\n1,2\n"));
+  ASSERT_OK(fs_->WriteAll("raw/sub/b.CSV", "x\n"));
+  ASSERT_OK(fs_->WriteAll("raw/notes.txt", "hi"));
+  ASSERT_OK(fs_->WriteAll("raw/.hidden.csv", "x"));
   EXPECT_EQ(*fs_->ReadAll("raw/a.csv"), "x,y\n1,2\n");
   auto files = fs_->ListFilesRecursive("raw", {".csv"});
-  ASSERT_TRUE(files.ok());
+  ASSERT_OK(files);
   ASSERT_EQ(files->size(), 2u);
   EXPECT_EQ((*files)[0].path, "raw/a.csv");
   EXPECT_EQ((*files)[1].path, "raw/sub/b.CSV");
@@ -37,13 +35,13 @@ TEST_F(LocalFileSystemTest, WritesReadsAndListsRecursively) {
 
 TEST_F(LocalFileSystemTest, AtomicWriteIsInvisibleUntilClosed) {
   auto file = fs_->OpenWrite("out/part.bin", WriteMode::kAtomic);
-  ASSERT_TRUE(file.ok());
-  ASSERT_TRUE((*file)->Append("half").ok());
+  ASSERT_OK(file);
+  ASSERT_OK((*file)->Append("half"));
   EXPECT_FALSE(fs_->Exists("out/part.bin"));
   file->reset();  // abandoned: nothing left behind under the final name
   EXPECT_FALSE(fs_->Exists("out/part.bin"));
   auto entries = fs_->List("out");
-  ASSERT_TRUE(entries.ok());
+  ASSERT_OK(entries);
   EXPECT_TRUE(entries->empty()) << (*entries)[0].name;
 }
 
@@ -54,17 +52,17 @@ TEST_F(LocalFileSystemTest, ErrorsNameThePath) {
   EXPECT_NE(missing.status().message().find("nope.csv"), std::string::npos);
   auto dir = fs_->List("no/such/dir");
   EXPECT_EQ(dir.status().code(), core::StatusCode::kNotFound);
-  ASSERT_TRUE(fs_->MakeDirs("d").ok());
+  ASSERT_OK(fs_->MakeDirs("d"));
   EXPECT_FALSE(fs_->OpenRead("d").ok());
 }
 
 TEST_F(LocalFileSystemTest, RenameAndRemoveAll) {
-  ASSERT_TRUE(fs_->WriteAll("a/x", "1").ok());
-  ASSERT_TRUE(fs_->Rename("a", "b/c").ok());
+  ASSERT_OK(fs_->WriteAll("a/x", "1"));
+  ASSERT_OK(fs_->Rename("a", "b/c"));
   EXPECT_EQ(*fs_->ReadAll("b/c/x"), "1");
-  ASSERT_TRUE(fs_->RemoveAll("b").ok());
+  ASSERT_OK(fs_->RemoveAll("b"));
   EXPECT_FALSE(fs_->Exists("b"));
-  EXPECT_TRUE(fs_->RemoveAll("b").ok());
+  EXPECT_OK(fs_->RemoveAll("b"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "traffic/core/text.h"
 #include "traffic/geo/grid.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::generate {
 namespace {
@@ -316,7 +317,7 @@ TEST(Yellow2015Csv, RowRoundTripsTheTripsFields) {
 
 TEST(TripGenerator, PickupsAndDropoffsAreOnLandWithTheRealBoroughs) {
   auto shapes = geo::ParseGeoJsonShapes(ReadShared("data/geo/nyc_borough_boundaries.geojson"), "BoroName");
-  ASSERT_TRUE(shapes.ok()) << shapes.status().message();
+  ASSERT_OK(shapes);
   geo::MultiPolygon city = UnionOfShapes(*shapes);
   geo::PolygonIndex land(city);
   geo::PolygonIndex manhattan;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "traffic/geo/zones.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::geo {
 namespace {
@@ -19,7 +20,7 @@ std::string ReadShared(const std::string& relative) {
 
 TEST(ParseGeoJsonShapes, ReadsTheFiveBoroughs) {
   auto shapes = ParseGeoJsonShapes(ReadShared("data/geo/nyc_borough_boundaries.geojson"), "BoroName");
-  ASSERT_TRUE(shapes.ok()) << shapes.status().message();
+  ASSERT_OK(shapes);
   ASSERT_EQ(shapes->size(), 5u);
   const MultiPolygon* manhattan = nullptr;
   for (const auto& s : *shapes) {
@@ -47,7 +48,7 @@ TEST(ParseGeoJsonShapes, NamesWhatIsWrong) {
 
 TEST(ZoneCentroids, ParsesTheTlcCentroids) {
   auto zones = ZoneCentroids::Parse(ReadShared("data/geo/taxi_zone_centroids.csv"), "centroids");
-  ASSERT_TRUE(zones.ok()) << zones.status().message();
+  ASSERT_OK(zones);
   EXPECT_EQ(zones->size(), 263u);
   ASSERT_TRUE(zones->Find(1));
   EXPECT_NEAR(zones->Find(1)->lat, 40.691831, 1e-9);

@@ -17,6 +17,7 @@
 #include "traffic/kafka/client.h"
 #include "traffic/kafka/consumer.h"
 #include "traffic/kafka/producer.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::kafka {
 namespace {
@@ -63,15 +64,15 @@ class MockCluster {
 
 TEST(ParseProperty, KeyValue) {
   auto p = ParseProperty("linger.ms=20");
-  ASSERT_TRUE(p.ok());
+  ASSERT_OK(p);
   EXPECT_EQ(p->first, "linger.ms");
   EXPECT_EQ(p->second, "20");
   auto q = ParseProperty("sasl.jaas.config=a=b c=d");  // '=' in the value is kept
-  ASSERT_TRUE(q.ok());
+  ASSERT_OK(q);
   EXPECT_EQ(q->first, "sasl.jaas.config");
   EXPECT_EQ(q->second, "a=b c=d");
   auto empty_value = ParseProperty("debug=");
-  ASSERT_TRUE(empty_value.ok());
+  ASSERT_OK(empty_value);
   EXPECT_EQ(empty_value->second, "");
 }
 
@@ -87,7 +88,7 @@ TEST(ParseProperty, Errors) {
   ASSERT_FALSE(all.ok());
   EXPECT_NE(all.status().message().find("'oops'"), std::string::npos);
   auto good = ParseProperties({"acks=all", "linger.ms=1"});
-  ASSERT_TRUE(good.ok());
+  ASSERT_OK(good);
   EXPECT_EQ(good->size(), 2u);
 }
 
@@ -140,13 +141,13 @@ TEST(Admin, DescribeAndMissingTopic) {
   mock.CreateTopic("trips", 4);
   mock.MarkMissing("no-such-topic");
   auto admin = Admin::Open(mock.Config());
-  ASSERT_TRUE(admin.ok()) << admin.status().message();
+  ASSERT_OK(admin);
   auto d = (*admin)->DescribeTopic("trips");
-  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_OK(d);
   EXPECT_EQ(d->partitions, 4);
   EXPECT_TRUE(*(*admin)->TopicExists("trips"));
   auto exists = (*admin)->TopicExists("no-such-topic");
-  ASSERT_TRUE(exists.ok()) << exists.status().message();
+  ASSERT_OK(exists);
   EXPECT_FALSE(*exists);
   auto missing = (*admin)->DescribeTopic("no-such-topic");
   ASSERT_FALSE(missing.ok());
@@ -159,7 +160,7 @@ TEST(Producer, MissingTopicIsNamed) {
   MockCluster mock;
   mock.MarkMissing("no-such-topic");
   auto producer = Producer::Open(mock.Config());
-  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  ASSERT_OK(producer);
   core::Status st = (*producer)->Produce("no-such-topic", "k", "v");
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), core::StatusCode::kNotFound);
@@ -171,7 +172,7 @@ TEST(Consumer, SubscribeToMissingTopicIsNamed) {
   mock.CreateTopic("trips", 2);
   mock.MarkMissing("no-such-topic");
   auto consumer = Consumer::Open(mock.Config(), "g");
-  ASSERT_TRUE(consumer.ok()) << consumer.status().message();
+  ASSERT_OK(consumer);
   core::Status st = (*consumer)->Subscribe({"trips", "no-such-topic"});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), core::StatusCode::kNotFound);
@@ -185,7 +186,7 @@ std::vector<Message> Drain(Consumer& consumer, size_t want, std::chrono::seconds
   auto end = std::chrono::steady_clock::now() + deadline;
   while (all.size() < want && std::chrono::steady_clock::now() < end) {
     core::Status st = consumer.Poll(200ms, 500, &batch);
-    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_OK(st);
     for (Message& m : batch) all.push_back(std::move(m));
   }
   return all;
@@ -196,14 +197,13 @@ TEST(RoundTrip, IdempotentProduceThenGroupConsume) {
   mock.CreateTopic("trips", 4);
   const int kCount = 2000;
   auto producer = Producer::Open(mock.Config());
-  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  ASSERT_OK(producer);
   const Timestamp ts(std::chrono::milliseconds(1451606400000));
   for (int i = 0; i < kCount; ++i) {
-    ASSERT_TRUE((*producer)->Produce("trips", "cell_" + std::to_string(i % 37),
-                                     "value-" + std::to_string(i), std::nullopt, ts)
-                    .ok());
+    ASSERT_OK((*producer)->Produce("trips", "cell_" + std::to_string(i % 37),
+                                   "value-" + std::to_string(i), std::nullopt, ts));
   }
-  ASSERT_TRUE((*producer)->Flush(10s).ok());
+  ASSERT_OK((*producer)->Flush(10s));
   const ProducerStats& s = (*producer)->stats();
   EXPECT_EQ(s.messages_enqueued, kCount);
   EXPECT_EQ(s.messages_delivered, kCount);
@@ -212,11 +212,11 @@ TEST(RoundTrip, IdempotentProduceThenGroupConsume) {
   EXPECT_EQ((*producer)->OutstandingMessages(), 0);
 
   auto consumer = Consumer::Open(mock.Config(), "group-a");
-  ASSERT_TRUE(consumer.ok()) << consumer.status().message();
+  ASSERT_OK(consumer);
   std::vector<TopicPartition> assigned;
   RebalanceCallbacks cb;
   cb.on_assign = [&](std::vector<TopicPartition>& parts) { assigned = parts; };
-  ASSERT_TRUE((*consumer)->Subscribe({"trips"}, cb).ok());
+  ASSERT_OK((*consumer)->Subscribe({"trips"}, cb));
   std::vector<Message> got = Drain(**consumer, kCount);
   ASSERT_EQ(got.size(), static_cast<size_t>(kCount));
   EXPECT_EQ(assigned.size(), 4u);
@@ -234,43 +234,43 @@ TEST(RoundTrip, IdempotentProduceThenGroupConsume) {
 
   // Positions, commit, committed.
   auto positions = (*consumer)->Position(assigned);
-  ASSERT_TRUE(positions.ok()) << positions.status().message();
+  ASSERT_OK(positions);
   int64_t total = 0;
   for (const TopicPartition& tp : *positions) total += tp.offset;
   EXPECT_EQ(total, kCount);  // next offset to read, summed over partitions
-  ASSERT_TRUE((*consumer)->CommitOffsets(*positions).ok());
+  ASSERT_OK((*consumer)->CommitOffsets(*positions));
   auto committed = (*consumer)->Committed(assigned, 5s);
-  ASSERT_TRUE(committed.ok()) << committed.status().message();
+  ASSERT_OK(committed);
   EXPECT_EQ(*committed, *positions);
-  EXPECT_TRUE((*consumer)->Close().ok());
-  EXPECT_TRUE((*consumer)->Close().ok());  // idempotent
+  EXPECT_OK((*consumer)->Close());
+  EXPECT_OK((*consumer)->Close());  // idempotent
 }
 
 TEST(RoundTrip, ExplicitPartitionAndSeek) {
   MockCluster mock;
   mock.CreateTopic("t", 2);
   auto producer = Producer::Open(mock.Config());
-  ASSERT_TRUE(producer.ok());
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE((*producer)->Produce("t", "k", std::to_string(i), 1).ok());
+  ASSERT_OK(producer);
+  for (int i = 0; i < 10; ++i) ASSERT_OK((*producer)->Produce("t", "k", std::to_string(i), 1));
   core::Status bad = (*producer)->Produce("t", "k", "v", 7);
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("'t' partition 7"), std::string::npos) << bad.message();
-  ASSERT_TRUE((*producer)->Flush(10s).ok());
+  ASSERT_OK((*producer)->Flush(10s));
 
   auto consumer = Consumer::Open(mock.Config(), "group-seek");
-  ASSERT_TRUE(consumer.ok());
+  ASSERT_OK(consumer);
   RebalanceCallbacks cb;
   // Start partition 1 at offset 6: what a restored state would do.
   cb.on_assign = [&](std::vector<TopicPartition>& parts) {
     for (auto& tp : parts) if (tp.partition == 1) tp.offset = 6;
   };
-  ASSERT_TRUE((*consumer)->Subscribe({"t"}, cb).ok());
+  ASSERT_OK((*consumer)->Subscribe({"t"}, cb));
   std::vector<Message> got = Drain(**consumer, 4);
   ASSERT_EQ(got.size(), 4u);
   EXPECT_EQ(got.front().offset(), 6);
   EXPECT_EQ(got.front().value(), "6");
   // Seek back on an assigned, fetching partition.
-  ASSERT_TRUE((*consumer)->Seek({"t", 1, 2}, 5s).ok());
+  ASSERT_OK((*consumer)->Seek({"t", 1, 2}, 5s));
   got = Drain(**consumer, 8);
   ASSERT_EQ(got.size(), 8u);
   EXPECT_EQ(got.front().offset(), 2);
@@ -281,47 +281,47 @@ TEST(Transactions, MockSupportsCommitAndAbort) {
   mock.CreateTopic("in", 2);
   mock.CreateTopic("out", 2);
   auto producer = Producer::Open(mock.Config(), {.transactional_id = "txn-unit"});
-  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  ASSERT_OK(producer);
   TxnStatus st = (*producer)->InitTransactions(10s);
-  ASSERT_TRUE(st.ok()) << st.status().message();
+  ASSERT_OK(st);
 
-  ASSERT_TRUE((*producer)->BeginTransaction().ok());
+  ASSERT_OK((*producer)->BeginTransaction());
   EXPECT_TRUE((*producer)->in_transaction());
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE((*producer)->Produce("out", "k", "committed").ok());
+  for (int i = 0; i < 10; ++i) ASSERT_OK((*producer)->Produce("out", "k", "committed"));
   st = (*producer)->CommitTransaction(10s);
-  ASSERT_TRUE(st.ok()) << st.status().message();
+  ASSERT_OK(st);
   EXPECT_FALSE((*producer)->in_transaction());
   EXPECT_EQ((*producer)->stats().messages_delivered, 10u);
 
-  ASSERT_TRUE((*producer)->BeginTransaction().ok());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*producer)->Produce("out", "k", "aborted").ok());
+  ASSERT_OK((*producer)->BeginTransaction());
+  for (int i = 0; i < 5; ++i) ASSERT_OK((*producer)->Produce("out", "k", "aborted"));
   st = (*producer)->AbortTransaction(10s);
-  ASSERT_TRUE(st.ok()) << st.status().message();
+  ASSERT_OK(st);
   const ProducerStats& s = (*producer)->stats();
   EXPECT_EQ(s.messages_delivered + s.messages_aborted, 15u);
   EXPECT_EQ(s.delivery_failures, 0u);
 
   // Offsets in a transaction: visible to the group only after commit.
   auto consumer = Consumer::Open(mock.Config(), "txn-group");
-  ASSERT_TRUE(consumer.ok());
-  ASSERT_TRUE((*consumer)->Subscribe({"in"}).ok());
+  ASSERT_OK(consumer);
+  ASSERT_OK((*consumer)->Subscribe({"in"}));
   std::vector<Message> batch;
   for (int i = 0; i < 20; ++i) {  // join the group
-    ASSERT_TRUE((*consumer)->Poll(200ms, 10, &batch).ok());
+    ASSERT_OK((*consumer)->Poll(200ms, 10, &batch));
     auto a = (*consumer)->Assignment();
     if (a.ok() && !a->empty()) break;
   }
   auto md = (*consumer)->GroupMetadataForTxn();
-  ASSERT_TRUE(md.ok()) << md.status().message();
-  ASSERT_TRUE((*producer)->BeginTransaction().ok());
-  ASSERT_TRUE((*producer)->Produce("out", "k", "with-offsets").ok());
+  ASSERT_OK(md);
+  ASSERT_OK((*producer)->BeginTransaction());
+  ASSERT_OK((*producer)->Produce("out", "k", "with-offsets"));
   st = (*producer)->SendOffsetsToTransaction({{"in", 0, 3}, {"in", 1, 4}}, *md, 10s);
-  ASSERT_TRUE(st.ok()) << st.status().message();
+  ASSERT_OK(st);
   st = (*producer)->CommitTransaction(10s);
-  ASSERT_TRUE(st.ok()) << st.status().message();
+  ASSERT_OK(st);
   {  // read_committed reader of the output
     auto reader = Consumer::Open(mock.Config(), "reader");
-    ASSERT_TRUE((*reader)->Subscribe({"out"}).ok());
+    ASSERT_OK((*reader)->Subscribe({"out"}));
     std::vector<Message> got = Drain(**reader, 11, 15s);
     std::map<std::string, int> n;
     for (auto& m : got) ++n[std::string(m.value())];
@@ -336,7 +336,7 @@ TEST(Transactions, MockSupportsCommitAndAbort) {
 TEST(Transactions, NonTransactionalProducerRefusesTxnCalls) {
   MockCluster mock;
   auto producer = Producer::Open(mock.Config());
-  ASSERT_TRUE(producer.ok());
+  ASSERT_OK(producer);
   TxnStatus st = (*producer)->BeginTransaction();
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.kind(), TxnErrorKind::kFatal);
@@ -347,8 +347,8 @@ TEST(Transactions, ProduceOutsideTransactionIsAnError) {
   MockCluster mock;
   mock.CreateTopic("out", 1);
   auto producer = Producer::Open(mock.Config(), {.transactional_id = "txn-outside"});
-  ASSERT_TRUE(producer.ok());
-  ASSERT_TRUE((*producer)->InitTransactions(10s).ok());
+  ASSERT_OK(producer);
+  ASSERT_OK((*producer)->InitTransactions(10s));
   core::Status st = (*producer)->Produce("out", "k", "v");
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("transaction"), std::string::npos) << st.message();

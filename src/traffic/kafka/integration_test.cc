@@ -15,6 +15,7 @@
 #include "traffic/kafka/client.h"
 #include "traffic/kafka/consumer.h"
 #include "traffic/kafka/producer.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::kafka {
 namespace {
@@ -46,20 +47,20 @@ class BrokerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto admin = Admin::Open(BrokerConfig());
-    ASSERT_TRUE(admin.ok()) << "a Kafka broker must run at " << BrokerConfig().brokers
+    ASSERT_OK(admin) << "a Kafka broker must run at " << BrokerConfig().brokers
                             << " (scripts/kafka.sh start): " << admin.status().message();
     admin_ = std::move(*admin);
   }
   void TearDown() override {
     if (admin_ && !topics_.empty()) {
       core::Status st = admin_->DeleteTopics(topics_);
-      EXPECT_TRUE(st.ok()) << st.message();
+      EXPECT_OK(st);
     }
   }
   std::string MakeTopic(const std::string& base, int partitions) {
     std::string name = Unique(base);
     core::Status st = admin_->CreateTopics({{name, partitions, 1}});
-    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_OK(st);
     topics_.push_back(name);
     return name;
   }
@@ -76,13 +77,13 @@ std::vector<Message> Drain(Consumer& consumer, size_t want, std::chrono::millise
   auto end = Clock::now() + limit;
   while (all.size() < want && Clock::now() < end) {
     core::Status st = consumer.Poll(200ms, 1000, &batch);
-    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_OK(st);
     for (Message& m : batch) all.push_back(std::move(m));
   }
   auto settle_end = Clock::now() + settle;
   while (Clock::now() < settle_end) {
     core::Status st = consumer.Poll(100ms, 1000, &batch);
-    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_OK(st);
     for (Message& m : batch) all.push_back(std::move(m));
   }
   return all;
@@ -91,10 +92,10 @@ std::vector<Message> Drain(Consumer& consumer, size_t want, std::chrono::millise
 TEST_F(BrokerTest, CreateTopicsIsIdempotentAndDescribes) {
   std::string name = MakeTopic("create", 3);
   auto d = admin_->DescribeTopic(name);
-  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_OK(d);
   EXPECT_EQ(d->partitions, 3);
   core::Status again = admin_->CreateTopics({{name, 3, 1}});  // already exists: fine
-  EXPECT_TRUE(again.ok()) << again.message();
+  EXPECT_OK(again);
   EXPECT_TRUE(*admin_->TopicExists(name));
 
   auto missing = admin_->DescribeTopic(name + "-missing");
@@ -111,12 +112,12 @@ TEST_F(BrokerTest, CreateTopicsIsIdempotentAndDescribes) {
 TEST_F(BrokerTest, MissingTopicIsNamedByProducerAndConsumer) {
   std::string name = Unique("missing");
   auto producer = Producer::Open(BrokerConfig());
-  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  ASSERT_OK(producer);
   core::Status st = (*producer)->Produce(name, "k", "v");
   EXPECT_EQ(st.code(), core::StatusCode::kNotFound) << st.message();
   EXPECT_NE(st.message().find(name), std::string::npos) << st.message();
   auto consumer = Consumer::Open(ConsumerConfig(), Unique("g"));
-  ASSERT_TRUE(consumer.ok()) << consumer.status().message();
+  ASSERT_OK(consumer);
   st = (*consumer)->Subscribe({name});
   EXPECT_EQ(st.code(), core::StatusCode::kNotFound) << st.message();
   EXPECT_NE(st.message().find(name), std::string::npos) << st.message();
@@ -125,30 +126,30 @@ TEST_F(BrokerTest, MissingTopicIsNamedByProducerAndConsumer) {
 TEST_F(BrokerTest, ReadCommittedSeesCommittedNotAborted) {
   std::string topic = MakeTopic("txn", 2);
   auto producer = Producer::Open(BrokerConfig(), {.transactional_id = Unique("txn-id")});
-  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  ASSERT_OK(producer);
   TxnStatus ts = (*producer)->InitTransactions(30s);
-  ASSERT_TRUE(ts.ok()) << ts.status().message();
+  ASSERT_OK(ts);
 
-  ASSERT_TRUE((*producer)->BeginTransaction().ok());
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE((*producer)->Produce(topic, "k" + std::to_string(i), "c1").ok());
+  ASSERT_OK((*producer)->BeginTransaction());
+  for (int i = 0; i < 10; ++i) ASSERT_OK((*producer)->Produce(topic, "k" + std::to_string(i), "c1"));
   ts = (*producer)->CommitTransaction(30s);
-  ASSERT_TRUE(ts.ok()) << ts.status().message();
+  ASSERT_OK(ts);
 
-  ASSERT_TRUE((*producer)->BeginTransaction().ok());
-  for (int i = 0; i < 7; ++i) ASSERT_TRUE((*producer)->Produce(topic, "k" + std::to_string(i), "aborted").ok());
-  ASSERT_TRUE((*producer)->Flush(10s).ok());  // written to the log, then aborted
+  ASSERT_OK((*producer)->BeginTransaction());
+  for (int i = 0; i < 7; ++i) ASSERT_OK((*producer)->Produce(topic, "k" + std::to_string(i), "aborted"));
+  ASSERT_OK((*producer)->Flush(10s));  // written to the log, then aborted
   ts = (*producer)->AbortTransaction(30s);
-  ASSERT_TRUE(ts.ok()) << ts.status().message();
+  ASSERT_OK(ts);
 
-  ASSERT_TRUE((*producer)->BeginTransaction().ok());
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*producer)->Produce(topic, "k" + std::to_string(i), "c2").ok());
+  ASSERT_OK((*producer)->BeginTransaction());
+  for (int i = 0; i < 5; ++i) ASSERT_OK((*producer)->Produce(topic, "k" + std::to_string(i), "c2"));
   ts = (*producer)->CommitTransaction(30s);
-  ASSERT_TRUE(ts.ok()) << ts.status().message();
+  ASSERT_OK(ts);
   EXPECT_EQ((*producer)->stats().delivery_failures, 0u) << (*producer)->stats().first_failure;
 
   auto committed_reader = Consumer::Open(ConsumerConfig(), Unique("rc"));
-  ASSERT_TRUE(committed_reader.ok());
-  ASSERT_TRUE((*committed_reader)->Subscribe({topic}).ok());
+  ASSERT_OK(committed_reader);
+  ASSERT_OK((*committed_reader)->Subscribe({topic}));
   std::vector<Message> got = Drain(**committed_reader, 15, 2s);
   std::map<std::string, int> by_value;
   for (const Message& m : got) ++by_value[std::string(m.value())];
@@ -160,8 +161,8 @@ TEST_F(BrokerTest, ReadCommittedSeesCommittedNotAborted) {
   // read_uncommitted does see what reached the broker of the aborted transaction.
   auto dirty_reader = Consumer::Open(ConsumerConfig(), Unique("ru"),
                                      {.isolation = IsolationLevel::kReadUncommitted});
-  ASSERT_TRUE(dirty_reader.ok());
-  ASSERT_TRUE((*dirty_reader)->Subscribe({topic}).ok());
+  ASSERT_OK(dirty_reader);
+  ASSERT_OK((*dirty_reader)->Subscribe({topic}));
   got = Drain(**dirty_reader, 22, 1s, 20s);
   by_value.clear();
   for (const Message& m : got) ++by_value[std::string(m.value())];
@@ -176,20 +177,20 @@ TEST_F(BrokerTest, NewerTransactionalIdFencesTheOlder) {
   std::string topic = MakeTopic("fence", 1);
   const std::string txn_id = Unique("fence-id");
   auto old_producer = Producer::Open(BrokerConfig(), {.transactional_id = txn_id});
-  ASSERT_TRUE(old_producer.ok());
-  ASSERT_TRUE((*old_producer)->InitTransactions(30s).ok());
-  ASSERT_TRUE((*old_producer)->BeginTransaction().ok());
-  ASSERT_TRUE((*old_producer)->Produce(topic, "k", "zombie").ok());
-  ASSERT_TRUE((*old_producer)->Flush(10s).ok());
+  ASSERT_OK(old_producer);
+  ASSERT_OK((*old_producer)->InitTransactions(30s));
+  ASSERT_OK((*old_producer)->BeginTransaction());
+  ASSERT_OK((*old_producer)->Produce(topic, "k", "zombie"));
+  ASSERT_OK((*old_producer)->Flush(10s));
 
   auto new_producer = Producer::Open(BrokerConfig(), {.transactional_id = txn_id});
-  ASSERT_TRUE(new_producer.ok());
+  ASSERT_OK(new_producer);
   TxnStatus ts = (*new_producer)->InitTransactions(30s);
-  ASSERT_TRUE(ts.ok()) << ts.status().message();
-  ASSERT_TRUE((*new_producer)->BeginTransaction().ok());
-  ASSERT_TRUE((*new_producer)->Produce(topic, "k", "live").ok());
+  ASSERT_OK(ts);
+  ASSERT_OK((*new_producer)->BeginTransaction());
+  ASSERT_OK((*new_producer)->Produce(topic, "k", "live"));
   ts = (*new_producer)->CommitTransaction(30s);
-  ASSERT_TRUE(ts.ok()) << ts.status().message();
+  ASSERT_OK(ts);
 
   ts = (*old_producer)->CommitTransaction(10s);
   ASSERT_FALSE(ts.ok());
@@ -197,8 +198,8 @@ TEST_F(BrokerTest, NewerTransactionalIdFencesTheOlder) {
   EXPECT_NE(ts.status().message().find(txn_id), std::string::npos) << ts.status().message();
 
   auto reader = Consumer::Open(ConsumerConfig(), Unique("fence-reader"));
-  ASSERT_TRUE(reader.ok());
-  ASSERT_TRUE((*reader)->Subscribe({topic}).ok());
+  ASSERT_OK(reader);
+  ASSERT_OK((*reader)->Subscribe({topic}));
   std::vector<Message> got = Drain(**reader, 1, 2s);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].value(), "live");
@@ -210,23 +211,23 @@ size_t ProcessBatch(Consumer& consumer, Producer& producer, const std::string& o
                     bool commit, std::map<int32_t, int64_t>* first_offset_seen) {
   std::vector<Message> batch;
   core::Status st = consumer.Poll(500ms, 40, &batch);
-  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_OK(st);
   if (batch.empty()) return 0;
-  EXPECT_TRUE(producer.BeginTransaction().ok());
+  EXPECT_OK(producer.BeginTransaction());
   std::map<std::pair<std::string, int32_t>, int64_t> next;
   for (const Message& m : batch) {
     if (first_offset_seen) first_offset_seen->emplace(m.partition(), m.offset());
-    EXPECT_TRUE(producer.Produce(out_topic, m.key(), "out:" + std::string(m.value())).ok());
+    EXPECT_OK(producer.Produce(out_topic, m.key(), "out:" + std::string(m.value())));
     next[{std::string(m.topic()), m.partition()}] = m.offset() + 1;
   }
   std::vector<TopicPartition> offsets;
   for (const auto& [tp, off] : next) offsets.push_back({tp.first, tp.second, off});
   auto md = consumer.GroupMetadataForTxn();
-  EXPECT_TRUE(md.ok());
+  EXPECT_OK(md);
   TxnStatus ts = producer.SendOffsetsToTransaction(offsets, *md, 30s);
-  EXPECT_TRUE(ts.ok()) << ts.status().message();
+  EXPECT_OK(ts);
   ts = commit ? producer.CommitTransaction(30s) : producer.AbortTransaction(30s);
-  EXPECT_TRUE(ts.ok()) << ts.status().message();
+  EXPECT_OK(ts);
   return batch.size();
 }
 
@@ -236,11 +237,11 @@ TEST_F(BrokerTest, ConsumeTransformProduceResumesAfterCommittedOffsets) {
   const int kCount = 400;
   {
     auto producer = Producer::Open(BrokerConfig());
-    ASSERT_TRUE(producer.ok());
+    ASSERT_OK(producer);
     for (int i = 0; i < kCount; ++i) {
-      ASSERT_TRUE((*producer)->Produce(in, "key" + std::to_string(i % 13), std::to_string(i)).ok());
+      ASSERT_OK((*producer)->Produce(in, "key" + std::to_string(i % 13), std::to_string(i)));
     }
-    ASSERT_TRUE((*producer)->Flush(30s).ok());
+    ASSERT_OK((*producer)->Flush(30s));
     ASSERT_EQ((*producer)->stats().messages_delivered, static_cast<uint64_t>(kCount));
   }
   const std::string group = Unique("ctp-group");
@@ -251,11 +252,11 @@ TEST_F(BrokerTest, ConsumeTransformProduceResumesAfterCommittedOffsets) {
   std::vector<TopicPartition> committed_by_worker1;
   {
     auto consumer = Consumer::Open(ConsumerConfig(), group);
-    ASSERT_TRUE(consumer.ok());
-    ASSERT_TRUE((*consumer)->Subscribe({in}).ok());
+    ASSERT_OK(consumer);
+    ASSERT_OK((*consumer)->Subscribe({in}));
     auto producer = Producer::Open(BrokerConfig(), {.transactional_id = txn_id});
-    ASSERT_TRUE(producer.ok());
-    ASSERT_TRUE((*producer)->InitTransactions(30s).ok());
+    ASSERT_OK(producer);
+    ASSERT_OK((*producer)->InitTransactions(30s));
     auto end = Clock::now() + 60s;
     while (processed < kCount / 3 && Clock::now() < end) {
       processed += ProcessBatch(**consumer, **producer, out, /*commit=*/true, nullptr);
@@ -268,12 +269,12 @@ TEST_F(BrokerTest, ConsumeTransformProduceResumesAfterCommittedOffsets) {
     }
     ASSERT_GT(aborted, 0u);
     auto assignment = (*consumer)->Assignment();
-    ASSERT_TRUE(assignment.ok());
+    ASSERT_OK(assignment);
     ASSERT_EQ(assignment->size(), 4u);
     auto committed = (*consumer)->Committed(*assignment, 10s);
-    ASSERT_TRUE(committed.ok()) << committed.status().message();
+    ASSERT_OK(committed);
     committed_by_worker1 = *committed;
-    ASSERT_TRUE((*consumer)->Close().ok());
+    ASSERT_OK((*consumer)->Close());
   }
   int64_t committed_total = 0;
   for (const TopicPartition& tp : committed_by_worker1) {
@@ -285,11 +286,11 @@ TEST_F(BrokerTest, ConsumeTransformProduceResumesAfterCommittedOffsets) {
   std::map<int32_t, int64_t> first_offset;
   {
     auto consumer = Consumer::Open(ConsumerConfig(), group);
-    ASSERT_TRUE(consumer.ok());
-    ASSERT_TRUE((*consumer)->Subscribe({in}).ok());
+    ASSERT_OK(consumer);
+    ASSERT_OK((*consumer)->Subscribe({in}));
     auto producer = Producer::Open(BrokerConfig(), {.transactional_id = txn_id});
-    ASSERT_TRUE(producer.ok());
-    ASSERT_TRUE((*producer)->InitTransactions(30s).ok());
+    ASSERT_OK(producer);
+    ASSERT_OK((*producer)->InitTransactions(30s));
     auto end = Clock::now() + 60s;
     size_t idle = 0;
     while (processed < kCount && Clock::now() < end) {
@@ -297,7 +298,7 @@ TEST_F(BrokerTest, ConsumeTransformProduceResumesAfterCommittedOffsets) {
       processed += n;
       idle = n ? 0 : idle + 1;
     }
-    ASSERT_TRUE((*consumer)->Close().ok());
+    ASSERT_OK((*consumer)->Close());
   }
   EXPECT_EQ(processed, static_cast<size_t>(kCount));
   for (const TopicPartition& tp : committed_by_worker1) {
@@ -309,8 +310,8 @@ TEST_F(BrokerTest, ConsumeTransformProduceResumesAfterCommittedOffsets) {
 
   // The output (read_committed) holds every input exactly once.
   auto reader = Consumer::Open(ConsumerConfig(), Unique("ctp-reader"));
-  ASSERT_TRUE(reader.ok());
-  ASSERT_TRUE((*reader)->Subscribe({out}).ok());
+  ASSERT_OK(reader);
+  ASSERT_OK((*reader)->Subscribe({out}));
   std::vector<Message> got = Drain(**reader, kCount, 2s);
   std::multiset<std::string> values;
   for (const Message& m : got) values.insert(std::string(m.value()));
@@ -331,7 +332,7 @@ TEST_F(BrokerTest, TwoConsumersSharePartitionsAndRebalance) {
   };
   auto open_member = [&](Member& m) {
     auto c = Consumer::Open(ConsumerConfig(), group);
-    ASSERT_TRUE(c.ok()) << c.status().message();
+    ASSERT_OK(c);
     m.consumer = std::move(*c);
     RebalanceCallbacks cb;
     cb.on_assign = [&m](std::vector<TopicPartition>& parts) {
@@ -343,13 +344,13 @@ TEST_F(BrokerTest, TwoConsumersSharePartitionsAndRebalance) {
       EXPECT_FALSE(lost);
       for (const auto& tp : parts) m.owned.erase(tp.partition);
     };
-    ASSERT_TRUE(m.consumer->Subscribe({topic}, cb).ok());
+    ASSERT_OK(m.consumer->Subscribe({topic}, cb));
   };
   auto poll = [](Member& m) {
     std::vector<Message> batch;
     if (!m.consumer) return;
     core::Status st = m.consumer->Poll(100ms, 1000, &batch);
-    EXPECT_TRUE(st.ok()) << st.message();
+    EXPECT_OK(st);
     for (Message& msg : batch) m.got.push_back(std::move(msg));
   };
   auto poll_until = [&](Member& a, Member& b, auto done) {
@@ -373,12 +374,12 @@ TEST_F(BrokerTest, TwoConsumersSharePartitionsAndRebalance) {
 
   // Messages produced now are shared: each member reads only its own partitions, together all.
   auto producer = Producer::Open(BrokerConfig());
-  ASSERT_TRUE(producer.ok());
+  ASSERT_OK(producer);
   const int kCount = 200;
   for (int i = 0; i < kCount; ++i) {
-    ASSERT_TRUE((*producer)->Produce(topic, "key" + std::to_string(i), std::to_string(i)).ok());
+    ASSERT_OK((*producer)->Produce(topic, "key" + std::to_string(i), std::to_string(i)));
   }
-  ASSERT_TRUE((*producer)->Flush(30s).ok());
+  ASSERT_OK((*producer)->Flush(30s));
   ASSERT_TRUE(poll_until(a, b, [&] { return a.got.size() + b.got.size() >= kCount; }));
   EXPECT_GT(a.got.size(), 0u);
   EXPECT_GT(b.got.size(), 0u);
@@ -387,7 +388,7 @@ TEST_F(BrokerTest, TwoConsumersSharePartitionsAndRebalance) {
   for (const Message& m : b.got) EXPECT_EQ(b.owned.count(m.partition()), 1u);
 
   // b leaves cleanly (its on_revoke runs in Close): a gets all four back.
-  ASSERT_TRUE(b.consumer->Close().ok());
+  ASSERT_OK(b.consumer->Close());
   EXPECT_TRUE(b.owned.empty());
   b.consumer.reset();
   ASSERT_TRUE(poll_until(a, b, [&] { return a.owned.size() == 4; }));

@@ -10,6 +10,7 @@
 
 #include "traffic/model/metrics.h"
 #include "traffic/model/xgboost_booster.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::model {
 namespace {
@@ -69,12 +70,12 @@ TEST(ClassifierTest, LearnsASeparableProblem) {
   Synthetic train = MakeSynthetic(900, 1);
   Synthetic test = MakeSynthetic(300, 2);
   auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_OK(model);
   EXPECT_EQ(model->feature_names(), kNames);
   EXPECT_EQ(model->num_boosted_rounds(), 30);
 
   auto proba = model->PredictProba(test.Matrix());
-  ASSERT_TRUE(proba.ok()) << proba.status().message();
+  ASSERT_OK(proba);
   ASSERT_EQ(proba->num_rows, 300u);
   ASSERT_EQ(proba->values.size(), 900u);
   for (std::size_t i = 0; i < proba->num_rows; ++i) {
@@ -82,9 +83,9 @@ TEST(ClassifierTest, LearnsASeparableProblem) {
     EXPECT_NEAR(row[0] + row[1] + row[2], 1.0, 1e-5);
   }
   auto pred = model->Predict(test.Matrix());
-  ASSERT_TRUE(pred.ok());
+  ASSERT_OK(pred);
   auto report = Evaluate(test.labels, Labels(*pred));
-  ASSERT_TRUE(report.ok());
+  ASSERT_OK(report);
   EXPECT_GT(report->accuracy, 0.97) << report->FormatTable();
   EXPECT_GT(report->macro_f1, 0.97) << report->FormatTable();
   for (const auto& p : *pred) EXPECT_GT(p.confidence, 1.0f / 3.0f);
@@ -98,17 +99,19 @@ TEST(ClassifierTest, SameSeedGivesIdenticalModelsAndPredictions) {
   o.colsample_bytree = 0.67;
   auto a = CongestionClassifier::Train(train.Labeled(), o);
   auto b = CongestionClassifier::Train(train.Labeled(), o);
-  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_OK(a);
+  ASSERT_OK(b);
   auto pa = a->PredictProba(test.Matrix());
   auto pb = b->PredictProba(test.Matrix());
-  ASSERT_TRUE(pa.ok() && pb.ok());
+  ASSERT_OK(pa);
+  ASSERT_OK(pb);
   EXPECT_EQ(pa->values, pb->values);
   EXPECT_EQ(*a->ToJson(), *b->ToJson());
 
   // And the seed is really used: another seed, another model.
   o.seed = 8;
   auto c = CongestionClassifier::Train(train.Labeled(), o);
-  ASSERT_TRUE(c.ok());
+  ASSERT_OK(c);
   EXPECT_NE(c->PredictProba(test.Matrix())->values, pa->values);
 }
 
@@ -116,14 +119,14 @@ TEST(ClassifierTest, JsonRoundTripGivesIdenticalPredictions) {
   Synthetic train = MakeSynthetic(600, 5);
   Synthetic test = MakeSynthetic(200, 6);
   auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
-  ASSERT_TRUE(model.ok());
+  ASSERT_OK(model);
   auto json = model->ToJson();
-  ASSERT_TRUE(json.ok()) << json.status().message();
+  ASSERT_OK(json);
   EXPECT_EQ(json->front(), '{');
   EXPECT_NE(json->find("speed_recent_mph"), std::string::npos);  // the layout travels in the file
 
   auto loaded = CongestionClassifier::FromJson(*json, LoadOptions{kNames, 2});
-  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  ASSERT_OK(loaded);
   EXPECT_EQ(loaded->feature_names(), kNames);
   EXPECT_EQ(loaded->num_features(), 3u);
   EXPECT_EQ(loaded->num_boosted_rounds(), model->num_boosted_rounds());
@@ -134,7 +137,7 @@ TEST(ClassifierTest, JsonRoundTripGivesIdenticalPredictions) {
 TEST(ClassifierTest, TruncatedOrCorruptJsonIsACorruptStatus) {
   Synthetic train = MakeSynthetic(300, 7);
   auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
-  ASSERT_TRUE(model.ok());
+  ASSERT_OK(model);
   std::string json = *model->ToJson();
   for (std::size_t keep : {json.size() - 1, json.size() / 2, std::size_t{10}, std::size_t{1}}) {
     auto loaded = CongestionClassifier::FromJson(std::string_view(json).substr(0, keep));
@@ -154,7 +157,7 @@ TEST(ClassifierTest, TruncatedOrCorruptJsonIsACorruptStatus) {
 TEST(ClassifierTest, PredictNamesAFeatureCountMismatch) {
   Synthetic train = MakeSynthetic(300, 8);
   auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
-  ASSERT_TRUE(model.ok());
+  ASSERT_OK(model);
   std::vector<std::string> two = {"speed_recent_mph", "trip_count"};
   std::vector<float> values(2 * 4, 1.0f);
   auto pred = model->Predict(FeatureMatrix{values, 4, two});
@@ -168,7 +171,7 @@ TEST(ClassifierTest, PredictNamesAFeatureCountMismatch) {
 TEST(ClassifierTest, PredictNamesAFeatureNameMismatch) {
   Synthetic train = MakeSynthetic(300, 9);
   auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
-  ASSERT_TRUE(model.ok());
+  ASSERT_OK(model);
   std::vector<std::string> swapped = {"speed_recent_mph", "hour_local", "trip_count"};
   auto pred = model->Predict(train.Matrix(swapped));
   ASSERT_FALSE(pred.ok());
@@ -177,13 +180,13 @@ TEST(ClassifierTest, PredictNamesAFeatureNameMismatch) {
             std::string::npos)
       << pred.status().message();
   EXPECT_FALSE(model->CheckFeatureLayout(swapped).ok());
-  EXPECT_TRUE(model->CheckFeatureLayout(kNames).ok());
+  EXPECT_OK(model->CheckFeatureLayout(kNames));
 }
 
 TEST(ClassifierTest, LoadWithAnotherExpectedLayoutFailsNamingIt) {
   Synthetic train = MakeSynthetic(300, 10);
   auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
-  ASSERT_TRUE(model.ok());
+  ASSERT_OK(model);
   std::string json = *model->ToJson();
   LoadOptions opts;
   opts.expected_feature_names = {"speed_recent_mph", "trip_count", "hour_local", "is_weekend"};
@@ -197,7 +200,7 @@ TEST(ClassifierTest, LoadWithAnotherExpectedLayoutFailsNamingIt) {
 TEST(ClassifierTest, ShapeMismatchIsRejectedBeforeXGBoostSeesIt) {
   Synthetic train = MakeSynthetic(300, 11);
   auto model = CongestionClassifier::Train(train.Labeled(), SmallOptions());
-  ASSERT_TRUE(model.ok());
+  ASSERT_OK(model);
   std::vector<float> values(5, 1.0f);  // not rows * 3
   auto pred = model->Predict(FeatureMatrix{values, 2, kNames});
   ASSERT_FALSE(pred.ok());
@@ -205,7 +208,7 @@ TEST(ClassifierTest, ShapeMismatchIsRejectedBeforeXGBoostSeesIt) {
             std::string::npos)
       << pred.status().message();
   auto empty = model->Predict(FeatureMatrix{{}, 0, kNames});
-  ASSERT_TRUE(empty.ok());
+  ASSERT_OK(empty);
   EXPECT_TRUE(empty->empty());
 }
 
@@ -218,7 +221,7 @@ TEST(ClassifierTest, ForeignModelIsNotAcceptedAsAClassifier) {
   params.objective = "reg:squarederror";
   params.num_rounds = 3;
   auto reg = internal::Booster::Train({train.Matrix(), speeds, {}}, nullptr, params);
-  ASSERT_TRUE(reg.ok()) << reg.status().message();
+  ASSERT_OK(reg);
   auto loaded = CongestionClassifier::FromJson(*reg->ToJson());
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), core::StatusCode::kCorrupt);
@@ -234,7 +237,7 @@ TEST(ClassifierTest, EarlyStoppingKeepsTheBestRoundAndSavesIt) {
   o.early_stopping_rounds = 5;
   auto validation = valid.Labeled();
   auto model = CongestionClassifier::Train(train.Labeled(), o, &validation);
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_OK(model);
   ASSERT_TRUE(model->best_iteration().has_value());
   int best = *model->best_iteration();
   EXPECT_LT(best + 1, 400);
@@ -243,7 +246,7 @@ TEST(ClassifierTest, EarlyStoppingKeepsTheBestRoundAndSavesIt) {
   EXPECT_DOUBLE_EQ(*model->best_validation_mlogloss(), model->validation_history()[best]);
 
   auto loaded = CongestionClassifier::FromJson(*model->ToJson());
-  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  ASSERT_OK(loaded);
   EXPECT_EQ(loaded->best_iteration(), best);
   EXPECT_EQ(loaded->num_boosted_rounds(), best + 1);
   EXPECT_EQ(loaded->feature_names(), kNames);
@@ -257,7 +260,8 @@ TEST(ClassifierTest, ClassWeightsChangeTheModel) {
   auto plain = CongestionClassifier::Train(train.Labeled(), o);
   o.class_weights = {1.0, 1.0, 5.0};
   auto weighted = CongestionClassifier::Train(train.Labeled(), o);
-  ASSERT_TRUE(plain.ok() && weighted.ok());
+  ASSERT_OK(plain);
+  ASSERT_OK(weighted);
   EXPECT_NE(plain->PredictProba(train.Matrix())->values,
             weighted->PredictProba(train.Matrix())->values);
 

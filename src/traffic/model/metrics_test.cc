@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "traffic/testing/status_matchers.h"
+
 namespace traffic::model {
 namespace {
 
@@ -19,7 +21,7 @@ const std::vector<int> kPredicted = {0, 0, 1, 1, 1, 0};
 
 TEST(MetricsTest, ConfusionMatrixRowsAreActualColumnsPredicted) {
   auto m = ComputeConfusionMatrix(kActual, kPredicted);
-  ASSERT_TRUE(m.ok()) << m.status().message();
+  ASSERT_OK(m);
   ConfusionMatrix expected = {{{2, 1, 0}, {0, 2, 0}, {1, 0, 0}}};
   EXPECT_EQ(*m, expected);
   EXPECT_EQ(Total(*m), 6);
@@ -27,7 +29,7 @@ TEST(MetricsTest, ConfusionMatrixRowsAreActualColumnsPredicted) {
 
 TEST(MetricsTest, HandComputedExampleWithAClassNeverPredicted) {
   auto r = Evaluate(kActual, kPredicted);
-  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_OK(r);
   EXPECT_DOUBLE_EQ(r->accuracy, 4.0 / 6.0);
   EXPECT_EQ(r->total, 6);
 
@@ -56,7 +58,7 @@ TEST(MetricsTest, HandComputedExampleWithAClassNeverPredicted) {
 TEST(MetricsTest, MacroF1SkipsClassesAbsentFromBothActualAndPredicted) {
   // Low: P 1, R 1/2, F1 2/3. Medium: P 1/2, R 1, F1 2/3. High absent from both.
   auto r = Evaluate(std::vector<int>{0, 1, 0}, std::vector<int>{0, 1, 1});
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_NEAR(r->macro_f1, 2.0 / 3.0, 1e-12);
   EXPECT_NEAR(r->accuracy, 2.0 / 3.0, 1e-12);
 }
@@ -65,7 +67,7 @@ TEST(MetricsTest, ClassPredictedButNeverActualHasZeroRecallAndCounts) {
   // Low: P 1/2 (one of two "Low" predictions right), R 1 -> F1 2/3. High: predicted once, never
   // actual: P 0, R 0 (no division by zero), F1 0, and it counts in the macro mean.
   auto r = Evaluate(std::vector<int>{0, 1}, std::vector<int>{0, 2});
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->per_class[2].recall, 0.0);
   EXPECT_EQ(r->per_class[2].precision, 0.0);
   EXPECT_EQ(r->per_class[2].support, 0);
@@ -76,7 +78,7 @@ TEST(MetricsTest, ClassPredictedButNeverActualHasZeroRecallAndCounts) {
 
 TEST(MetricsTest, EmptyInputGivesZerosNotNaN) {
   auto r = Evaluate(std::vector<int>{}, std::vector<int>{});
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   EXPECT_EQ(r->total, 0);
   EXPECT_EQ(r->accuracy, 0.0);
   EXPECT_EQ(r->macro_f1, 0.0);
@@ -98,7 +100,7 @@ TEST(MetricsTest, RejectsMismatchedLengthsAndUnknownLabels) {
 
 TEST(MetricsTest, ReportJsonIsValidAndCarriesTheNumbers) {
   auto r = Evaluate(kActual, kPredicted);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   std::string json = r->ToJson();
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -117,7 +119,7 @@ TEST(MetricsTest, ReportJsonIsValidAndCarriesTheNumbers) {
 
 TEST(MetricsTest, TableShowsClassesSummaryAndConfusion) {
   auto r = Evaluate(kActual, kPredicted);
-  ASSERT_TRUE(r.ok());
+  ASSERT_OK(r);
   std::string table = r->FormatTable();
   EXPECT_NE(table.find("Medium       0.667   1.000   0.800        2         3"), std::string::npos)
       << table;
@@ -127,7 +129,7 @@ TEST(MetricsTest, TableShowsClassesSummaryAndConfusion) {
 
 TEST(MetricsTest, MeanAbsoluteError) {
   auto mae = MeanAbsoluteError(std::vector<double>{10, 20, 30}, std::vector<double>{12, 17, 30});
-  ASSERT_TRUE(mae.ok());
+  ASSERT_OK(mae);
   EXPECT_DOUBLE_EQ(*mae, 5.0 / 3.0);
   EXPECT_FALSE(MeanAbsoluteError(std::vector<double>{1}, std::vector<double>{}).ok());
   EXPECT_EQ(*MeanAbsoluteError(std::vector<double>{}, std::vector<double>{}), 0.0);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "traffic/model/classifier.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::model {
 namespace {
@@ -28,7 +29,7 @@ std::string TrainedModelJson() {
   o.max_depth = 3;
   o.nthread = 1;
   auto model = CongestionClassifier::Train(LabeledData{FeatureMatrix{values, 90, kNames}, labels}, o);
-  EXPECT_TRUE(model.ok()) << model.status().message();
+  EXPECT_OK(model);
   return *model->ToJson();
 }
 
@@ -53,7 +54,7 @@ void ExpectCorrupt(const std::string& json, std::string_view expected) {
 TEST(ModelJsonTest, AcceptsWhatXGBoostWrites) {
   std::string json = TrainedModelJson();
   core::Status st = internal::ValidateModelJson(json);
-  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_OK(st);
 }
 
 TEST(ModelJsonTest, TreeInfoShorterThanNumTrees) {

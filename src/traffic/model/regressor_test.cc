@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "traffic/model/metrics.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::model {
 namespace {
@@ -49,16 +50,16 @@ TEST(RegressorTest, LearnsAndRoundTripsThroughJson) {
   Data train = Make(800, 1);
   Data test = Make(200, 2);
   auto model = SpeedRegressor::Train(train.Regression(), Options());
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_OK(model);
   auto pred = model->Predict(test.Matrix());
-  ASSERT_TRUE(pred.ok()) << pred.status().message();
+  ASSERT_OK(pred);
   ASSERT_EQ(pred->size(), 200u);
   std::vector<double> actual(test.targets.begin(), test.targets.end());
   std::vector<double> predicted(pred->begin(), pred->end());
   EXPECT_LT(*MeanAbsoluteError(actual, predicted), 1.0);
 
   auto loaded = SpeedRegressor::FromJson(*model->ToJson());
-  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  ASSERT_OK(loaded);
   EXPECT_EQ(loaded->feature_names(), kNames);
   EXPECT_EQ(*loaded->Predict(test.Matrix()), *pred);
 
@@ -73,7 +74,7 @@ TEST(RegressorTest, ClassifierJsonIsNotARegressor) {
   ClassifierOptions o;
   o.num_rounds = 2;
   auto clf = CongestionClassifier::Train(LabeledData{train.Matrix(), labels}, o);
-  ASSERT_TRUE(clf.ok());
+  ASSERT_OK(clf);
   auto loaded = SpeedRegressor::FromJson(*clf->ToJson());
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.status().message().find("not a speed regressor: objective 'multi:softprob'"),
@@ -89,7 +90,7 @@ TEST(RegressorTest, EarlyStoppingOnValidationMae) {
   o.early_stopping_rounds = 5;
   auto v = valid.Regression();
   auto model = SpeedRegressor::Train(train.Regression(), o, &v);
-  ASSERT_TRUE(model.ok()) << model.status().message();
+  ASSERT_OK(model);
   ASSERT_TRUE(model->best_iteration().has_value());
   EXPECT_EQ(model->num_boosted_rounds(), *model->best_iteration() + 1);
   EXPECT_LT(model->num_boosted_rounds(), 500);

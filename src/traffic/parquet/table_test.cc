@@ -5,18 +5,18 @@
 
 #include <filesystem>
 
+#include "traffic/testing/status_matchers.h"
+#include "traffic/testing/temp_dir.h"
+
 namespace traffic::parquet {
 namespace {
 
 class ParquetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() / ("traffic_parquet_test_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(root_);
-    fs_ = fs::MakeLocalFileSystem(root_.string());
+    fs_ = fs::MakeLocalFileSystem(temp_.string());
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-  std::filesystem::path root_;
+  testing::TempDir temp_;
   std::unique_ptr<fs::FileSystem> fs_;
 };
 
@@ -40,16 +40,16 @@ TEST_F(ParquetTest, RoundTripsEveryColumnType) {
   batch.Get<std::string>(6) = {"a", "", "ccc"};
   batch.Get<float>(7) = {0.5f, 1.5f, 2.5f};
   auto writer = Writer::Open(*fs_, "out/x.parquet", TestSchema());
-  ASSERT_TRUE(writer.ok()) << writer.status().message();
-  ASSERT_TRUE((*writer)->Write(batch).ok());
-  ASSERT_TRUE((*writer)->Write(batch).ok());
-  ASSERT_TRUE((*writer)->Close().ok());
+  ASSERT_OK(writer);
+  ASSERT_OK((*writer)->Write(batch));
+  ASSERT_OK((*writer)->Write(batch));
+  ASSERT_OK((*writer)->Close());
 
   auto reader = Reader::Open(*fs_, "out/x.parquet");
-  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  ASSERT_OK(reader);
   EXPECT_EQ((*reader)->num_rows(), 6);
   auto back = (*reader)->ReadRowGroup(0);
-  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_OK(back);
   ASSERT_EQ(back->num_rows(), 6u);
   EXPECT_EQ(back->Get<uint64_t>(0)[2], 3u);
   EXPECT_EQ(back->Get<int64_t>(1)[1], 2000);
@@ -62,7 +62,7 @@ TEST_F(ParquetTest, RoundTripsEveryColumnType) {
   EXPECT_EQ(back->Get<float>(7)[2], 2.5f);
 
   auto some = (*reader)->ReadRowGroup(0, {"speed", "id"});
-  ASSERT_TRUE(some.ok());
+  ASSERT_OK(some);
   EXPECT_EQ(some->column(0).spec.name, "speed");
   EXPECT_FALSE((*reader)->ReadRowGroup(0, {"nope"}).ok());
 }
@@ -70,16 +70,16 @@ TEST_F(ParquetTest, RoundTripsEveryColumnType) {
 TEST_F(ParquetTest, UnclosedWriterLeavesNothing) {
   {
     auto writer = Writer::Open(*fs_, "out/y.parquet", TestSchema());
-    ASSERT_TRUE(writer.ok());
+    ASSERT_OK(writer);
   }
   EXPECT_FALSE(fs_->Exists("out/y.parquet"));
   auto entries = fs_->List("out");
-  ASSERT_TRUE(entries.ok());
+  ASSERT_OK(entries);
   EXPECT_TRUE(entries->empty());
 }
 
 TEST_F(ParquetTest, CorruptFileIsAClearError) {
-  ASSERT_TRUE(fs_->WriteAll("bad.parquet", "PAR1 this is not parquet").ok());
+  ASSERT_OK(fs_->WriteAll("bad.parquet", "PAR1 this is not parquet"));
   auto reader = Reader::Open(*fs_, "bad.parquet");
   ASSERT_FALSE(reader.ok());
   EXPECT_NE(reader.status().message().find("bad.parquet"), std::string::npos);

@@ -7,6 +7,8 @@
 
 #include "traffic/parquet/table.h"
 #include "traffic/pipeline/trip_table.h"
+#include "traffic/testing/status_matchers.h"
+#include "traffic/testing/temp_dir.h"
 
 namespace traffic::pipeline {
 namespace {
@@ -26,15 +28,12 @@ std::string Row(const char* pickup, const char* dropoff, const char* distance,
 class CleanStepTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() / ("traffic_clean_test_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(root_);
-    fs_ = fs::MakeLocalFileSystem(root_.string());
+    fs_ = fs::MakeLocalFileSystem(temp_.string());
     auto local = fs::MakeLocalFileSystem();
     auto reference = LoadReferenceData(*local, std::string(TRAFFIC_SHARED_DIR) + "/data/geo");
-    ASSERT_TRUE(reference.ok()) << reference.status().message();
+    ASSERT_OK(reference);
     reference_ = *reference;
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
 
   core::Result<CleanSummary> Clean(std::vector<std::string> inputs, bool skip = false) {
     CleanOptions options;
@@ -45,7 +44,7 @@ class CleanStepTest : public ::testing::Test {
     return RunClean(*fs_, *fs_, *fs_, *reference_, grid_, options);
   }
 
-  std::filesystem::path root_;
+  testing::TempDir temp_;
   std::unique_ptr<fs::FileSystem> fs_;
   std::shared_ptr<const ReferenceData> reference_;
   geo::Grid grid_;
@@ -60,9 +59,9 @@ TEST_F(CleanStepTest, CleansCountsRejectsAndPartitions) {
                     Row("2016-01-04 08:05:00", "2016-01-04 08:05:30", "0.2") + "\r\n" +  // 30 s
                     Row("2016-02-01 09:00:00", "2016-02-01 09:20:00", "3.0") + "\r\n" +
                     "2,2016-01-04 08:00:00,2016-01-04";  // truncated last line, no newline
-  ASSERT_TRUE(fs_->WriteAll("raw/a.csv", csv).ok());
+  ASSERT_OK(fs_->WriteAll("raw/a.csv", csv));
   auto summary = Clean({"raw"});
-  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  ASSERT_OK(summary);
   EXPECT_EQ(summary->rows_read, 7);
   EXPECT_EQ(summary->blank_lines, 1);
   EXPECT_EQ(summary->rows_written, 2);
@@ -79,40 +78,40 @@ TEST_F(CleanStepTest, CleansCountsRejectsAndPartitions) {
   EXPECT_TRUE(fs_->Exists("processed/_SUCCESS"));
 
   auto reader = parquet::Reader::Open(*fs_, "processed/year=2016/month=01/part-00000.parquet");
-  ASSERT_TRUE(reader.ok());
+  ASSERT_OK(reader);
   auto batch = (*reader)->ReadRowGroup(0);
-  ASSERT_TRUE(batch.ok());
+  ASSERT_OK(batch);
   EXPECT_EQ(batch->Get<std::string>(batch->Find("cell_id"))[0], "28_27");
   EXPECT_EQ(batch->Get<uint8_t>(batch->Find("is_manhattan"))[0], 1);
   EXPECT_EQ(batch->Get<int8_t>(batch->Find("pickup_hour"))[0], 8);
   EXPECT_EQ(batch->Get<int8_t>(batch->Find("pickup_dow"))[0], 1);
   EXPECT_DOUBLE_EQ(batch->Get<double>(batch->Find("speed_mph"))[0], 10.0);
   auto trips = TripsFromBatch(*batch);
-  ASSERT_TRUE(trips.ok());
+  ASSERT_OK(trips);
   EXPECT_EQ(core::FormatIsoUtc((*trips)[0].trip.pickup_time), "2016-01-04T13:00:00Z");
 
   auto rejects = fs_->ReadAll("rejects.csv");
-  ASSERT_TRUE(rejects.ok());
+  ASSERT_OK(rejects);
   EXPECT_NE(rejects->find("raw/a.csv\",5,bad_field"), std::string::npos) << *rejects;
   EXPECT_NE(rejects->find("duplicate,\"same record as raw/a.csv:3\""), std::string::npos) << *rejects;
   EXPECT_NE(rejects->find(",9,malformed_row"), std::string::npos) << *rejects;
 }
 
 TEST_F(CleanStepTest, BadFilesAreClearErrorsAndLeaveNoOutput) {
-  ASSERT_TRUE(fs_->WriteAll("raw/empty.csv", "").ok());
+  ASSERT_OK(fs_->WriteAll("raw/empty.csv", ""));
   auto empty = Clean({"raw/empty.csv"});
   ASSERT_FALSE(empty.ok());
   EXPECT_NE(empty.status().message().find("raw/empty.csv: empty file"), std::string::npos);
   EXPECT_FALSE(fs_->Exists("processed"));
 
-  ASSERT_TRUE(fs_->WriteAll("raw2/nodrop.csv", "tpep_pickup_datetime,trip_distance,pickup_longitude,pickup_latitude,dropoff_longitude,dropoff_latitude\n").ok());
+  ASSERT_OK(fs_->WriteAll("raw2/nodrop.csv", "tpep_pickup_datetime,trip_distance,pickup_longitude,pickup_latitude,dropoff_longitude,dropoff_latitude\n"));
   auto no_dropoff = Clean({"raw2/nodrop.csv"});
   ASSERT_FALSE(no_dropoff.ok());
   EXPECT_NE(no_dropoff.status().message().find("raw2/nodrop.csv:1"), std::string::npos);
   EXPECT_NE(no_dropoff.status().message().find("dropoff time"), std::string::npos);
 
-  ASSERT_TRUE(fs_->MakeDirs("nocsv").ok());
-  ASSERT_TRUE(fs_->WriteAll("nocsv/readme.txt", "x").ok());
+  ASSERT_OK(fs_->MakeDirs("nocsv"));
+  ASSERT_OK(fs_->WriteAll("nocsv/readme.txt", "x"));
   auto no_csv = Clean({"nocsv"});
   ASSERT_FALSE(no_csv.ok());
   EXPECT_NE(no_csv.status().message().find("no CSV files in folder nocsv"), std::string::npos);
@@ -120,16 +119,16 @@ TEST_F(CleanStepTest, BadFilesAreClearErrorsAndLeaveNoOutput) {
   EXPECT_FALSE(Clean({"does/not/exist.csv"}).ok());
   // Nothing half-written anywhere.
   auto entries = fs_->List("");
-  ASSERT_TRUE(entries.ok());
+  ASSERT_OK(entries);
   for (const auto& e : *entries) EXPECT_EQ(e.name.find("processed"), std::string::npos) << e.name;
 }
 
 TEST_F(CleanStepTest, SkipBadFilesListsThemAndCleansTheRest) {
-  ASSERT_TRUE(fs_->WriteAll("raw/empty.csv", "").ok());
-  ASSERT_TRUE(fs_->WriteAll("raw/good.csv", std::string(kHeader) + "\n" +
-                                                Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\n").ok());
+  ASSERT_OK(fs_->WriteAll("raw/empty.csv", ""));
+  ASSERT_OK(fs_->WriteAll("raw/good.csv", std::string(kHeader) + "\n" +
+                                              Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\n"));
   auto summary = Clean({"raw"}, /*skip=*/true);
-  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  ASSERT_OK(summary);
   EXPECT_EQ(summary->rows_written, 1);
   ASSERT_EQ(summary->file_summaries.size(), 2u);
   EXPECT_NE(summary->file_summaries[0].error.find("empty file"), std::string::npos);
@@ -137,10 +136,10 @@ TEST_F(CleanStepTest, SkipBadFilesListsThemAndCleansTheRest) {
 }
 
 TEST_F(CleanStepTest, FailedRunKeepsThePreviousOutput) {
-  ASSERT_TRUE(fs_->WriteAll("raw/good.csv", std::string(kHeader) + "\n" +
-                                                Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\n").ok());
-  ASSERT_TRUE(Clean({"raw/good.csv"}).ok());
-  ASSERT_TRUE(fs_->WriteAll("raw/bad.csv", "nonsense\n").ok());
+  ASSERT_OK(fs_->WriteAll("raw/good.csv", std::string(kHeader) + "\n" +
+                                              Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\n"));
+  ASSERT_OK(Clean({"raw/good.csv"}));
+  ASSERT_OK(fs_->WriteAll("raw/bad.csv", "nonsense\n"));
   EXPECT_FALSE(Clean({"raw"}).ok());
   EXPECT_TRUE(fs_->Exists("processed/_SUCCESS"));
   EXPECT_TRUE(fs_->Exists("processed/year=2016/month=01/part-00000.parquet"));

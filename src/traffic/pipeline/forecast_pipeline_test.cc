@@ -11,6 +11,8 @@
 #include "traffic/pipeline/features_step.h"
 #include "traffic/pipeline/forecaster.h"
 #include "traffic/pipeline/train_step.h"
+#include "traffic/testing/status_matchers.h"
+#include "traffic/testing/temp_dir.h"
 
 namespace traffic::pipeline {
 namespace {
@@ -18,25 +20,23 @@ namespace {
 class ForecastPipelineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
-                                      ("traffic_forecast_test_" + std::to_string(::getpid())));
-    std::filesystem::remove_all(*root_);
-    fs_ = fs::MakeLocalFileSystem(root_->string()).release();
+    temp_ = new testing::TempDir();
+    fs_ = fs::MakeLocalFileSystem(temp_->string()).release();
     auto local = fs::MakeLocalFileSystem();
     auto reference = LoadReferenceData(*local, std::string(TRAFFIC_SHARED_DIR) + "/data/geo", Needs::kAlsoLand);
-    ASSERT_TRUE(reference.ok()) << reference.status().message();
+    ASSERT_OK(reference);
     reference_ = new std::shared_ptr<const ReferenceData>(*reference);
     WriteTrips("raw/trips.csv", 4, 4000);
     CleanOptions clean;
     clean.inputs = {"raw"};
     clean.output_dir = "processed";
-    ASSERT_TRUE(RunClean(*fs_, *fs_, *fs_, **reference_, geo::Grid(), clean).ok());
+    ASSERT_OK(RunClean(*fs_, *fs_, *fs_, **reference_, geo::Grid(), clean));
     FeaturesOptions features;
     features.processed_dir = "processed";
     features.features_dir = "features";
     features.test_days = 1;
     auto f = RunFeatures(*fs_, features);
-    ASSERT_TRUE(f.ok()) << f.status().message();
+    ASSERT_OK(f);
     features_ = new FeaturesSummary(*f);
     TrainOptions train;
     train.features_dir = "features";
@@ -45,12 +45,11 @@ class ForecastPipelineTest : public ::testing::Test {
     train.classifier.num_rounds = 8;
     train.classifier.nthread = 1;
     auto t = RunTrain(*fs_, train);
-    ASSERT_TRUE(t.ok()) << t.status().message();
+    ASSERT_OK(t);
   }
   static void TearDownTestSuite() {
-    std::filesystem::remove_all(*root_);
     delete fs_;
-    delete root_;
+    delete temp_;
     delete reference_;
     delete features_;
   }
@@ -62,15 +61,15 @@ class ForecastPipelineTest : public ::testing::Test {
     std::string csv = std::string(generate::Yellow2015Header()) + "\n";
     trip::Trip t;
     while (generator.Next(&t)) generate::AppendYellow2015Row(t, &csv);
-    ASSERT_TRUE(fs_->WriteAll(path, csv).ok());
+    ASSERT_OK(fs_->WriteAll(path, csv));
   }
 
-  static std::filesystem::path* root_;
+  static testing::TempDir* temp_;
   static fs::FileSystem* fs_;
   static std::shared_ptr<const ReferenceData>* reference_;
   static FeaturesSummary* features_;
 };
-std::filesystem::path* ForecastPipelineTest::root_ = nullptr;
+testing::TempDir* ForecastPipelineTest::temp_ = nullptr;
 fs::FileSystem* ForecastPipelineTest::fs_ = nullptr;
 std::shared_ptr<const ReferenceData>* ForecastPipelineTest::reference_ = nullptr;
 FeaturesSummary* ForecastPipelineTest::features_ = nullptr;
@@ -80,12 +79,12 @@ TEST_F(ForecastPipelineTest, SplitIsByTimeAndTheProfileSeesOnlyTrainingDays) {
   EXPECT_GT(features_->rows_train, 0);
   EXPECT_GT(features_->rows_test, 0);
   auto profile = features::HistoricalProfile::Parse(*fs_->ReadAll("features/profile.txt"));
-  ASSERT_TRUE(profile.ok());
+  ASSERT_OK(profile);
   EXPECT_EQ(profile->train_to(), features_->split);
   EXPECT_EQ(profile->train_from(), features_->train_from);
   // Every example is on its side of the split; training labels never reach past it.
   auto examples = ReadExamples(*fs_, {"features/part-00000.parquet"});
-  ASSERT_TRUE(examples.ok()) << examples.status().message();
+  ASSERT_OK(examples);
   int64_t split_ms = core::ToEpochSeconds(features_->split) * 1000;
   for (size_t i = 0; i < examples->rows(); ++i) {
     if (examples->is_test[i]) {
@@ -98,7 +97,7 @@ TEST_F(ForecastPipelineTest, SplitIsByTimeAndTheProfileSeesOnlyTrainingDays) {
 
 TEST_F(ForecastPipelineTest, TrainedModelLoadsAndPredictsEveryRow) {
   auto forecaster = Forecaster::Load(*fs_, "models");
-  ASSERT_TRUE(forecaster.ok()) << forecaster.status().message();
+  ASSERT_OK(forecaster);
   EXPECT_EQ((*forecaster)->version(), "v1");
   features::FeatureRow row;
   row.t = features_->split;
@@ -106,20 +105,20 @@ TEST_F(ForecastPipelineTest, TrainedModelLoadsAndPredictsEveryRow) {
   row.count_15m = 5;
   row.speed_15m = 7.5;
   auto forecasts = (*forecaster)->Predict({row, row});
-  ASSERT_TRUE(forecasts.ok()) << forecasts.status().message();
+  ASSERT_OK(forecasts);
   ASSERT_EQ(forecasts->size(), 2u);
   for (int h = 0; h < 3; ++h) {
     EXPECT_EQ((*forecasts)[0].level[h], (*forecasts)[1].level[h]);
     EXPECT_GT((*forecasts)[0].confidence[h], 1.0f / 3);
   }
   auto card = fs_->ReadAll("models/v1/card.json");
-  ASSERT_TRUE(card.ok());
+  ASSERT_OK(card);
   EXPECT_NE(card->find("\"persistence\""), std::string::npos);
   EXPECT_NE(card->find("\"historical_profile\""), std::string::npos);
 }
 
 TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
-  ASSERT_TRUE(fs_->MakeDirs("broken").ok());
+  ASSERT_OK(fs_->MakeDirs("broken"));
   auto none = Forecaster::Load(*fs_, "broken");
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.status().message().find("broken/latest"), std::string::npos) << none.status().message();
@@ -127,18 +126,18 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
 
   auto copy = [&](const std::string& version) {
     for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt"}) {
-      ASSERT_TRUE(fs_->WriteAll("broken/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)).ok());
+      ASSERT_OK(fs_->WriteAll("broken/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)));
     }
   };
   copy("missing");
-  ASSERT_TRUE(fs_->RemoveAll("broken/missing/model_30m.json").ok());
+  ASSERT_OK(fs_->RemoveAll("broken/missing/model_30m.json"));
   auto missing = Forecaster::Load(*fs_, "broken", "missing");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("model_30m.json"), std::string::npos) << missing.status().message();
 
   copy("truncated");
   std::string json = *fs_->ReadAll("broken/truncated/model_15m.json");
-  ASSERT_TRUE(fs_->WriteAll("broken/truncated/model_15m.json", json.substr(0, json.size() / 2)).ok());
+  ASSERT_OK(fs_->WriteAll("broken/truncated/model_15m.json", json.substr(0, json.size() / 2)));
   auto truncated = Forecaster::Load(*fs_, "broken", "truncated");
   ASSERT_FALSE(truncated.ok());
   EXPECT_NE(truncated.status().message().find("broken/truncated/model_15m.json"), std::string::npos)
@@ -147,7 +146,7 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   copy("layout");
   std::string card = *fs_->ReadAll("broken/layout/card.json");
   card.replace(card.find(features::FeatureLayoutId()), features::FeatureLayoutId().size(), "v0-0000000000000000");
-  ASSERT_TRUE(fs_->WriteAll("broken/layout/card.json", card).ok());
+  ASSERT_OK(fs_->WriteAll("broken/layout/card.json", card));
   auto layout = Forecaster::Load(*fs_, "broken", "layout");
   ASSERT_FALSE(layout.ok());
   EXPECT_NE(layout.status().message().find("v0-0000000000000000"), std::string::npos) << layout.status().message();
@@ -158,7 +157,7 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   size_t at = model.find("\"speed_15m\"");
   ASSERT_NE(at, std::string::npos);
   model.replace(at, 11, "\"speed_16m\"");
-  ASSERT_TRUE(fs_->WriteAll("broken/names/model_60m.json", model).ok());
+  ASSERT_OK(fs_->WriteAll("broken/names/model_60m.json", model));
   auto names = Forecaster::Load(*fs_, "broken", "names");
   ASSERT_FALSE(names.ok());
   EXPECT_NE(names.status().message().find("speed_16m"), std::string::npos) << names.status().message();
@@ -172,7 +171,7 @@ TEST_F(ForecastPipelineTest, AHorizonTheDataCannotLabelIsAClearError) {
   features.test_days = 1;
   features.min_trips = 100000;  // no cell ever has that many trips in an hour
   auto f = RunFeatures(*fs_, features);
-  ASSERT_TRUE(f.ok()) << f.status().message();
+  ASSERT_OK(f);
   EXPECT_EQ(f->labelled_test[0], 0);
   TrainOptions train;
   train.features_dir = "unlabelled/features";
@@ -188,12 +187,12 @@ TEST_F(ForecastPipelineTest, AHorizonTheDataCannotLabelIsAClearError) {
 
 TEST_F(ForecastPipelineTest, OneDayIsNotEnoughHistory) {
   auto local = fs::MakeLocalFileSystem();
-  ASSERT_TRUE(fs_->RemoveAll("one").ok());
+  ASSERT_OK(fs_->RemoveAll("one"));
   WriteTrips("one/raw/trips.csv", 1, 500);
   CleanOptions clean;
   clean.inputs = {"one/raw"};
   clean.output_dir = "one/processed";
-  ASSERT_TRUE(RunClean(*fs_, *fs_, *fs_, **reference_, geo::Grid(), clean).ok());
+  ASSERT_OK(RunClean(*fs_, *fs_, *fs_, **reference_, geo::Grid(), clean));
   FeaturesOptions features;
   features.processed_dir = "one/processed";
   features.features_dir = "one/features";

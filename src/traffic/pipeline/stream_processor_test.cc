@@ -16,6 +16,8 @@
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
 #include "traffic/pipeline/trip_stream.h"
+#include "traffic/testing/status_matchers.h"
+#include "traffic/testing/temp_dir.h"
 
 namespace traffic::pipeline {
 namespace {
@@ -23,16 +25,13 @@ namespace {
 class StreamProcessorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() / ("traffic_stream_test_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(root_);
-    fs_ = fs::MakeLocalFileSystem(root_.string());
+    fs_ = fs::MakeLocalFileSystem(temp_.string());
     auto local = fs::MakeLocalFileSystem();
     auto reference = LoadReferenceData(*local, std::string(TRAFFIC_SHARED_DIR) + "/data/geo", Needs::kAlsoLand);
-    ASSERT_TRUE(reference.ok());
+    ASSERT_OK(reference);
     reference_ = *reference;
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-  std::filesystem::path root_;
+  testing::TempDir temp_;
   std::unique_ptr<fs::FileSystem> fs_;
   std::shared_ptr<const ReferenceData> reference_;
 };
@@ -45,20 +44,20 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
   std::string csv = std::string(generate::Yellow2015Header()) + "\n";
   trip::Trip t;
   while (generator.Next(&t)) generate::AppendYellow2015Row(t, &csv);
-  ASSERT_TRUE(fs_->WriteAll("raw/trips.csv", csv).ok());
+  ASSERT_OK(fs_->WriteAll("raw/trips.csv", csv));
   CleanOptions clean;
   clean.inputs = {"raw"};
   clean.output_dir = "processed";
-  ASSERT_TRUE(RunClean(*fs_, *fs_, *fs_, *reference_, geo::Grid(), clean).ok());
+  ASSERT_OK(RunClean(*fs_, *fs_, *fs_, *reference_, geo::Grid(), clean));
   FeaturesOptions fo;
   fo.processed_dir = "processed";
   fo.features_dir = "features";
   fo.test_days = 1;
-  ASSERT_TRUE(RunFeatures(*fs_, fo).ok());
+  ASSERT_OK(RunFeatures(*fs_, fo));
   auto batch = ReadExamples(*fs_, {"features/part-00000.parquet"});
-  ASSERT_TRUE(batch.ok());
+  ASSERT_OK(batch);
   auto profile = features::HistoricalProfile::Parse(*fs_->ReadAll("features/profile.txt"));
-  ASSERT_TRUE(profile.ok());
+  ASSERT_OK(profile);
 
   // The same clean trips as taxi-trips messages over 4 partitions (key = cell), interleaved.
   StreamOptions so;
@@ -73,9 +72,9 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
   });
   for (int p = 0; p < 4; ++p) processor.RegisterPartition(p);
   auto partitions = ListTripPartitions(*fs_, "processed");
-  ASSERT_TRUE(partitions.ok());
+  ASSERT_OK(partitions);
   auto trips = TripStream::Open(*fs_, *partitions);
-  ASSERT_TRUE(trips.ok());
+  ASSERT_OK(trips);
   std::vector<codec::DeadLetterRecord> dead;
   std::vector<codec::PredictionRecord> records;
   StoredTrip trip;
@@ -88,9 +87,9 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
     codec::AppendCellKey(trip.cell, &key);
     int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(key) % 4);
     processor.Process({partition, offset++, key, value}, &dead);
-    if (offset % 997 == 0) ASSERT_TRUE(processor.Drain(&records).ok());
+    if (offset % 997 == 0) ASSERT_OK(processor.Drain(&records));
   }
-  ASSERT_TRUE(processor.Finish(&records).ok());
+  ASSERT_OK(processor.Finish(&records));
   EXPECT_TRUE(dead.empty()) << dead.front().reason;
   EXPECT_EQ(processor.counters().accepted, offset);
   EXPECT_GT(records.size(), 1000u);
@@ -164,7 +163,7 @@ TEST_F(StreamProcessorTest, BadMessagesBecomeDeadLettersWithReasons) {
   EXPECT_EQ(processor.counters().late, 1);
   EXPECT_EQ(processor.counters().invalid, 1);
   std::vector<codec::PredictionRecord> records;
-  ASSERT_TRUE(processor.Finish(&records).ok());
+  ASSERT_OK(processor.Finish(&records));
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].trip_count, 1);
   EXPECT_EQ(records[0].congestion_level, window::CongestionLevel::kHigh);  // 6 mph

@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 #include <set>
 
+#include "traffic/testing/status_matchers.h"
 #include "traffic/window/windower.h"
 
 namespace traffic::window {
@@ -60,7 +62,7 @@ TEST(WindowerPartitionState, ARestoredCellNeverEmitsAWindowTwice) {
   ASSERT_EQ(b.closed_until(), At(60));
   std::string bytes = a.SnapshotPartition(0, Row(0));
   a.DropPartition(0, Row(0));
-  ASSERT_TRUE(b.RestorePartition(0, bytes).ok());
+  ASSERT_OK(b.RestorePartition(0, bytes));
   EXPECT_EQ(b.closed_until(), At(60));  // b's own closed_until is not moved
   // 0_1's window [0, 60) was emitted by A: an event in it is late in B, though B's closed_until
   // alone would accept [60, 120) and later.
@@ -76,14 +78,14 @@ TEST(WindowerPartitionState, ARestoredCellNeverEmitsAWindowTwice) {
   for (const auto& w : out) EXPECT_TRUE(keys.insert({w.window_start, w.cell}).second);
   // The floor travels on: B's snapshot of partition 0 carries it.
   Windower c;
-  ASSERT_TRUE(c.RestorePartition(0, b0).ok());
-  ASSERT_TRUE(c.RestorePartition(1, b1).ok());
+  ASSERT_OK(c.RestorePartition(0, b0));
+  ASSERT_OK(c.RestorePartition(1, b1));
   EXPECT_EQ(c.Add(Ev(470, C(0)), 0).status, AddStatus::kLate);
   EXPECT_EQ(c.closed_until(), At(60));
   EXPECT_TRUE(c.Add(Ev(480, C(0)), 0).ok());
   // And the whole-state snapshot keeps it too.
   Windower d;
-  ASSERT_TRUE(d.Restore(b.Snapshot()).ok());
+  ASSERT_OK(d.Restore(b.Snapshot()));
   EXPECT_EQ(d.Snapshot(), b.Snapshot());
 }
 
@@ -100,7 +102,7 @@ TEST(WindowerPartitionState, ARestoredPartitionBehindUsClosesItsOldWindowsAtOnce
   ASSERT_TRUE(behind.Add(Ev(1900, C(0)), 0).ok());  // [60, 120) closed
   auto first = Take(behind);
   ASSERT_EQ(first.size(), 1u);
-  ASSERT_TRUE(ahead.RestorePartition(0, behind.SnapshotPartition(0, Row(0))).ok());
+  ASSERT_OK(ahead.RestorePartition(0, behind.SnapshotPartition(0, Row(0))));
   EXPECT_EQ(ahead.closed_until(), closed);  // never moves back
   auto out = Take(ahead);
   // [240, 300) of 0_1 was open in `behind`: closed now, not lost; [1860, 1920) stays open.
@@ -122,8 +124,8 @@ TEST(WindowerPartitionState, RestoreReplacesWhatWeHeldForThePartition) {
   ASSERT_TRUE(w.Add(Ev(20, C(1)), 1).ok());
   const std::string bytes = w.SnapshotPartition(0, Row(0));
   ASSERT_TRUE(w.Add(Ev(30, C(0)), 0).ok());  // after the snapshot: forgotten by the restore
-  ASSERT_TRUE(w.RestorePartition(0, bytes).ok());
-  ASSERT_TRUE(w.RestorePartition(0, bytes).ok());  // twice: the same
+  ASSERT_OK(w.RestorePartition(0, bytes));
+  ASSERT_OK(w.RestorePartition(0, bytes));  // twice: the same
   w.Flush();
   auto out = Take(w);
   ASSERT_EQ(out.size(), 2u);
@@ -144,8 +146,8 @@ TEST(WindowerPartitionState, IdleStatusTravelsAndTheIdleClockRestarts) {
   ASSERT_FALSE(w.IsActive(1));
   ASSERT_TRUE(w.IsActive(0));
   Windower fresh(o);
-  ASSERT_TRUE(fresh.RestorePartition(1, w.SnapshotPartition(1, Row(1))).ok());
-  ASSERT_TRUE(fresh.RestorePartition(0, w.SnapshotPartition(0, Row(0))).ok());
+  ASSERT_OK(fresh.RestorePartition(1, w.SnapshotPartition(1, Row(1))));
+  ASSERT_OK(fresh.RestorePartition(0, w.SnapshotPartition(0, Row(0))));
   EXPECT_FALSE(fresh.IsActive(1));
   EXPECT_TRUE(fresh.IsActive(0));
   EXPECT_EQ(fresh.watermark(), w.watermark());
@@ -185,7 +187,7 @@ TEST(WindowerPartitionState, RefusesBadBytesAndKeepsItsState) {
   Windower foreign(lateness);
   EXPECT_EQ(foreign.RestorePartition(2, bytes).code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(other.Snapshot(), before);
-  EXPECT_TRUE(other.RestorePartition(2, bytes).ok());
+  EXPECT_OK(other.RestorePartition(2, bytes));
 }
 
 TEST(WindowerPartitionState, ReadsVersion1WholeSnapshots) {
@@ -197,8 +199,64 @@ TEST(WindowerPartitionState, ReadsVersion1WholeSnapshots) {
   std::string v1 = v2.substr(0, v2.size() - 8);
   v1[5] = 1;
   Windower r;
-  ASSERT_TRUE(r.Restore(v1).ok());
+  ASSERT_OK(r.Restore(v1));
   EXPECT_EQ(r.Snapshot(), v2);
+}
+
+// The hex fixture under testdata/: '#' lines are comments.
+std::string ReadHexFixture(const std::string& name) {
+  std::ifstream in(std::string(TRAFFIC_TESTDATA_DIR) + "/" + name);
+  EXPECT_TRUE(in.good()) << "missing fixture " << TRAFFIC_TESTDATA_DIR << "/" << name;
+  std::string line, bytes;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    for (size_t i = 0; i + 1 < line.size(); i += 2) {
+      bytes.push_back(static_cast<char>(std::stoi(line.substr(i, 2), nullptr, 16)));
+    }
+  }
+  return bytes;
+}
+
+TripStats Stats(int64_t n, int64_t speed_mmph, int64_t speed_sq, int64_t distance_mmi, int64_t duration_s) {
+  return TripStats{n, speed_mmph, speed_sq, distance_mmi, duration_s};
+}
+
+// Golden: a partition state written by the version-1 writer (see the fixture's header for how it
+// was made) must restore, by any later reader, to exactly this state.
+TEST(WindowerPartitionState, ReadsAStoredVersion1Snapshot) {
+  const std::string bytes = ReadHexFixture("partition_state_v1.hex");
+  ASSERT_EQ(bytes.size(), 707u);
+  Windower r;
+  ASSERT_OK(r.RestorePartition(0, bytes));
+  EXPECT_EQ(r.closed_until(), At(240));  // the writer's, while restoring
+  EXPECT_TRUE(r.IsActive(0));
+  // The two windows the first worker closed and nobody took come out first.
+  auto pending = Take(r);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].window_start, At(0));
+  EXPECT_EQ(pending[0].window_end, At(60));
+  EXPECT_EQ(pending[0].cell, C(0, 1));
+  EXPECT_EQ(pending[0].stats, Stats(1, 10000, 100000000, 1500, 540));
+  EXPECT_EQ(pending[1].window_start, At(60));
+  EXPECT_EQ(pending[1].cell, C(0, 2));
+  EXPECT_EQ(pending[1].stats, Stats(1, 7250, 52562500, 800, 400));
+  // Row 0 carries the floor 480 of the first worker: older events of any of its cells are late.
+  EXPECT_EQ(r.Add(Ev(470, C(0, 3)), 0).status, AddStatus::kLate);
+  EXPECT_EQ(r.Add(Ev(479, C(0, 1)), 0).status, AddStatus::kLate);
+  EXPECT_EQ(r.watermark(), At(490));  // partition 0's max event time 610, less the lateness
+  // The open windows, with their exact sums.
+  r.Flush();
+  auto open = Take(r);
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_EQ(open[0].window_start, At(480));
+  EXPECT_EQ(open[0].cell, C(0, 2));
+  EXPECT_EQ(open[0].stats, Stats(1, 30000, 900000000, 2000, 240));
+  EXPECT_EQ(open[1].window_start, At(600));
+  EXPECT_EQ(open[1].cell, C(0, 1));
+  EXPECT_EQ(open[1].stats, Stats(2, 32500, 556250000, 2200, 480));
+  // Only partition 0's state: partition 1 (row 1) was never in it.
+  EXPECT_FALSE(r.IsActive(1));
+  EXPECT_EQ(r.counters().late, 2);
 }
 
 TEST(WindowerPartitionState, SnapshotIsSmall) {
@@ -213,9 +271,10 @@ TEST(WindowerPartitionState, SnapshotIsSmall) {
   const std::string bytes = w.SnapshotPartition(0, all);
   EXPECT_LT(bytes.size(), 448u * 3 * 16 + 400);
   Windower r;
-  ASSERT_TRUE(r.RestorePartition(0, bytes).ok());
+  ASSERT_OK(r.RestorePartition(0, bytes));
   EXPECT_EQ(r.SnapshotPartition(0, all), bytes);
 }
 
 }  // namespace
 }  // namespace traffic::window
+

@@ -8,6 +8,8 @@
 #include <set>
 #include <tuple>
 
+#include "traffic/testing/status_matchers.h"
+
 namespace traffic::window {
 namespace {
 
@@ -263,7 +265,7 @@ TEST(Windower, SnapshotRestoreMidStreamGivesTheUninterruptedOutput) {
     if (cut == 1234) first.TakeClosed(&out);  // some taken before, some carried in the snapshot
     std::string bytes = first.Snapshot();
     Windower second;
-    ASSERT_TRUE(second.Restore(bytes).ok());
+    ASSERT_OK(second.Restore(bytes));
     EXPECT_EQ(second.Snapshot(), bytes);
     EXPECT_EQ(second.counters(), first.counters());
     EXPECT_EQ(second.watermark(), first.watermark());
