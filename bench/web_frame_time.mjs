@@ -34,7 +34,7 @@ if (!url) {
 const b = await launch();
 const page = b.context.pages()[0] ?? (await b.context.newPage());
 const t0 = Date.now();
-await page.goto(url + '/');
+await page.goto(url + '/', { waitUntil: 'domcontentloaded', timeout: 180000 });
 const expect = synthetic ? synthetic.cellCount : 1;
 await page.waitForFunction((n) => (window.__trafficMap?.drawnCells().length ?? 0) >= n, expect, { timeout: 300000, polling: 500 });
 const firstFullMapS = (Date.now() - t0) / 1000;

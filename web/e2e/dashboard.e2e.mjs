@@ -92,7 +92,7 @@ try {
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(base + '/', { waitUntil: 'domcontentloaded', timeout: 180000 });
 
   await test('dashboard loads and draws live cells', async () => {
     const n = await until('cells on the map', () => page.evaluate(() => window.__trafficMap?.drawnCells().length ?? 0), 120);

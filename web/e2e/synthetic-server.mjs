@@ -3,7 +3,7 @@
 // from a fixed formula of (row, col, minute): deterministic, obviously artificial, never shipped
 // in the dashboard bundle and never used by the end-to-end test (which runs `traffic demo`).
 //
-//   node e2e/synthetic-server.mjs [--port 3201] [--cells 2520] [--tick-ms 1000] [--dist dist]
+//   node e2e/synthetic-server.mjs [--port 3200] [--cells 2520] [--tick-ms 1000] [--dist dist]
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -123,6 +123,6 @@ export function createSyntheticServer({ cells = ROWS * COLS, tickMs = 1000, dist
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name, def) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : def; };
   const s = createSyntheticServer({ cells: Number(arg('--cells', 2520)), tickMs: Number(arg('--tick-ms', 1000)), dist: path.resolve(arg('--dist', 'dist')) });
-  const port = Number(arg('--port', 3201));
+  const port = Number(arg('--port', 3200));
   s.server.listen(port, '127.0.0.1', () => console.error(`synthetic API (${s.cellCount} cells) on http://127.0.0.1:${port}`));
 }

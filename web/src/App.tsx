@@ -31,6 +31,7 @@ export function App() {
   const [panelHorizon, setPanelHorizon] = useState<Horizon>(15);
   const [selected, setSelected] = useState<string | null>(null);
   const [hover, setHover] = useState<{ cell: MapCell; x: number; y: number } | null>(null);
+  // The tooltip shows the hovered cell's current values, not those of the moment it was hovered.
   const [live, setLive] = useState(true);
   const [history, setHistory] = useState<HistoryResponse | null>(null);
   const [index, setIndex] = useState(0);
@@ -51,6 +52,11 @@ export function App() {
     () => (snapshot ? snapshotToMapCells(snapshot.cells, data.store) : active.map((c) => toMapCell(c, mode))),
     [snapshot, active, mode, data.store],
   );
+  const hoverNow = useMemo(() => {
+    if (!hover) return null;
+    const c = mapCells.find((m) => m.id === hover.cell.id);
+    return c ? { ...hover, cell: c } : null;
+  }, [hover, mapCells]);
   const kpis = useMemo(() => (snapshot ? snapshotKpis(snapshot.cells) : computeKpis(active)), [snapshot, active]);
 
   const loadHistory = useCallback(async () => {
@@ -136,7 +142,7 @@ export function App() {
                 <span className="muted small map-count" data-testid="cell-count">{mapCells.length} cells drawn</span>
               </div>
               <Legend thresholds={data.thresholds} mode={live ? mode : 'observed'} />
-              <Tooltip hover={hover} />
+              <Tooltip hover={hoverNow} />
               <TimeBar live={live} history={history} index={index} loading={historyLoading} error={historyError}
                 onLive={() => setLive(true)} onReplay={onReplay} onIndex={(i) => { setLive(false); setIndex(i); }} />
             </div>

@@ -79,6 +79,7 @@ describe('KPIs', () => {
     expect(k.byLevel).toEqual({ Low: 1, Medium: 1, High: 1 });
     expect(k.highShare).toBeCloseTo(1 / 3, 10);
     expect(k.forecastHigh).toEqual({ '15': 1, '30': 0, '60': 0 });
+    expect(k.forecastCells).toEqual({ '15': 3, '30': 3, '60': 2 });
   });
 
   it('no cells: no mean, no share', () => {

@@ -63,7 +63,7 @@ export function CellPanel({ api, cellId, refreshKey, thresholds, horizon, onHori
               Latest window {nyTime(d.window_start)}–{nyTime(d.window_end)} New York ({nyDayTime(d.window_end)})
             </div>
             <div className="latest-row">
-              <div><span className="big" data-testid="panel-trips">{d.trip_count}</span> trips</div>
+              <div><span className="big" data-testid="panel-trips">{d.trip_count}</span> trip{d.trip_count === 1 ? '' : 's'}</div>
               <div><span className="big" data-testid="panel-speed">{d.avg_speed.toFixed(2)}</span> mph</div>
               <div><span className="big" data-testid="panel-level" style={{ color: levelCss(d.congestion_level) }}>{d.congestion_level}</span></div>
             </div>

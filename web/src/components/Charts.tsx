@@ -107,7 +107,7 @@ export function Sparkline({ values, height = 40, label }: { values: number[]; he
   const max = Math.max(1e-9, ...values);
   const pts = values.map((v, i) => `${(i / (values.length - 1)) * w},${height - 2 - (v / max) * (height - 4)}`).join(' ');
   return (
-    <svg className="sparkline" viewBox={`0 0 ${w} ${height}`} role="img" aria-label={label}>
+    <svg className="sparkline" viewBox={`0 0 ${w} ${height}`} preserveAspectRatio="none" role="img" aria-label={label}>
       <polyline points={pts} className="observed" />
     </svg>
   );

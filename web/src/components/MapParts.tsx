@@ -82,7 +82,11 @@ export function KpiCards({ kpis, stats, horizon, replay }: { kpis: Kpis; stats: 
     { k: 'trips', label: replay ? 'Trips in snapshot' : 'Trips, latest windows', value: kpis.trips.toLocaleString('en-US') },
     { k: 'speed', label: 'Mean speed (trip-weighted)', value: kpis.meanSpeed === null ? '–' : `${kpis.meanSpeed.toFixed(1)} mph` },
     { k: 'high', label: 'Congested cells (High)', value: `${kpis.byLevel.High} · ${pct(kpis.highShare)}` },
-    { k: 'forecast', label: `Forecast High in ${horizon} min`, value: replay ? '–' : String(kpis.forecastHigh[String(horizon) as HorizonKey]) },
+    {
+      k: 'forecast', label: `Forecast High in ${horizon} min`,
+      value: replay ? '–' : kpis.forecastCells[String(horizon) as HorizonKey] === 0 ? 'no forecasts'
+        : `${kpis.forecastHigh[String(horizon) as HorizonKey]} of ${kpis.forecastCells[String(horizon) as HorizonKey]}`,
+    },
     { k: 'eps', label: 'Events / s (pipeline)', value: stats ? stats.events_per_s.toFixed(1) : '–' },
   ];
   return (

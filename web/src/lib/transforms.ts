@@ -119,18 +119,26 @@ export interface Kpis {
   highShare: number | null;
   /** Cells forecast High at each horizon. */
   forecastHigh: Record<HorizonKey, number>;
+  /** Cells with a forecast at each horizon (0 everywhere: forecasts are off). */
+  forecastCells: Record<HorizonKey, number>;
 }
 
 export function computeKpis(cells: Pick<CellNow, 'trip_count' | 'avg_speed' | 'congestion_level' | 'forecasts'>[]): Kpis {
   const byLevel: Record<Level, number> = { Low: 0, Medium: 0, High: 0 };
   const forecastHigh: Record<HorizonKey, number> = { '15': 0, '30': 0, '60': 0 };
+  const forecastCells: Record<HorizonKey, number> = { '15': 0, '30': 0, '60': 0 };
   let trips = 0;
   let speedTrips = 0;
   for (const c of cells) {
     byLevel[c.congestion_level] = (byLevel[c.congestion_level] ?? 0) + 1;
     trips += c.trip_count;
     speedTrips += c.avg_speed * c.trip_count;
-    for (const h of ['15', '30', '60'] as HorizonKey[]) if (c.forecasts?.[h]?.level === 'High') forecastHigh[h] += 1;
+    for (const h of ['15', '30', '60'] as HorizonKey[]) {
+      const f = c.forecasts?.[h];
+      if (!f) continue;
+      forecastCells[h] += 1;
+      if (f.level === 'High') forecastHigh[h] += 1;
+    }
   }
   return {
     activeCells: cells.length,
@@ -139,6 +147,7 @@ export function computeKpis(cells: Pick<CellNow, 'trip_count' | 'avg_speed' | 'c
     byLevel,
     highShare: cells.length > 0 ? byLevel.High / cells.length : null,
     forecastHigh,
+    forecastCells,
   };
 }
 
