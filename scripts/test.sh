@@ -40,6 +40,10 @@ tests/kafka_smoke_test.sh 2>&1 | tee -a "$LOG" || failed+=("tests/kafka_smoke_te
 tests/stream_kafka_test.sh "$BUILD_DIR/traffic" 2>&1 | tee -a "$LOG" || failed+=("tests/stream_kafka_test.sh")
 # The dashboard's unit tests (Vitest).
 scripts/web.sh test 2>&1 | tee -a "$LOG" || failed+=("scripts/web.sh test")
+# The dashboard end to end in headless Chromium against `traffic demo` (once the binary has it).
+if "$BUILD_DIR/traffic" demo --help >/dev/null 2>&1; then
+  scripts/web.sh e2e "$BUILD_DIR/traffic" 2>&1 | tee -a "$LOG" || failed+=("scripts/web.sh e2e")
+fi
 
 # One closing line over every part: CTest's "N% tests passed, F tests failed out of T" and the
 # scripts' "P passed, F failed".
