@@ -41,7 +41,7 @@ tests/stream_kafka_test.sh "$BUILD_DIR/traffic" 2>&1 | tee -a "$LOG" || failed+=
 # The dashboard's unit tests (Vitest).
 scripts/web.sh test 2>&1 | tee -a "$LOG" || failed+=("scripts/web.sh test")
 # The dashboard end to end in headless Chromium against `traffic demo` (once the binary has it).
-if "$BUILD_DIR/traffic" demo --help >/dev/null 2>&1; then
+if "$BUILD_DIR/traffic" demo --help 2>/dev/null | grep -q -- "--web-dir"; then
   scripts/web.sh e2e "$BUILD_DIR/traffic" 2>&1 | tee -a "$LOG" || failed+=("scripts/web.sh e2e")
 fi
 
