@@ -4,7 +4,7 @@
 //
 // Environment: TRAFFIC_BIN (default build/release/traffic), TRAFFIC_WEB_PORT (3200),
 // TRAFFIC_E2E_DATA_DIR (default build/web-e2e-data: the demo's model is trained there once and
-// reused), TRAFFIC_E2E_URL (skip starting a server), TRAFFIC_E2E_TIMEOUT_S (300).
+// reused), TRAFFIC_E2E_URL (skip starting a server), TRAFFIC_E2E_TIMEOUT_S (1200).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const port = Number(process.env.TRAFFIC_WEB_PORT ?? 3200);
 const artifacts = path.resolve(process.env.WEB_E2E_ARTIFACTS ?? path.join(repo, 'web', 'test-artifacts'));
-const timeoutS = Number(process.env.TRAFFIC_E2E_TIMEOUT_S ?? 300);
+// The first run trains the demo's model (scripts/demo.sh), which takes minutes on a busy machine.
+const timeoutS = Number(process.env.TRAFFIC_E2E_TIMEOUT_S ?? 1200);
 fs.mkdirSync(artifacts, { recursive: true });
 
 const results = [];
