@@ -4,7 +4,8 @@
 //
 // Environment: TRAFFIC_BIN (default build/release/traffic), TRAFFIC_WEB_PORT (3200),
 // TRAFFIC_E2E_DATA_DIR (default build/web-e2e-data: the demo's model is trained there once and
-// reused), TRAFFIC_E2E_URL (skip starting a server), TRAFFIC_E2E_TIMEOUT_S (1200).
+// reused), TRAFFIC_E2E_URL (skip starting a server), TRAFFIC_E2E_TIMEOUT_S (1200),
+// TRAFFIC_E2E_DEMO_SH (default scripts/demo.sh: trains a model when DATA_DIR has none, then demo).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,7 +63,7 @@ if (!base) {
   fs.mkdirSync(dataDir, { recursive: true });
   base = `http://127.0.0.1:${port}`;
   // scripts/demo.sh trains a model first when the data dir has none, then runs `traffic demo`.
-  const args = [path.join(repo, 'scripts', 'demo.sh'), bin, '--port', String(port),
+  const args = [process.env.TRAFFIC_E2E_DEMO_SH ?? path.join(repo, 'scripts', 'demo.sh'), bin, '--port', String(port),
     '--web-dir', path.join(repo, 'web', 'dist'), '--duration', String(timeoutS + 600)];
   log('starting', 'bash', args.join(' '), `(DATA_DIR=${dataDir})`);
   const out = fs.openSync(path.join(artifacts, 'demo.log'), 'w');
