@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <sstream>
 
 #include "e2e_util.h"
 
@@ -17,7 +19,8 @@ simdjson::dom::element ParseJson(simdjson::dom::parser& parser, const std::strin
 
 TEST(CleanE2E, EverySchemaVariant2009To2016ParsesAndIsAccountedFor) {
   testing::TempDir dir;
-  auto r = RunTraffic("clean --json --data-dir data '" + SharedData("nyc-taxi/tlc_schema_heads_2009_2016") + "'",
+  auto r = RunTraffic("clean --json --data-dir data --rejects rejects.csv '" +
+                          SharedData("nyc-taxi/tlc_schema_heads_2009_2016") + "'",
                       dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   simdjson::dom::parser parser;
@@ -26,10 +29,39 @@ TEST(CleanE2E, EverySchemaVariant2009To2016ParsesAndIsAccountedFor) {
   int64_t read = doc["rows_read"], written = doc["rows_written"], rejected = doc["rows_rejected"];
   EXPECT_EQ(read, 498);  // MANIFEST.csv data_rows for the folder
   EXPECT_EQ(read, written + rejected);
-  EXPECT_GT(written, 350);  // 392 at the time of writing; the rest are mostly 0,0 GPS
-  for (auto file : doc["input_files"].get_array()) {
-    EXPECT_EQ(std::string_view(file["layout"]), "tlc-coordinates") << std::string_view(file["path"]);
+  // Each file on its own: its rows are MANIFEST.csv's data_rows, and every row is either accepted
+  // or in rejects.csv under that file (392 accepted in all at the time of writing; most rejects
+  // are 0,0 GPS, which leaves twelve 2013-14 green heads with none accepted).
+  std::map<std::string, int64_t> manifest, rejected_in;
+  std::istringstream lines(ReadFile(SharedData("nyc-taxi/MANIFEST.csv")));
+  for (std::string line; std::getline(lines, line);) {
+    const std::string prefix = "tlc_schema_heads_2009_2016/";
+    if (line.rfind(prefix, 0) != 0) continue;
+    const size_t comma = line.find(',');
+    manifest[line.substr(prefix.size(), comma - prefix.size())] = std::stoll(line.substr(comma + 1));
   }
+  ASSERT_EQ(manifest.size(), 120u);
+  std::istringstream rejects(ReadFile(dir / "rejects.csv"));
+  for (std::string line; std::getline(rejects, line);) {
+    const size_t slash = line.find("tlc_schema_heads_2009_2016/");
+    if (slash == std::string::npos) continue;
+    const size_t start = slash + std::string("tlc_schema_heads_2009_2016/").size();
+    ++rejected_in[line.substr(start, line.find('"', start) - start)];
+  }
+  int64_t accepted_total = 0, files_with_trips = 0;
+  for (auto file : doc["input_files"].get_array()) {
+    const std::string path{std::string_view(file["path"])};
+    const std::string name = path.substr(path.rfind('/') + 1);
+    EXPECT_EQ(std::string_view(file["layout"]), "tlc-coordinates") << path;
+    ASSERT_EQ(manifest.count(name), 1u) << path;
+    const int64_t rows = file["rows"], accepted = file["accepted"];
+    EXPECT_EQ(rows, manifest[name]) << path;
+    EXPECT_EQ(accepted + rejected_in[name], rows) << path;
+    accepted_total += accepted;
+    files_with_trips += accepted > 0;
+  }
+  EXPECT_EQ(accepted_total, written);
+  EXPECT_EQ(files_with_trips, 108);
   EXPECT_TRUE(std::filesystem::exists(dir / "data/processed/_SUCCESS"));
 }
 

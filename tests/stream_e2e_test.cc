@@ -47,7 +47,7 @@ TEST(StreamE2E, EmbeddedWithAModelForecasts) {
   EXPECT_NE(std::string_view(doc["model"]), "");
 }
 
-TEST(StreamE2E, ReplayingRawCsvCleansLikeTrafficClean) {
+TEST(StreamE2E, ReplayingRawCsvStreamsAsManyEventsAsTrafficCleanWrites) {
   testing::TempDir dir;
   std::string input = SharedData("nyc-taxi/tlc_yellow_coords_2015_2016");
   auto clean = RunTraffic("clean --json --data-dir data '" + input + "'", dir.path());

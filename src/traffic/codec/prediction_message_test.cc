@@ -92,10 +92,11 @@ TEST(PredictionMessage, FromAWindow) {
   geo::Grid grid;
   PredictionRecord r = MakePredictionRecord(w, grid);
   EXPECT_EQ(r.trip_count, 2);
-  EXPECT_EQ(r.avg_speed_mph, w.avg_speed_mph());
+  EXPECT_DOUBLE_EQ(r.avg_speed_mph, 11.75);  // (9.5 + 14.0) / 2
   EXPECT_EQ(r.congestion_level, window::CongestionLevel::kMedium);
-  EXPECT_EQ(r.centre_lat, grid.Centre(w.cell).lat);
-  EXPECT_EQ(r.centre_lon, grid.Centre(w.cell).lon);
+  // The centre of cell 28_27: origin 40.4774, -74.2591 plus 28.5 and 27.5 cells of 0.01 degree.
+  EXPECT_NEAR(r.centre_lat, 40.7624, 1e-9);
+  EXPECT_NEAR(r.centre_lon, -73.9841, 1e-9);
   EXPECT_TRUE(r.model_version.empty());
   std::string key;
   AppendCellKey(r.cell, &key);  // key = cell_id

@@ -139,6 +139,30 @@ TEST(TripMessage, EventIdIsTheHashInHex) {
   t.event_id = core::StableHash64("a raw record");
   std::string json = Encode(t, kSampleCell);
   EXPECT_NE(json.find("\"event_id\":\"" + core::HashToHex(t.event_id) + "\""), std::string::npos);
+  EXPECT_NE(json.find("\"event_id\":\"3977913f607b02ac\""), std::string::npos) << json;  // golden
+}
+
+// Golden placement (message_key.h): producers in other languages must compute the same partition.
+TEST(TripMessage, PartitionForCellGoldenValues) {
+  EXPECT_EQ(PartitionForCell({28, 27}, 1), 0);
+  EXPECT_EQ(PartitionForCell({28, 27}, 4), 2);
+  EXPECT_EQ(PartitionForCell({28, 27}, 12), 10);
+  EXPECT_EQ(PartitionForCell({28, 27}, 64), 30);
+  EXPECT_EQ(PartitionForCell({0, 0}, 4), 0);
+  EXPECT_EQ(PartitionForCell({0, 0}, 12), 8);
+  EXPECT_EQ(PartitionForCell({0, 0}, 64), 32);
+  EXPECT_EQ(PartitionForCell({44, 55}, 12), 8);
+  EXPECT_EQ(PartitionForCell({44, 55}, 64), 4);
+  EXPECT_EQ(PartitionForCell({10, 3}, 4), 1);
+  EXPECT_EQ(PartitionForCell({10, 3}, 12), 9);
+  EXPECT_EQ(PartitionForCell({10, 3}, 64), 5);
+  // It is the documented formula on the key, for every cell of the grid.
+  geo::Grid grid;
+  for (int i = 0; i < grid.cell_count(); ++i) {
+    std::string key;
+    AppendCellKey(grid.FromIndex(i), &key);
+    ASSERT_EQ(PartitionForCell(grid.FromIndex(i), 12), static_cast<int32_t>(core::StableHash64(key) % 12)) << key;
+  }
 }
 
 TEST(TripMessage, KeyIsCellId) {

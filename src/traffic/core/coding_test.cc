@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "traffic/core/hash.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::core {
 namespace {
@@ -173,7 +174,7 @@ TEST(Coding, FrameGoldenBytes) {
   EXPECT_EQ(DecodeFixed64(f.data() + 11), StableHash64(f.substr(0, 11)));
   EXPECT_EQ(FrameOverhead("TRTST"), 17u);
   std::string_view payload;
-  ASSERT_TRUE(OpenFrame(f, "TRTST", 1, "test state", &payload).ok());
+  ASSERT_OK(OpenFrame(f, "TRTST", 1, "test state", &payload));
   EXPECT_EQ(payload, "ab");
 }
 

@@ -25,10 +25,24 @@ TEST(WithThousands, GroupsDigits) {
 }
 
 TEST(StableHash64, StableAndSensitive) {
-  EXPECT_EQ(StableHash64("abc"), StableHash64("abc"));
+  EXPECT_EQ(StableHash64("abc"), 0xb586577cb20b77c1ULL);
   EXPECT_NE(StableHash64("abc"), StableHash64("abd"));
   EXPECT_NE(StableHash64(""), StableHash64(std::string_view("\0", 1)));
   EXPECT_EQ(HashToHex(0xABCULL), "0000000000000abc");
+}
+
+// Golden values: event ids, partitions and state checksums written by one build are read by
+// another (and by producers in other languages), so the function may never change. Computed by
+// an independent implementation of the steps documented in hash.h (Python), not by this code.
+TEST(StableHash64, GoldenValues) {
+  EXPECT_EQ(StableHash64(""), 0xd0bd7ff386ad0729ULL);
+  EXPECT_EQ(StableHash64("abc"), 0xb586577cb20b77c1ULL);
+  EXPECT_EQ(StableHash64("abd"), 0x8e53fe571ab267e8ULL);
+  EXPECT_EQ(StableHash64(std::string_view("\0", 1)), 0xa08fa07d668223c3ULL);
+  EXPECT_EQ(StableHash64("28_27"), 0xd34479bc23d73a9eULL);
+  EXPECT_EQ(StableHash64("0123456789abcdef"), 0x68709f2b664e9b63ULL);  // two whole words
+  EXPECT_EQ(StableHash64("The quick brown fox jumps"), 0xd431947e5b412d4bULL);  // 3 words + 1
+  EXPECT_EQ(HashToHex(StableHash64("abc")), "b586577cb20b77c1");
 }
 
 TEST(Result, CarriesValueOrStatus) {

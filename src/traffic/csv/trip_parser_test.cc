@@ -44,6 +44,9 @@ TEST(TripRowParser, EventIdIsStableForTheSameRecord) {
   ASSERT_FALSE(parser.Parse(row, &c));
   EXPECT_EQ(a.event_id, b.event_id);
   EXPECT_NE(a.event_id, c.event_id);
+  // Golden (trip.h): the stable hash of the record's bytes, without the line terminator; replays,
+  // other builds and consumers deduplicating on it rely on this exact value.
+  EXPECT_EQ(a.event_id, 0xb9ebc712555685f1ULL);
 }
 
 TEST(TripRowParser, BadInputIsARejectWithReasonAndField) {

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "traffic/model/metrics.h"
 #include "traffic/model/xgboost_booster.h"
 #include "traffic/testing/status_matchers.h"
@@ -88,7 +90,14 @@ TEST(ClassifierTest, LearnsASeparableProblem) {
   ASSERT_OK(report);
   EXPECT_GT(report->accuracy, 0.97) << report->FormatTable();
   EXPECT_GT(report->macro_f1, 0.97) << report->FormatTable();
-  for (const auto& p : *pred) EXPECT_GT(p.confidence, 1.0f / 3.0f);
+  // Each prediction is the row's most probable class (lowest on ties) and that probability.
+  ASSERT_EQ(pred->size(), proba->num_rows);
+  for (std::size_t i = 0; i < pred->size(); ++i) {
+    auto row = proba->Row(i);
+    const int best = static_cast<int>(std::max_element(row.begin(), row.end()) - row.begin());
+    EXPECT_EQ((*pred)[i].label, best) << "row " << i;
+    EXPECT_FLOAT_EQ((*pred)[i].confidence, row[best]) << "row " << i;
+  }
 }
 
 TEST(ClassifierTest, SameSeedGivesIdenticalModelsAndPredictions) {

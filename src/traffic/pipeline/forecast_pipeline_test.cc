@@ -1,16 +1,23 @@
 // clean -> features -> train -> Forecaster on a few generated days, in process, and the bad inputs
 // of the forecast steps: too little history, missing/truncated/foreign models.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include "traffic/generate/generator.h"
+#include "traffic/model/classifier.h"
 #include "traffic/pipeline/clean_step.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
 #include "traffic/pipeline/forecaster.h"
 #include "traffic/pipeline/train_step.h"
+#include "traffic/testing/mem_file_system.h"
 #include "traffic/testing/status_matchers.h"
 #include "traffic/testing/temp_dir.h"
 
@@ -75,13 +82,40 @@ std::shared_ptr<const ReferenceData>* ForecastPipelineTest::reference_ = nullptr
 FeaturesSummary* ForecastPipelineTest::features_ = nullptr;
 
 TEST_F(ForecastPipelineTest, SplitIsByTimeAndTheProfileSeesOnlyTrainingDays) {
-  EXPECT_EQ(features_->test_days, 1);
+  // Four generated New York days (Monday 2016-01-04 to Thursday), the last one for testing.
+  EXPECT_EQ(features_->days, 4);
+  EXPECT_EQ(features_->train_from, core::NewYorkToUtc({2016, 1, 4, 0, 0, 0}));
+  EXPECT_EQ(features_->split, core::NewYorkToUtc({2016, 1, 7, 0, 0, 0}));
   EXPECT_GT(features_->rows_train, 0);
   EXPECT_GT(features_->rows_test, 0);
   auto profile = features::HistoricalProfile::Parse(*fs_->ReadAll("features/profile.txt"));
   ASSERT_OK(profile);
   EXPECT_EQ(profile->train_to(), features_->split);
   EXPECT_EQ(profile->train_from(), features_->train_from);
+  // Its values come from the training days only: Monday to Wednesday hours have the cell's own
+  // values; the Thursday (test day) hours of week never occurred in training, so they are
+  // fallbacks pooling the same local hour of Monday to Wednesday (profile.h).
+  const geo::CellId midtown{28, 27};
+  int monday_hours_with_history = 0, pooled_hours_checked = 0;
+  for (int hour = 0; hour < 24; ++hour) {
+    monday_hours_with_history += !profile->Lookup(midtown, hour).fallback;
+    const features::ProfileValue thursday = profile->Lookup(midtown, 3 * 24 + hour);
+    EXPECT_TRUE(thursday.fallback) << "Thursday hour " << hour;
+    double trips = 0, speed_sum = 0;
+    bool all_days = true;
+    for (int day = 0; day < 3; ++day) {
+      const features::ProfileValue v = profile->Lookup(midtown, day * 24 + hour);
+      all_days = all_days && !v.fallback;
+      trips += v.trips_per_hour;  // one occurrence of each of these hours in training
+      speed_sum += v.speed_mph * v.trips_per_hour;
+    }
+    if (!all_days) continue;
+    ++pooled_hours_checked;
+    EXPECT_NEAR(thursday.speed_mph, speed_sum / trips, 1e-6) << "Thursday hour " << hour;
+    EXPECT_NEAR(thursday.trips_per_hour, trips / 3, 1e-9) << "Thursday hour " << hour;
+  }
+  EXPECT_GT(monday_hours_with_history, 12);
+  EXPECT_GT(pooled_hours_checked, 6);
   // Every example is on its side of the split; training labels never reach past it.
   auto examples = ReadExamples(*fs_, {"features/part-00000.parquet"});
   ASSERT_OK(examples);
@@ -95,26 +129,161 @@ TEST_F(ForecastPipelineTest, SplitIsByTimeAndTheProfileSeesOnlyTrainingDays) {
   }
 }
 
-TEST_F(ForecastPipelineTest, TrainedModelLoadsAndPredictsEveryRow) {
-  auto forecaster = Forecaster::Load(*fs_, "models");
-  ASSERT_OK(forecaster);
-  EXPECT_EQ((*forecaster)->version(), "v1");
-  features::FeatureRow row;
-  row.t = features_->split;
-  row.cell = {28, 27};
-  row.count_15m = 5;
-  row.speed_15m = 7.5;
-  auto forecasts = (*forecaster)->Predict({row, row});
-  ASSERT_OK(forecasts);
-  ASSERT_EQ(forecasts->size(), 2u);
-  for (int h = 0; h < 3; ++h) {
-    EXPECT_EQ((*forecasts)[0].level[h], (*forecasts)[1].level[h]);
-    EXPECT_GT((*forecasts)[0].confidence[h], 1.0f / 3);
+TEST_F(ForecastPipelineTest, TrainedModelLoadsAndForecastsEachRowWithItsHorizonsModel) {
+  ASSERT_OK_AND_ASSIGN(auto forecaster, Forecaster::Load(*fs_, "models"));
+  EXPECT_EQ(forecaster->version(), "v1");
+  std::vector<features::FeatureRow> rows;
+  for (int i = 0; i < 40; ++i) {
+    features::FeatureRow row;
+    row.t = features_->split + std::chrono::minutes(7 * i);
+    row.cell = {static_cast<int16_t>(20 + i % 9), static_cast<int16_t>(20 + i % 11)};
+    row.count_15m = i % 9;
+    row.speed_15m = i % 9 == 0 ? features::kMissing : 2.0 + 0.6 * i;
+    row.count_60m = 3 * (i % 9);
+    row.speed_60m = row.speed_15m;
+    row.calendar = trip::CalendarAt(row.t);
+    rows.push_back(row);
   }
+  ASSERT_OK_AND_ASSIGN(auto forecasts, forecaster->Predict(rows));
+  ASSERT_EQ(forecasts.size(), rows.size());
+  // Forecast i, horizon h = the argmax and its probability of model_<h>m.json on row i.
+  std::vector<float> matrix(rows.size() * features::kFeatureCount);
+  for (size_t i = 0; i < rows.size(); ++i) features::ToVector(rows[i], matrix.data() + i * features::kFeatureCount);
+  model::FeatureMatrix input{matrix, rows.size(), features::FeatureNames()};
+  std::set<std::pair<int, float>> distinct;
+  for (int h = 0; h < features::kHorizonCount; ++h) {
+    const std::string path = "models/v1/model_" + std::to_string(features::kHorizonsMin[h]) + "m.json";
+    ASSERT_OK_AND_ASSIGN(std::string json, fs_->ReadAll(path));
+    ASSERT_OK_AND_ASSIGN(auto classifier, model::CongestionClassifier::FromJson(json, {}));
+    ASSERT_OK_AND_ASSIGN(auto proba, classifier.PredictProba(input));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      auto p = proba.Row(i);
+      const int best = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+      EXPECT_EQ(forecasts[i].level[h], best) << "row " << i << " horizon " << h;
+      EXPECT_FLOAT_EQ(forecasts[i].confidence[h], p[best]) << "row " << i << " horizon " << h;
+      distinct.insert({forecasts[i].level[h], forecasts[i].confidence[h]});
+    }
+  }
+  EXPECT_GT(distinct.size(), 3u);  // the rows differ, so a shuffled or repeated output would show
   auto card = fs_->ReadAll("models/v1/card.json");
   ASSERT_OK(card);
   EXPECT_NE(card->find("\"persistence\""), std::string::npos);
   EXPECT_NE(card->find("\"historical_profile\""), std::string::npos);
+}
+
+// Early stopping uses the last training day (train_step.cc: with 3 or more training days): here
+// Wednesday 2016-01-06, whose labelled examples are the validation rows of every horizon.
+TEST_F(ForecastPipelineTest, EarlyStoppingValidatesOnTheLastTrainingDay) {
+  ASSERT_OK_AND_ASSIGN(std::string card, fs_->ReadAll("models/v1/card.json"));
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(card).get(doc), simdjson::SUCCESS) << card;
+  const core::UtcTime validation_from = core::NewYorkToUtc({2016, 1, 6, 0, 0, 0});
+  EXPECT_EQ(std::string_view(doc["training"]["validation_from"]), core::FormatIsoUtc(validation_from));
+  ASSERT_OK_AND_ASSIGN(auto examples, ReadExamples(*fs_, {"features/part-00000.parquet"}));
+  const int64_t from_ms = core::ToEpochSeconds(validation_from) * 1000;
+  int h = 0;
+  for (auto horizon : doc["horizons"].get_array()) {
+    int64_t expected = 0;
+    for (size_t i = 0; i < examples.rows(); ++i) {
+      expected += !examples.is_test[i] && examples.t_ms[i] >= from_ms &&
+                  examples.targets[static_cast<size_t>(h)][i] != features::kNoTarget;
+    }
+    EXPECT_GT(expected, 0);
+    EXPECT_EQ(int64_t(horizon["validation_rows"]), expected) << "horizon " << h;
+    ++h;
+  }
+  EXPECT_EQ(h, features::kHorizonCount);
+}
+
+// A failed run leaves the previous output as it was: features/ and models/latest.
+TEST_F(ForecastPipelineTest, FailedFeaturesAndTrainRunsKeepThePreviousOutput) {
+  auto snapshot = [&](const std::string& dir) {
+    std::map<std::string, std::string> files;
+    auto listed = fs_->ListFilesRecursive(dir, {""});
+    EXPECT_OK(listed);
+    if (listed.ok()) {
+      for (const auto& f : *listed) files[f.path] = *fs_->ReadAll(f.path);
+    }
+    auto success = fs_->ReadAll(dir + "/_SUCCESS");  // hidden from the listing
+    files["_SUCCESS"] = success.ok() ? *success : "(none)";
+    return files;
+  };
+  const auto features_before = snapshot("features");
+  const auto models_before = snapshot("models");
+  ASSERT_GT(features_before.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(const std::string latest, fs_->ReadAll("models/latest"));
+
+  // Train on features whose examples file is cut in half: an error, and models/ is unchanged.
+  ASSERT_OK_AND_ASSIGN(std::string part, fs_->ReadAll("features/part-00000.parquet"));
+  ASSERT_OK(fs_->WriteAll("features/part-00000.parquet", part.substr(0, part.size() / 2)));
+  TrainOptions train;
+  train.features_dir = "features";
+  train.models_dir = "models";
+  train.version = "v2";
+  train.classifier.num_rounds = 4;
+  train.classifier.nthread = 1;
+  EXPECT_FALSE(RunTrain(*fs_, train).ok());
+  EXPECT_EQ(*fs_->ReadAll("models/latest"), latest);
+  EXPECT_FALSE(fs_->Exists("models/v2"));
+  EXPECT_EQ(snapshot("models"), models_before);
+  ASSERT_OK(fs_->WriteAll("features/part-00000.parquet", part));
+  // And a run that fails late, after it began writing (a horizon it cannot label).
+  FeaturesOptions unlabelled;
+  unlabelled.processed_dir = "processed";
+  unlabelled.features_dir = "unlabelled";
+  unlabelled.test_days = 1;
+  unlabelled.min_trips = 100000;
+  ASSERT_OK(RunFeatures(*fs_, unlabelled));
+  train.features_dir = "unlabelled";
+  EXPECT_FALSE(RunTrain(*fs_, train).ok());
+  EXPECT_EQ(*fs_->ReadAll("models/latest"), latest);
+  EXPECT_FALSE(fs_->Exists("models/v2"));
+  EXPECT_EQ(snapshot("models"), models_before);
+
+  // Features on clean trips of which one file is cut in half: an error, features/ unchanged.
+  ASSERT_OK_AND_ASSIGN(auto processed, fs_->ListFilesRecursive("processed", {".parquet"}));
+  ASSERT_FALSE(processed.empty());
+  const std::string victim = processed.back().path;
+  ASSERT_OK_AND_ASSIGN(std::string trips, fs_->ReadAll(victim));
+  ASSERT_OK(fs_->WriteAll(victim, trips.substr(0, trips.size() / 2)));
+  FeaturesOptions features;
+  features.processed_dir = "processed";
+  features.features_dir = "features";
+  features.test_days = 1;
+  EXPECT_FALSE(RunFeatures(*fs_, features).ok());
+  EXPECT_EQ(snapshot("features"), features_before);
+  ASSERT_OK(fs_->WriteAll(victim, trips));  // the suite's other tests read it
+}
+
+// The default split (features_step.h): the last max(1, (days + 2) / 5) New York days are the
+// test period. Eight days: two test days. Runs on the in-memory file system.
+TEST_F(ForecastPipelineTest, DefaultSplitTestsOnAboutAFifthOfTheDays) {
+  auto mem = testing::MakeMemFileSystem();
+  generate::GeneratorOptions options;
+  options.days = 8;
+  options.trips_per_day = 400;
+  generate::TripGenerator generator(options, &(*reference_)->land);
+  std::string csv = std::string(generate::Yellow2015Header()) + "\n";
+  trip::Trip t;
+  while (generator.Next(&t)) generate::AppendYellow2015Row(t, &csv);
+  ASSERT_OK(mem->WriteAll("raw/trips.csv", csv));
+  CleanOptions clean;
+  clean.inputs = {"raw"};
+  clean.output_dir = "processed";
+  ASSERT_OK(RunClean(*mem, *mem, *mem, **reference_, geo::Grid(), clean));
+  FeaturesOptions features;
+  features.processed_dir = "processed";
+  features.features_dir = "features";
+  ASSERT_EQ(features.test_days, 0);  // the default
+  ASSERT_OK_AND_ASSIGN(FeaturesSummary f, RunFeatures(*mem, features));
+  EXPECT_EQ(f.days, 8);
+  EXPECT_EQ(f.test_days, 2);
+  EXPECT_EQ(f.train_from, core::NewYorkToUtc({2016, 1, 4, 0, 0, 0}));
+  EXPECT_EQ(f.split, core::NewYorkToUtc({2016, 1, 10, 0, 0, 0}));
+  EXPECT_EQ(f.test_to, core::NewYorkToUtc({2016, 1, 12, 0, 0, 0}));
+  ASSERT_OK_AND_ASSIGN(FeatureSplit recorded, ReadFeatureSplit(*mem, "features"));
+  EXPECT_EQ(recorded.split, f.split);
 }
 
 TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {

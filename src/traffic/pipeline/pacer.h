@@ -21,6 +21,14 @@ class Pacer {
   // Seconds since the first Wait.
   double elapsed_s() const;
 
+  // The schedule Wait keeps, without a clock: how long after the first Wait event `index` with
+  // `event_time` is due, the first event having had `first_event_time`. rate > 0: index / rate
+  // seconds (the event time is ignored); else speedup > 0: (event_time - first_event_time) /
+  // speedup (negative for an event older than the first: due at once); else nullopt (no pacing).
+  static std::optional<std::chrono::nanoseconds> DueAfterStart(double rate, double speedup, int64_t index,
+                                                               core::UtcTime first_event_time,
+                                                               core::UtcTime event_time);
+
  private:
   double rate_;
   double speedup_;

@@ -6,15 +6,19 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
 
 #include "traffic/codec/message_key.h"
 #include "traffic/generate/generator.h"
+#include "traffic/model/classifier.h"
 #include "traffic/pipeline/clean_step.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
+#include "traffic/pipeline/forecaster.h"
+#include "traffic/pipeline/train_step.h"
 #include "traffic/pipeline/trip_stream.h"
 #include "traffic/testing/status_matchers.h"
 #include "traffic/testing/temp_dir.h"
@@ -36,7 +40,11 @@ class StreamProcessorTest : public ::testing::Test {
   std::shared_ptr<const ReferenceData> reference_;
 };
 
-TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
+// Parity, both directions: every batch example has the stream's feature row for the same
+// (t, cell), and every stream row is a batch example (or a training row the batch embargoes);
+// the stream's forecasts equal the model's predictions on the batch rows. Messages are placed as
+// `traffic produce` places them, with the stream's partition check on.
+TEST_F(StreamProcessorTest, StreamFeaturesAndForecastsEqualBatchOnes) {
   generate::GeneratorOptions g;
   g.days = 3;
   g.trips_per_day = 6000;
@@ -53,16 +61,22 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
   fo.processed_dir = "processed";
   fo.features_dir = "features";
   fo.test_days = 1;
-  ASSERT_OK(RunFeatures(*fs_, fo));
+  ASSERT_OK_AND_ASSIGN(FeaturesSummary features, RunFeatures(*fs_, fo));
+  TrainOptions train;
+  train.features_dir = "features";
+  train.models_dir = "models";
+  train.version = "v1";
+  train.classifier.num_rounds = 6;
+  train.classifier.nthread = 1;
+  ASSERT_OK(RunTrain(*fs_, train));
+  ASSERT_OK_AND_ASSIGN(auto forecaster, Forecaster::Load(*fs_, "models"));
   auto batch = ReadExamples(*fs_, {"features/part-00000.parquet"});
   ASSERT_OK(batch);
-  auto profile = features::HistoricalProfile::Parse(*fs_->ReadAll("features/profile.txt"));
-  ASSERT_OK(profile);
 
   // The same clean trips as taxi-trips messages over 4 partitions (key = cell), interleaved.
   StreamOptions so;
-  so.profile = &*profile;
-  StreamProcessor processor(so, nullptr);
+  so.partition_count = 4;
+  StreamProcessor processor(so, forecaster.get());
   std::map<std::pair<int64_t, int>, std::vector<float>> stream_rows;
   geo::Grid grid;
   processor.set_on_feature_row([&](const features::FeatureRow& row) {
@@ -85,8 +99,7 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
     key.clear();
     codec::AppendTripMessage(trip.trip, trip.cell, trip.is_manhattan, &value);
     codec::AppendCellKey(trip.cell, &key);
-    int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(key) % 4);
-    processor.Process({partition, offset++, key, value}, &dead);
+    processor.Process({codec::PartitionForCell(trip.cell, 4), offset++, key, value}, &dead);
     if (offset % 997 == 0) ASSERT_OK(processor.Drain(&records));
   }
   ASSERT_OK(processor.Finish(&records));
@@ -94,9 +107,12 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
   EXPECT_EQ(processor.counters().accepted, offset);
   EXPECT_GT(records.size(), 1000u);
 
-  size_t compared = 0;
+  // Batch -> stream: the same features.
+  std::map<std::pair<int64_t, int>, size_t> batch_index;
   for (size_t i = 0; i < batch->rows(); ++i) {
-    auto it = stream_rows.find({batch->t_ms[i], grid.Index(batch->cells[i])});
+    const std::pair<int64_t, int> at{batch->t_ms[i], grid.Index(batch->cells[i])};
+    batch_index[at] = i;
+    auto it = stream_rows.find(at);
     ASSERT_NE(it, stream_rows.end()) << "no stream row for a batch row at " << batch->t_ms[i];
     const float* b = batch->Row(i);
     for (int f = 0; f < features::kFeatureCount; ++f) {
@@ -104,10 +120,50 @@ TEST_F(StreamProcessorTest, StreamFeaturesEqualBatchFeatures) {
       ASSERT_TRUE((std::isnan(s) && std::isnan(b[f])) || s == b[f])
           << features::FeatureNames()[static_cast<size_t>(f)] << ": stream " << s << ", batch " << b[f];
     }
+  }
+  EXPECT_GT(batch->rows(), 10000u);
+  // Stream -> batch: nothing the batch does not have, except the embargoed training rows.
+  const int64_t split_ms = core::ToEpochSeconds(features.split) * 1000;
+  int64_t extra = 0;
+  for (const auto& [at, row] : stream_rows) {
+    if (batch_index.count(at) != 0) continue;
+    ++extra;
+    EXPECT_LT(at.first, split_ms) << "a stream row the batch lacks at " << at.first;
+    EXPECT_GT(at.first + 60 * 60 * 1000, split_ms) << "a stream row the batch lacks at " << at.first;
+  }
+  EXPECT_EQ(extra, features.rows_embargoed);
+  EXPECT_EQ(stream_rows.size(), batch->rows() + static_cast<size_t>(features.rows_embargoed));
+
+  // Forecasts: each record's equal the model's prediction on the batch row of its window end.
+  std::vector<float> matrix(batch->rows() * features::kFeatureCount);
+  std::copy(batch->Row(0), batch->Row(0) + matrix.size(), matrix.begin());
+  model::FeatureMatrix input{matrix, batch->rows(), features::FeatureNames()};
+  std::vector<model::ClassProbabilities> proba;
+  for (int minutes : features::kHorizonsMin) {
+    ASSERT_OK_AND_ASSIGN(std::string json, fs_->ReadAll("models/v1/model_" + std::to_string(minutes) + "m.json"));
+    ASSERT_OK_AND_ASSIGN(auto classifier, model::CongestionClassifier::FromJson(json, {}));
+    ASSERT_OK_AND_ASSIGN(auto p, classifier.PredictProba(input));
+    proba.push_back(std::move(p));
+  }
+  size_t compared = 0;
+  for (const auto& r : records) {
+    const int64_t t_ms = core::ToEpochSeconds(r.window_end) * 1000;
+    auto it = batch_index.find({t_ms, grid.Index(r.cell)});
+    if (it == batch_index.end()) {  // only an embargoed training row has no batch example
+      EXPECT_LT(t_ms, split_ms);
+      EXPECT_GT(t_ms + 60 * 60 * 1000, split_ms);
+      continue;
+    }
+    for (int h = 0; h < features::kHorizonCount; ++h) {
+      ASSERT_TRUE(r.forecasts[static_cast<size_t>(h)].has_value());
+      auto p = proba[static_cast<size_t>(h)].Row(it->second);
+      const int best = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+      EXPECT_EQ(static_cast<int>(r.forecasts[static_cast<size_t>(h)]->level), best);
+      EXPECT_FLOAT_EQ(static_cast<float>(r.forecasts[static_cast<size_t>(h)]->confidence), p[best]);
+    }
     ++compared;
   }
-  EXPECT_EQ(compared, batch->rows());
-  EXPECT_GT(compared, 10000u);
+  EXPECT_GT(compared, records.size() * 9 / 10);  // a record per window with trips, nearly all compared
 }
 
 TEST_F(StreamProcessorTest, BadMessagesBecomeDeadLettersWithReasons) {
@@ -168,6 +224,41 @@ TEST_F(StreamProcessorTest, BadMessagesBecomeDeadLettersWithReasons) {
   EXPECT_EQ(records[0].trip_count, 1);
   EXPECT_EQ(records[0].congestion_level, window::CongestionLevel::kHigh);  // 6 mph
   EXPECT_FALSE(records[0].forecasts[0].has_value());  // forecasts off without a model
+}
+
+TEST(StreamProcessor, AMessageInTheWrongPartitionIsAnInvalidDeadLetter) {
+  StreamOptions options;
+  options.partition_count = 4;  // 28_27 belongs in partition 2 (message_key.h)
+  StreamProcessor processor(options, nullptr);
+  trip::Trip t;
+  t.pickup_time = core::NewYorkToUtc({2016, 1, 4, 11, 0, 0});
+  t.dropoff_time = core::NewYorkToUtc({2016, 1, 4, 11, 20, 0});
+  t.pickup_lat = 40.7580;
+  t.pickup_lon = -73.9855;
+  t.dropoff_lat = 40.75;
+  t.dropoff_lon = -73.99;
+  t.distance_mi = 2;
+  t.event_id = 42;
+  std::string message;
+  codec::AppendTripMessage(t, {28, 27}, true, &message);
+  ASSERT_EQ(codec::PartitionForCell({28, 27}, 4), 2);
+  std::vector<codec::DeadLetterRecord> dead;
+  processor.Process({2, 10, "28_27", message}, &dead);
+  EXPECT_TRUE(dead.empty());
+  processor.Process({1, 11, "28_27", message}, &dead);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].kind, codec::DeadLetterKind::kInvalid);
+  EXPECT_EQ(dead[0].source_partition, 1);
+  EXPECT_EQ(dead[0].source_offset, 11);
+  EXPECT_NE(dead[0].reason.find("belongs in partition 2"), std::string::npos) << dead[0].reason;
+  EXPECT_EQ(processor.counters().invalid, 1);
+  EXPECT_EQ(processor.counters().accepted, 1);
+  // Without a partition count the placement is not checked.
+  StreamProcessor unchecked(StreamOptions{}, nullptr);
+  dead.clear();
+  unchecked.Process({1, 11, "28_27", message}, &dead);
+  EXPECT_TRUE(dead.empty());
+  EXPECT_EQ(unchecked.counters().accepted, 1);
 }
 
 }  // namespace

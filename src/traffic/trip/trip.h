@@ -21,7 +21,10 @@ struct Trip {
   int16_t pickup_zone = -1;      // TLC LocationID for zone-based layouts, else -1
   int16_t dropoff_zone = -1;
   bool distance_estimated = false;  // true when the layout has no distance (Kaggle)
-  // Stable id: a hash of the raw record, so replaying the same file gives the same ids.
+  // Stable id, so replaying the same file gives the same ids: for a CSV record,
+  // core::StableHash64 of the record's bytes as in the file without the line terminator ("\n" or
+  // "\r\n"); for a generated trip, of its generator key. Frozen (golden in trip_parser_test.cc):
+  // `taxi-trips` consumers deduplicate on it.
   uint64_t event_id = 0;
 
   int64_t duration_s() const { return (dropoff_time - pickup_time).count(); }
