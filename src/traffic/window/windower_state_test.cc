@@ -227,8 +227,11 @@ TEST(WindowerPartitionState, ReadsAStoredVersion1Snapshot) {
   const std::string bytes = ReadHexFixture("partition_state_v1.hex");
   ASSERT_EQ(bytes.size(), 707u);
   Windower r;
+  // Partition 1, assigned without state, holds the watermark back, so below only the floor 480
+  // that row 0 carries from the first worker can make its older events late.
+  r.RegisterPartition(1);
   ASSERT_OK(r.RestorePartition(0, bytes));
-  EXPECT_EQ(r.closed_until(), At(240));  // the writer's, while restoring
+  EXPECT_EQ(r.closed_until(), std::nullopt);  // held by partition 1 (merged, not restoring)
   EXPECT_TRUE(r.IsActive(0));
   // The two windows the first worker closed and nobody took come out first.
   auto pending = Take(r);
@@ -240,22 +243,28 @@ TEST(WindowerPartitionState, ReadsAStoredVersion1Snapshot) {
   EXPECT_EQ(pending[1].window_start, At(60));
   EXPECT_EQ(pending[1].cell, C(0, 2));
   EXPECT_EQ(pending[1].stats, Stats(1, 7250, 52562500, 800, 400));
-  // Row 0 carries the floor 480 of the first worker: older events of any of its cells are late.
+  EXPECT_EQ(r.closed_until(), std::nullopt);
   EXPECT_EQ(r.Add(Ev(470, C(0, 3)), 0).status, AddStatus::kLate);
-  EXPECT_EQ(r.Add(Ev(479, C(0, 1)), 0).status, AddStatus::kLate);
-  EXPECT_EQ(r.watermark(), At(490));  // partition 0's max event time 610, less the lateness
+  EXPECT_EQ(r.Add(Ev(300, C(0, 1)), 0).status, AddStatus::kLate);
+  EXPECT_TRUE(r.Add(Ev(250, C(1, 1)), 1).ok());  // row 1 has no floor
+  EXPECT_TRUE(r.Add(Ev(480, C(0, 3)), 0).ok());
+  EXPECT_EQ(r.watermark(), At(130));  // min(partition 0: 610 - 120, partition 1: 250 - 120)
+  EXPECT_EQ(r.closed_until(), At(120));
   // The open windows, with their exact sums.
   r.Flush();
   auto open = Take(r);
-  ASSERT_EQ(open.size(), 2u);
-  EXPECT_EQ(open[0].window_start, At(480));
-  EXPECT_EQ(open[0].cell, C(0, 2));
-  EXPECT_EQ(open[0].stats, Stats(1, 30000, 900000000, 2000, 240));
-  EXPECT_EQ(open[1].window_start, At(600));
-  EXPECT_EQ(open[1].cell, C(0, 1));
-  EXPECT_EQ(open[1].stats, Stats(2, 32500, 556250000, 2200, 480));
-  // Only partition 0's state: partition 1 (row 1) was never in it.
-  EXPECT_FALSE(r.IsActive(1));
+  ASSERT_EQ(open.size(), 4u);
+  EXPECT_EQ(open[0].window_start, At(240));
+  EXPECT_EQ(open[0].cell, C(1, 1));
+  EXPECT_EQ(open[1].window_start, At(480));
+  EXPECT_EQ(open[1].cell, C(0, 2));
+  EXPECT_EQ(open[1].stats, Stats(1, 30000, 900000000, 2000, 240));
+  EXPECT_EQ(open[2].window_start, At(480));
+  EXPECT_EQ(open[2].cell, C(0, 3));
+  EXPECT_EQ(open[2].stats, Stats(1, 12500, 156250000, 1200, 300));
+  EXPECT_EQ(open[3].window_start, At(600));
+  EXPECT_EQ(open[3].cell, C(0, 1));
+  EXPECT_EQ(open[3].stats, Stats(2, 32500, 556250000, 2200, 480));
   EXPECT_EQ(r.counters().late, 2);
 }
 
