@@ -117,6 +117,9 @@ part smoke tests/kafka_smoke_test.sh
 part stream tests/stream_kafka_test.sh "$BUILD_DIR/traffic"
 part stream-rules tests/stream_rules_kafka_test.sh "$BUILD_DIR/traffic"
 part serve tests/serve_kafka_test.sh "$BUILD_DIR/traffic"
+# The dashboard: its unit tests (Vitest), then end to end in headless Chromium against `traffic demo`.
+part web scripts/web.sh test
+part dashboard scripts/web.sh e2e "$BUILD_DIR/traffic"
 
 for script in tests/*_test.sh; do
   if [[ " ${ran_scripts[*]} " != *" $script "* ]]; then
