@@ -12,7 +12,8 @@
 # A part fails when its exit status is non-zero, when it prints no closing line (CTest's
 # "N% tests passed, F tests failed out of T" or a script's "P passed, F failed"), or when a
 # closing line counts a failure. The script ends with one closing line over every part,
-# "N passed, M failed", and exits non-zero if any part failed. To add a part: one `part` line below.
+# "N passed, M failed", and exits non-zero if any part failed. A part running over PART_TIMEOUT
+# seconds [1200] is stopped and fails. To add a part: one `part` line below.
 # Every tests/*_test.sh must be run by some part, or the run fails.
 #
 # The broker is installed, started and given the project's topics by scripts/kafka.sh (each step
@@ -41,7 +42,9 @@ part() {
   case "$1" in tests/*_test.sh) ran_scripts+=("$1") ;; esac
   log=$(mktemp)
   echo "test.sh: ---- $name: $*" >&2
-  "$@" < /dev/null 2>&1 | tee "$log" || rc=$?
+  # A part that hangs must not hang the run (CI stops at 90 min and reports nothing): each part
+  # has PART_TIMEOUT seconds, then fails with exit status 124.
+  timeout --kill-after=30 "${PART_TIMEOUT:-1200}" "$@" < /dev/null 2>&1 | tee "$log" || rc=$?
   read -r p f n < <(count_results < "$log")
   rm -f "$log"
   total_passed=$((total_passed + p))

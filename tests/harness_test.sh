@@ -54,6 +54,13 @@ expect_status nonzero "test.sh: a part that exits 0 but counts a failure fails" 
 expect_status nonzero "test.sh: a CTest line that counts a failure fails" scripts/test.sh --part ctest "$WORK/ctest_lies.sh"
 expect_status nonzero "test.sh: a part with no closing line fails" scripts/test.sh --part silent "$WORK/silent.sh"
 expect_status nonzero "test.sh: a part that exits non-zero fails" scripts/test.sh --part crashes "$WORK/crashes.sh"
+printf '#!/bin/sh\necho "1 passed, 0 failed"\nsleep 60\n' > "$WORK/hangs.sh"
+chmod +x "$WORK/hangs.sh"
+started=$SECONDS
+PART_TIMEOUT=2 expect_status nonzero "test.sh: a part that hangs past PART_TIMEOUT is stopped and fails" \
+  scripts/test.sh --part hangs "$WORK/hangs.sh"
+[ $((SECONDS - started)) -lt 30 ] && ok "test.sh stopped the hanging part in $((SECONDS - started)) s" \
+  || bad "test.sh let a hanging part run $((SECONDS - started)) s"
 expect_status 0 "test.sh: a clean part passes" scripts/test.sh --part fine "$WORK/fine.sh"
 grep -qx "9 passed, 0 failed" <(scripts/test.sh --part fine "$WORK/fine.sh" 2>/dev/null) \
   && ok "test.sh adds up CTest's and the scripts' counts" || bad "test.sh totals: $(scripts/test.sh --part fine "$WORK/fine.sh" 2>&1)"

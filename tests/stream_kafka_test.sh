@@ -44,7 +44,11 @@ read_topic() {
         -f '%k %s\n' 2>"$WORK/kcat.err") || { echo "kcat -C -t $1: $(tail -2 "$WORK/kcat.err")" >&2; return 1; }
   [ -z "$out" ] || sort <<<"$out"
 }
-count_topic() { local n; n=$(read_topic "$1" 2>/dev/null | wc -l) && echo "$n"; }
+count_topic() {  # committed messages of topic $1 (nothing if kcat fails)
+  local n
+  n=$(timeout 60 kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '\n' \
+      2>/dev/null | wc -l) && echo "$n"
+}
 # window_start, cell, trip_count, avg_speed, congestion_level of each prediction (the observed part).
 observed() { python3 -c '
 import json, sys
@@ -110,21 +114,16 @@ produce() {
   expect_ok "$WORK/$name.log" "traffic produce ($name)" "$TRAFFIC" produce --synthetic --topic "$topic" "$@"
 }
 # The input of sections 1 and 2, the same messages in each (fixed seeds): one event that creates
-# the topic, then phase A (EVENTS_A at RATE per second, in the background: $producer), later
-# phase B (EVENTS_B on the next day, so never late). Phase B is produced only once the workers to
-# be killed are gone, so the last restart has input to resume on whatever the timing.
-EVENTS_A=18000 EVENTS_B=18000
-TOTAL=$((1 + EVENTS_A + EVENTS_B))
-start_phase_a() {
-  produce create "$1" --rate 0 --max-events 1 --seed 1
-  "$TRAFFIC" produce --synthetic --topic "$1" --rate "$2" --max-events "$EVENTS_A" --seed 7 --start 2016-01-11 \
-    >"$WORK/produce-$1.log" 2>&1 &
-  producer=$!
-  PIDS+=("$producer")
-}
-start_phase_b() {
-  "$TRAFFIC" produce --synthetic --topic "$1" --rate "$2" --max-events "$EVENTS_B" --seed 8 --start 2016-01-12 \
-    >>"$WORK/produce-$1.log" 2>&1 &
+# the topic, then three phases of EVENTS_PHASE events, each on the next day (never late): phase N
+# is produced by `start_phase N TOPIC RATE` in the background ($producer). Section 1 starts a phase
+# only after the worker before has been killed, so every worker has input to commit on, and the
+# last one to resume on, whatever the timing.
+EVENTS_PHASE=12000
+TOTAL=$((1 + 3 * EVENTS_PHASE))
+create_input() { produce create "$1" --rate 0 --max-events 1 --seed 1; }
+start_phase() {
+  "$TRAFFIC" produce --synthetic --topic "$2" --rate "$3" --max-events "$EVENTS_PHASE" --seed $((6 + $1)) \
+    --start "2016-01-1$1" >>"$WORK/produce-$2.log" 2>&1 &
   producer=$!
   PIDS+=("$producer")
 }
@@ -141,9 +140,10 @@ expect_ok "$WORK/all.log" "traffic all (the test model)" "$TRAFFIC" all --data-d
 # ---- 1. exactly once through kill -9 and a broker restart ----
 IN=in-$RUN
 F="--group f-$RUN --worker-id f --output-topic out-f-$RUN --state-topic state-f-$RUN --dead-letter-topic dl-f-$RUN"
+create_input "$IN"
 start_worker f1 "$IN" $F
 f1=$worker
-start_phase_a "$IN" 3000
+start_phase 1 "$IN" 3000
 # Each kill hits a worker that has committed: its committed output has grown since the last kill.
 # kill_after_commit NAME PID: waits for that, then kill -9; sets $before to the committed count after.
 before=0
@@ -159,24 +159,32 @@ kill_after_commit() {
   before=$(count_topic "out-f-$RUN")
 }
 kill_after_commit f1 "$f1"
+wait_producer "$IN"
 start_worker f2 "$IN" $F
 f2=$worker
+start_phase 2 "$IN" 3000
 kill_after_commit f2 "$f2"
 wait_producer "$IN"
-# The third worker resumes on what the first two committed, while phase B is produced (about 18 s),
-# and the broker restarts under it once it has committed.
+# The third worker resumes on what the first two committed, while phase 3 is produced (about 30 s),
+# and the broker restarts under it once it has committed, i.e. mid-processing. When the restart
+# outlasts the 6 s session the partitions are lost: the resumed worker must neither count events
+# twice nor dead-letter them as late (it restores the state with the input offset it covers).
 start_worker f3 "$IN" $F
 f3=$worker
-start_phase_b "$IN" 1000
+start_phase 3 "$IN" 400
 if now=$(wait_more "out-f-$RUN" "$before" 120); then
   ok "worker f3 committed after the second restart ($before -> $now)"
 else
   bad "worker f3 committed nothing within 120 s"
 fi
-if kill -0 "$producer" 2>/dev/null && kill -0 "$f3" 2>/dev/null; then
-  ok "the broker restarts mid-stream (the producer and worker f3 are running)"
+# The producer must be connected before the broker goes away (it survives a restart, not a start
+# without a broker): phase 3 has begun to arrive.
+wait_more "$IN" $((1 + 2 * EVENTS_PHASE)) 120 >/dev/null || bad "phase 3 did not reach the input topic within 120 s"
+if kill -0 "$f3" 2>/dev/null; then
+  kill -0 "$producer" 2>/dev/null && state="the producer and worker f3 are running" || state="worker f3 is running"
+  ok "the broker restarts mid-stream ($state)"
 else
-  bad "the producer or worker f3 had stopped before the broker restart: $(tail -2 "$WORK/f3.err" | tr '\n' ' ')"
+  bad "worker f3 had stopped before the broker restart: $(tail -2 "$WORK/f3.err" | tr '\n' ' ')"
 fi
 expect_ok "$WORK/restart.log" "broker restart (scripts/kafka.sh restart)" scripts/kafka.sh restart
 wait_producer "$IN"
@@ -208,10 +216,10 @@ ref_events=$(json_field "$WORK/r.json" events)
 f3_events=$(json_field "$WORK/f3.json" events)
 [ "${ref_events:-0}" = "$TOTAL" ] && ok "the reference worker consumed the whole input ($ref_events events)" \
   || bad "the reference worker consumed ${ref_events:-?} events, not $TOTAL: $(cat "$WORK/r.json")"
-# At least phase B (produced after the kills), less than everything (f1 and f2 committed offsets).
-[ "${f3_events:-0}" -ge "$EVENTS_B" ] && [ "${f3_events:-0}" -lt "$TOTAL" ] \
+# At least phase 3 (produced after the kills), less than everything (f1 and f2 committed offsets).
+[ "${f3_events:-0}" -ge "$EVENTS_PHASE" ] && [ "${f3_events:-0}" -lt "$TOTAL" ] \
   && ok "the last restart resumed from the committed offsets (consumed $f3_events of $TOTAL events)" \
-  || bad "the last restart consumed ${f3_events:-?} of $TOTAL events (want $EVENTS_B..$((TOTAL - 1))): not resumed from the committed offsets"
+  || bad "the last restart consumed ${f3_events:-?} of $TOTAL events (want $EVENTS_PHASE..$((TOTAL - 1))): not resumed from the committed offsets"
 # A restart that rewound too far would dead-letter replayed events as late; one that skipped
 # would lose them: the dead letters are those of the uninterrupted run.
 expect_ok - "read dl-f" read_topic "dl-f-$RUN" > "$WORK/dl-f.txt"
@@ -223,10 +231,13 @@ cmp -s "$WORK/dl-f.txt" "$WORK/dl-r.txt" \
 # ---- 2. a second worker joins while the input is produced, then leaves ----
 IN_S=in-s-$RUN
 S="--group s-$RUN --output-topic out-s-$RUN --state-topic state-s-$RUN --dead-letter-topic dl-s-$RUN"
+create_input "$IN_S"
 start_worker a "$IN_S" $S --worker-id a
 a=$worker
-start_phase_a "$IN_S" 1000  # about 18 s
+start_phase 1 "$IN_S" 0
+wait_producer "$IN_S"
 now=$(wait_more "out-s-$RUN" 0 120) || bad "worker a committed nothing within 120 s"
+start_phase 2 "$IN_S" 600  # about 20 s
 if kill -0 "$producer" 2>/dev/null; then
   ok "worker b joins while the input is still being produced ($now windows published so far)"
 else
@@ -243,7 +254,7 @@ grep -qE "worker b: assigned .*in-s-$RUN\[[0-9]+\]" "$WORK/b.err" && grep -q "wo
   && ok "rebalance happened (worker b was assigned partitions, a gave partitions back)" \
   || bad "no rebalance seen in the logs: $(grep -h 'assigned\|revoked' "$WORK/a.err" "$WORK/b.err" | head -4)"
 wait_producer "$IN_S"
-start_phase_b "$IN_S" 0
+start_phase 3 "$IN_S" 0
 wait_producer "$IN_S"
 wait_stable "out-s-$RUN" || bad "the two-worker run did not settle"
 stop_worker a "$a"

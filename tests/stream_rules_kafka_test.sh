@@ -25,15 +25,17 @@ trap cleanup EXIT
 ok() { echo "stream_rules_kafka_test: PASS: $*"; passed=$((passed + 1)); }
 bad() { echo "stream_rules_kafka_test: FAIL: $*" >&2; failed=$((failed + 1)); }
 
+# Every kcat call is bounded: a broker in a bad state must fail this test, not hang the run.
+kcat() { timeout 60 command kcat "$@"; }
 read_topic() {  # every committed message of topic $1, "key value" lines
   kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k %s\n' 2>/dev/null
 }
 IN="rules-in-$RUN"
 G="--input-topic $IN --group rules-$RUN --worker-id r --output-topic rules-out-$RUN --state-topic rules-state-$RUN --dead-letter-topic rules-dl-$RUN"
-stream() { "$TRAFFIC" stream --data-dir "$WORK/data" --model none --output kafka --partitions 1 $G --duration 8 --json "$@" 2>>"$WORK/stream.err"; }
+stream() { timeout 120 "$TRAFFIC" stream --data-dir "$WORK/data" --model none --output kafka --partitions 1 $G --duration 8 --json "$@" 2>>"$WORK/stream.err"; }
 
 # 200 good trips (one partition, so every message is in its cell's partition), then the bad ones.
-"$TRAFFIC" produce --synthetic --topic "$IN" --partitions 1 --rate 0 --max-events 200 >/dev/null 2>"$WORK/produce.err" \
+timeout 120 "$TRAFFIC" produce --synthetic --topic "$IN" --partitions 1 --rate 0 --max-events 200 >/dev/null 2>"$WORK/produce.err" \
   || bad "produce failed: $(tail -2 "$WORK/produce.err")"
 last=$(kcat -b "$BROKERS" -C -t "$IN" -o -1 -c 1 -e -q -f '%k\t%s\n' 2>/dev/null)
 [ -n "$last" ] || bad "no message in $IN"

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "traffic/codec/message_key.h"
+#include "traffic/core/coding.h"
 #include "traffic/kafka/consumer.h"
 #include "traffic/kafka/producer.h"
 
@@ -18,6 +19,32 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string StateKey(int32_t partition) { return "p" + std::to_string(partition); }
+
+// A state message is "TRSP1" | Fixed64 next input offset | the processor's partition state: the
+// state carries the input position it covers, committed in the same transaction, and a restore
+// seeks there. The group's committed offsets are committed too (for lag tools) but are not what
+// a restore trusts: a fetch of them can be stale around a broker restart, and a state newer than
+// its offsets dead-letters the replayed events as late (seen in tests/stream_kafka_test.sh).
+// A message without the envelope (written before it) restores at the committed offset.
+constexpr std::string_view kPositionedStateMagic = "TRSP1";
+
+std::string PositionedState(int64_t next_offset, std::string_view state) {
+  std::string out(kPositionedStateMagic);
+  core::PutFixed64(&out, static_cast<uint64_t>(next_offset));
+  out.append(state);
+  return out;
+}
+
+// Splits a state message into its input offset (kOffsetInvalid when it has none) and the
+// processor's state.
+std::pair<int64_t, std::string_view> SplitPositionedState(std::string_view message) {
+  const size_t header = kPositionedStateMagic.size() + 8;
+  if (message.size() < header || message.substr(0, kPositionedStateMagic.size()) != kPositionedStateMagic) {
+    return {kafka::kOffsetInvalid, message};
+  }
+  auto offset = static_cast<int64_t>(core::DecodeFixed64(message.data() + kPositionedStateMagic.size()));
+  return {offset >= 0 ? offset : kafka::kOffsetInvalid, message.substr(header)};
+}
 
 class Worker {
  public:
@@ -164,15 +191,17 @@ class Worker {
       }
     }
     std::vector<kafka::TopicPartition> owned;
-    for (int32_t p : owned_) {
-      std::string state = processor_->SnapshotPartition(p, masks_[static_cast<size_t>(p)]);
-      TRAFFIC_RETURN_IF_ERROR(producer_->Produce(options_.state_topic, StateKey(p), state, 0));
-      owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
-    }
+    for (int32_t p : owned_) owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
     TRAFFIC_ASSIGN_OR_RETURN(auto positions, consumer_->Position(owned));
-    std::vector<kafka::TopicPartition> offsets;
     for (const auto& tp : positions) {
-      if (tp.offset >= 0) offsets.push_back(tp);
+      if (tp.offset >= 0) next_offset_[tp.partition] = tp.offset;  // else: nothing read since the start
+    }
+    std::vector<kafka::TopicPartition> offsets;
+    for (int32_t p : owned_) {
+      int64_t next = NextOffset(p);
+      std::string state = PositionedState(next, processor_->SnapshotPartition(p, masks_[static_cast<size_t>(p)]));
+      TRAFFIC_RETURN_IF_ERROR(producer_->Produce(options_.state_topic, StateKey(p), state, 0));
+      if (next >= 0) offsets.push_back({options_.input_topic, p, next});
     }
     kafka::TxnStatus s;
     if (!offsets.empty()) {
@@ -243,13 +272,16 @@ class Worker {
     processor_ = std::make_unique<StreamProcessor>(options_.stream, forecaster_);
     TRAFFIC_ASSIGN_OR_RETURN(auto states, ReadStates());
     std::vector<int32_t> fresh;
+    next_offset_.clear();
     for (int32_t p : owned_) {
       auto it = states.find(StateKey(p));
       if (it == states.end()) {
         fresh.push_back(p);
         continue;
       }
-      TRAFFIC_RETURN_IF_ERROR(processor_->RestorePartition(p, it->second).WithContext(options_.state_topic + " " + it->first));
+      auto [next, state] = SplitPositionedState(it->second);
+      TRAFFIC_RETURN_IF_ERROR(processor_->RestorePartition(p, state).WithContext(options_.state_topic + " " + it->first));
+      if (next >= 0) next_offset_[p] = next;
     }
     for (int32_t p : fresh) processor_->RegisterPartition(p);
     ++stats_.restores;
@@ -263,6 +295,7 @@ class Worker {
     for (int32_t p : owned_) owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
     TRAFFIC_ASSIGN_OR_RETURN(auto committed, consumer_->Committed(owned, Bounded(30s)));
     for (auto tp : committed) {
+      if (NextOffset(tp.partition) >= 0) tp.offset = NextOffset(tp.partition);  // the state's position
       if (tp.offset < 0) tp.offset = kafka::kOffsetBeginning;
       TRAFFIC_RETURN_IF_ERROR(consumer_->Seek(tp, Bounded(30s)));
     }
@@ -275,7 +308,18 @@ class Worker {
     for (const auto& tp : tps) owned_.push_back(tp.partition);
     spdlog::info("worker {}: assigned {}", options_.worker_id, kafka::ToString(tps));
     if (!error_.ok()) return;
-    error_ = RestoreOwned();  // the consumer starts from the committed offsets (kOffsetStored)
+    error_ = RestoreOwned();
+    // Reading starts where the restored state ends; a partition without one at the committed
+    // offset (kOffsetStored).
+    for (auto& tp : tps) {
+      if (NextOffset(tp.partition) >= 0) tp.offset = NextOffset(tp.partition);
+    }
+  }
+
+  // The input offset the processor's state of `partition` covers, kOffsetInvalid when unknown.
+  int64_t NextOffset(int32_t partition) const {
+    auto it = next_offset_.find(partition);
+    return it == next_offset_.end() ? kafka::kOffsetInvalid : it->second;
   }
 
   void OnRevoke(const std::vector<kafka::TopicPartition>& tps, bool lost) {
@@ -283,7 +327,13 @@ class Worker {
     spdlog::info("worker {}: revoked {}{}", options_.worker_id, kafka::ToString(tps), lost ? " (lost)" : "");
     if (processor_ && error_.ok()) {
       if (lost) {
-        if (in_txn_) (void)producer_->AbortTransaction(Bounded(60s));
+        // Another worker may own these partitions now: what this one did since its last commit
+        // must not count. If the abort fails (broker away), the next begin fails and the worker
+        // stops with that error; a restart resumes from the last commit.
+        if (in_txn_) {
+          kafka::TxnStatus aborted = producer_->AbortTransaction(Bounded(60s));
+          if (!aborted.ok()) spdlog::warn("worker {}: aborting after lost partitions: {}", options_.worker_id, aborted.status().message());
+        }
         in_txn_ = false;
       } else {
         error_ = CommitCycle();
@@ -292,6 +342,7 @@ class Worker {
     }
     processor_.reset();
     owned_.clear();
+    next_offset_.clear();
   }
 
   void AddCounters() {
@@ -308,6 +359,7 @@ class Worker {
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<StreamProcessor> processor_;
   std::vector<int32_t> owned_;
+  std::map<int32_t, int64_t> next_offset_;  // owned partition -> input offset its state covers
   bool in_txn_ = false;
   bool abandoned_ = false;
   core::Status error_;
