@@ -15,7 +15,7 @@ Command AddDemoCommand(CLI::App& app, SharedOptions& shared) {
   AddSharedOptions(c, &shared);
   auto o = std::make_shared<pipeline::DemoOptions>();
   AddServeHttpOptions(c, &o->serve);
-  c->add_option("--speedup", o->embedded.speedup, "event time runs this many times faster than wall time")
+  c->add_option("--speedup", o->embedded.produce.speedup, "event time runs this many times faster than wall time")
       ->capture_default_str()->check(CLI::PositiveNumber);
   c->add_option("--trips-per-day", o->live.trips_per_day, "generated trips per day (match the model's training data)")
       ->capture_default_str();
@@ -35,7 +35,7 @@ Command AddDemoCommand(CLI::App& app, SharedOptions& shared) {
             }
             o->live.start = *day;
             o->data_dir = shared.data_dir;
-            o->serve.models_dir = shared.Layout("models");
+            o->serve.models_dir = shared.Layout().Models();
             o->serve.geo_dir = shared.geo_dir;
             auto s = pipeline::RunDemo(
                 *o,

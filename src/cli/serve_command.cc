@@ -64,7 +64,7 @@ Command AddServeCommand(CLI::App& app, SharedOptions& shared) {
             auto props = kafka::ParseProperties(*properties);
             if (!props.ok()) return Fail(props.status(), "serve");
             o->client.properties = *props;
-            o->models_dir = shared.Layout("models");
+            o->models_dir = shared.Layout().Models();
             o->geo_dir = shared.geo_dir;
             auto s = pipeline::RunServe(
                 *o, [](const std::string& url) {

@@ -384,14 +384,14 @@ core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallbac
   if (on_ready) on_ready(server->Url());
   if (on_progress) {
     on_progress("live trips from " + core::FormatLocal(core::UtcToNewYork(live_from)) + " New York time at " +
-                fmt::format("{:g}", options.embedded.speedup) + "x" +
+                fmt::format("{:g}", options.embedded.produce.speedup) + "x" +
                 (model.forecaster ? ", forecasts by model " + model.version : ", forecasts OFF (no model)"));
   }
 
   EmbeddedOptions embedded = options.embedded;
   if (options.serve.duration_s > 0) {
     double left = options.serve.duration_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    embedded.duration_s = std::max(0.001, left);
+    embedded.produce.duration_s = std::max(0.001, left);
   }
   int64_t dead_letters = 0;
   embedded.on_progress = [&](const StreamCounters& k, std::optional<core::UtcTime> watermark, int64_t produced) {

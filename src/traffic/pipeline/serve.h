@@ -62,7 +62,7 @@ core::Result<ServeSummary> RunServe(const ServeOptions& options, const ReadyCall
 
 struct DemoOptions {
   DemoOptions() {
-    embedded.speedup = 60;
+    embedded.produce.speedup = 60;
     live.start = core::LocalDateTime{2016, 1, 25, 0, 0, 0};  // the day after scripts/demo.sh's training weeks
     live.days = 30;
     live.trips_per_day = 30000;  // as the training data
