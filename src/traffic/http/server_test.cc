@@ -13,6 +13,17 @@
 namespace traffic::http {
 namespace {
 
+// Waits until `done` holds, at most 20 s: a wait in a test fails instead of hanging the run.
+template <typename Pred>
+bool WaitUntil(Pred done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 // Sends raw bytes (exactly as given: no client-side normalisation) and reads until close.
 std::string RawRequest(int port, const std::string& bytes, size_t max_read = 1 << 20) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -271,13 +282,14 @@ TEST_F(ServerTest, StreamsEventsAndDropsASlowReader) {
   // A resuming reader gets 2 and 3 from the backlog, then 4 live, and hangs up.
   std::string got;
   std::thread reader([&] { got = GetUntil(s.port(), "/api/stream", "Last-Event-ID: 1\r\n", "id: 4\n"); });
-  while (hub.clients() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(WaitUntil([&] { return hub.clients() == 1; })) << "the resuming reader never subscribed";
   hub.Publish(std::make_shared<Event>(Event{4, "window", "{\"n\":4}"}));
   reader.join();
-  while (hub.clients() != 0) {  // the reader hung up: its stream ends at the next event
+  // The reader hung up: its stream ends at the next event.
+  ASSERT_TRUE(WaitUntil([&] {
     hub.Publish(std::make_shared<Event>(Event{0, "ping", "{}"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+    return hub.clients() == 0;
+  })) << "the reader that hung up is still subscribed";
   int64_t dropped_before = hub.dropped_total();
   // A client that never reads: flood until it is dropped. The server must not block.
   int slow_fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -290,7 +302,8 @@ TEST_F(ServerTest, StreamsEventsAndDropsASlowReader) {
   ASSERT_EQ(::connect(slow_fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   std::string req = "GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(::send(slow_fd, req.data(), req.size(), 0), static_cast<ssize_t>(req.size()));
-  while (hub.clients() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Regression: this waited for 2 clients while the first had gone, and hung the CI run.
+  ASSERT_TRUE(WaitUntil([&] { return hub.clients() == 1; })) << "the slow client never subscribed";
   std::string big(16 * 1024, 'x');
   for (uint64_t i = 5; i < 2000 && hub.dropped_total() == dropped_before; ++i) {
     hub.Publish(std::make_shared<Event>(Event{i, "window", big}));
