@@ -258,8 +258,12 @@ cmd_start() {
   SERVER_LOG_OFFSET=0
   [ -f "$SERVER_LOG" ] && SERVER_LOG_OFFSET="$(stat -c %s "$SERVER_LOG")"
   # setsid: the broker is a service, it outlives this script and the caller's process group.
-  # bash -c writes its own pid then execs java, so the pid file names the JVM itself.
-  setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' kafka-start "$PID_FILE" \
+  # bash -c writes its own pid then execs java, so the pid file names the JVM itself. It closes
+  # every descriptor above stderr first: a broker started from a test that inherited the pipe of
+  # its caller's `| tee` kept that pipe open, and the caller waited for its end for ever.
+  setsid bash -c 'echo $$ > "$1"; shift
+    for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+    exec "$@"' kafka-start "$PID_FILE" \
     java -Xms256m "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j.configuration="file:$ASSETS_DIR/log4j.properties" -Dkafka.logs.dir="$LOG_DIR" \

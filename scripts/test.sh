@@ -43,8 +43,18 @@ part() {
   log=$(mktemp)
   echo "test.sh: ---- $name: $*" >&2
   # A part that hangs must not hang the run (CI stops at 90 min and reports nothing): each part
-  # has PART_TIMEOUT seconds, then fails with exit status 124.
-  timeout --kill-after=30 "${PART_TIMEOUT:-1200}" "$@" < /dev/null 2>&1 | tee "$log" || rc=$?
+  # has PART_TIMEOUT seconds, then fails with exit status 124. Its output goes to a file, shown as
+  # it grows, not through a pipe: a daemon a part starts (the broker a test restarts) that kept
+  # a pipe open would make a reader wait for its end for ever.
+  (  # with no descriptor but these three: nothing the part leaves running holds ours
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+    exec timeout --kill-after=30 "${PART_TIMEOUT:-1200}" "$@"
+  ) < /dev/null > "$log" 2>&1 &
+  local pid=$!
+  tail -n +1 -f --pid="$pid" "$log" &
+  local shown=$!
+  wait "$pid" || rc=$?
+  wait "$shown" || true
   read -r p f n < <(count_results < "$log")
   rm -f "$log"
   total_passed=$((total_passed + p))

@@ -98,12 +98,12 @@ TEST(CliE2E, JsonSummaryOfEveryCommandHasItsKeys) {
              "features");
 
   Parsed train;
-  auto t = RunTraffic("train --json --data-dir data --rounds 5", dir.path());
+  auto t = RunTraffic("train --json --data-dir data --rounds 5 --promote", dir.path());
   ASSERT_EQ(t.exit_code, 0) << t.err;
   ASSERT_TRUE(ParseSummary(t.out, &train));
   ExpectKeys(train.doc, {{"version", 's'}, {"created_utc", 's'}, {"kind", 's'}, {"classes", 'a'},
                          {"thresholds_mph", 'o'}, {"feature_layout", 's'}, {"features", 'a'},
-                         {"training", 'o'}, {"horizons", 'a'}}, "train");
+                         {"training", 'o'}, {"horizons", 'a'}, {"promotion", 'o'}}, "train");
   ExpectKeys(train.doc["training"], {{"train_from", 's'}, {"split", 's'}, {"test_to", 's'},
                                      {"validation_from", 's'}, {"train_stride", 'i'},
                                      {"balanced_class_weights", 'b'}, {"num_rounds", 'i'}, {"max_depth", 'i'},
@@ -152,7 +152,7 @@ TEST(CliE2E, AllRerunsTheStepsWhoseInputIsNewerAndForceRerunsEvery) {
   testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --data-dir data --days 4 --trips-per-day 3000", dir.path()).exit_code, 0);
   auto run = [&](const std::string& extra, Parsed* p) {
-    auto r = RunTraffic("all --json --data-dir data --rounds 5" + extra, dir.path());
+    auto r = RunTraffic("all --json --data-dir data --rounds 5 --promote" + extra, dir.path());
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(ParseSummary(r.out, p));
   };

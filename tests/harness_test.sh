@@ -61,6 +61,15 @@ PART_TIMEOUT=2 expect_status nonzero "test.sh: a part that hangs past PART_TIMEO
   scripts/test.sh --part hangs "$WORK/hangs.sh"
 [ $((SECONDS - started)) -lt 30 ] && ok "test.sh stopped the hanging part in $((SECONDS - started)) s" \
   || bad "test.sh let a hanging part run $((SECONDS - started)) s"
+# Regression: the broker a test restarts inherited the part's output and held it open; the run
+# waited for its end until CI stopped it at 90 min.
+printf '#!/bin/sh\nsetsid sleep 40 &\necho "1 passed, 0 failed"\n' > "$WORK/daemon.sh"
+chmod +x "$WORK/daemon.sh"
+started=$SECONDS
+expect_status 0 "test.sh: a part that leaves a daemon holding its output still ends" \
+  scripts/test.sh --part daemon "$WORK/daemon.sh"
+[ $((SECONDS - started)) -lt 20 ] && ok "test.sh did not wait for the part's daemon ($((SECONDS - started)) s)" \
+  || bad "test.sh waited $((SECONDS - started)) s for a daemon the part left"
 expect_status 0 "test.sh: a clean part passes" scripts/test.sh --part fine "$WORK/fine.sh"
 grep -qx "9 passed, 0 failed" <(scripts/test.sh --part fine "$WORK/fine.sh" 2>/dev/null) \
   && ok "test.sh adds up CTest's and the scripts' counts" || bad "test.sh totals: $(scripts/test.sh --part fine "$WORK/fine.sh" 2>&1)"

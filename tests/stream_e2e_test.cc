@@ -35,7 +35,7 @@ TEST(StreamE2E, EmbeddedWithoutModelIsAnErrorUnlessAllowed) {
 TEST(StreamE2E, EmbeddedWithAModelForecasts) {
   testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --data-dir data --days 4 --trips-per-day 3000", dir.path()).exit_code, 0);
-  ASSERT_EQ(RunTraffic("all --data-dir data --rounds 10", dir.path()).exit_code, 0);
+  ASSERT_EQ(RunTraffic("all --data-dir data --rounds 10 --promote", dir.path()).exit_code, 0);
   auto r = RunTraffic("stream --embedded --json --data-dir data --synthetic --rate 0 --max-events 20000 --output parquet",
                       dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -135,7 +135,7 @@ wait_producer() {
 
 # A small model so that forecasts (and their restored features) are part of what is compared.
 expect_ok "$WORK/generate.log" "traffic generate" "$TRAFFIC" generate --data-dir "$WORK/data" --days 4 --trips-per-day 4000
-expect_ok "$WORK/all.log" "traffic all (the test model)" "$TRAFFIC" all --data-dir "$WORK/data" --rounds 20
+expect_ok "$WORK/all.log" "traffic all (the test model)" "$TRAFFIC" all --data-dir "$WORK/data" --rounds 20 --promote
 
 # ---- 1. exactly once through kill -9 and a broker restart ----
 IN=in-$RUN

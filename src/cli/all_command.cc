@@ -53,6 +53,8 @@ Command AddAllCommand(CLI::App& app, SharedOptions& shared) {
       ->check(kPositive);
   c->add_option("--train-stride", train.train_stride, "keep every n-th training example")->capture_default_str()
       ->check(kPositive);
+  c->add_flag("--promote", train.promote,
+              "point models/latest at the new model even if it does not beat both baselines at every horizon");
   c->add_flag("--force", options->force, "redo every step even when its output is up to date");
 
   return {c, [&shared, options]() -> int {

@@ -19,7 +19,12 @@ const CLI::Validator kVersionName(
 }  // namespace
 
 void PrintTrainSummary(const pipeline::TrainSummary& s) {
-  fmt::print("{}\nSaved: {} (models/latest -> {})\n", s.FormatReport(), s.model_dir, s.version);
+  if (s.promoted) {
+    fmt::print("{}\nSaved: {} (models/latest -> {})\n", s.FormatReport(), s.model_dir, s.version);
+  } else {
+    fmt::print("{}\nSaved: {} (models/latest NOT moved: {}; --promote to use it anyway)\n", s.FormatReport(),
+               s.model_dir, s.not_promoted_because);
+  }
 }
 
 Command AddTrainCommand(CLI::App& app, SharedOptions& shared) {
@@ -42,6 +47,9 @@ Command AddTrainCommand(CLI::App& app, SharedOptions& shared) {
   c->add_option("--train-stride", o->train_stride, "keep every n-th training example")->capture_default_str()
       ->check(kPositive);
   c->add_flag("!--no-class-weights", o->balanced_class_weights, "do not weight classes by inverse frequency");
+  c->add_flag("--promote", o->promote,
+              "point models/latest at the model even if it does not beat both baselines at every horizon (the "
+              "stream then serves persistence where it lost)");
   c->add_option("--high-below", o->thresholds.high_below_mph, "congestion High below this mean speed (mph)")->capture_default_str();
   c->add_option("--low-above", o->thresholds.low_above_mph, "congestion Low above this mean speed (mph)")->capture_default_str();
   CheckThresholds(c, &o->thresholds);

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <cmath>
 #include <map>
 
 #include "traffic/core/hash.h"
@@ -9,6 +10,57 @@
 #include "traffic/pipeline/model_store.h"
 
 namespace traffic::pipeline {
+
+window::CongestionLevel PersistenceLevel(double speed_15m, double speed_60m, const window::LevelThresholds& t) {
+  return window::LevelFor(std::isnan(speed_15m) ? speed_60m : speed_15m, t);
+}
+
+namespace {
+
+// The card's verdict per horizon: beats_persistence_macro_f1, the thresholds, and persistence's
+// per-level precision (its confidence when it stands in).
+core::Status ReadVerdicts(simdjson::dom::element card, const std::string& card_path,
+                          std::array<codec::ForecastSource, features::kHorizonCount>* sources,
+                          std::array<std::array<float, window::kCongestionLevelCount>, features::kHorizonCount>* confidence,
+                          window::LevelThresholds* thresholds) {
+  double high_below = 0, low_above = 0;
+  if (card["thresholds_mph"]["high_below"].get_double().get(high_below) ||
+      card["thresholds_mph"]["low_above"].get_double().get(low_above)) {
+    return core::Status::Corrupt(card_path + ": no thresholds_mph.high_below / low_above");
+  }
+  thresholds->high_below_mph = high_below;
+  thresholds->low_above_mph = low_above;
+  simdjson::dom::array horizons;
+  if (card["horizons"].get_array().get(horizons) || horizons.size() != features::kHorizonCount) {
+    return core::Status::Corrupt(card_path + ": \"horizons\" is not an array of " +
+                                 std::to_string(features::kHorizonCount));
+  }
+  size_t h = 0;
+  for (simdjson::dom::element horizon : horizons) {
+    bool beats = false;
+    simdjson::dom::array classes;
+    if (horizon["beats_persistence_macro_f1"].get_bool().get(beats) ||
+        horizon["baselines"]["persistence"]["classes"].get_array().get(classes) ||
+        classes.size() != window::kCongestionLevelCount) {
+      return core::Status::Corrupt(card_path + ": horizon " + std::to_string(features::kHorizonsMin[h]) +
+                                   " min lacks beats_persistence_macro_f1 or persistence's classes");
+    }
+    (*sources)[h] = beats ? codec::ForecastSource::kModel : codec::ForecastSource::kPersistence;
+    size_t level = 0;
+    for (simdjson::dom::element c : classes) {
+      double precision = 0;
+      if (c["precision"].get_double().get(precision) || !(precision >= 0 && precision <= 1)) {
+        return core::Status::Corrupt(card_path + ": persistence precision of horizon " +
+                                     std::to_string(features::kHorizonsMin[h]) + " min is not in 0..1");
+      }
+      (*confidence)[h][level++] = static_cast<float>(precision);
+    }
+    ++h;
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace
 
 core::Result<std::unique_ptr<Forecaster>> Forecaster::Load(fs::FileSystem& fs, const std::string& models_dir,
                                                            const std::string& version) {
@@ -30,6 +82,7 @@ core::Result<std::unique_ptr<Forecaster>> Forecaster::Load(fs::FileSystem& fs, c
                                          std::string(layout) + ", this build computes " +
                                          features::FeatureLayoutId() + "; retrain with `traffic train`");
   }
+  TRAFFIC_RETURN_IF_ERROR(ReadVerdicts(doc, card_path, &f->sources_, &f->persistence_confidence_, &f->thresholds_));
   // Issue 8 #11: the card lists every file's size and hash; a file that differs (a flipped bit, a
   // truncated profile) is refused before it is parsed.
   std::map<std::string, std::pair<int64_t, std::string>, std::less<>> expected;
@@ -94,10 +147,20 @@ core::Result<std::vector<Forecast>> Forecaster::Predict(const std::vector<featur
   for (size_t i = 0; i < rows.size(); ++i) features::ToVector(rows[i], matrix.data() + i * features::kFeatureCount);
   model::FeatureMatrix input{matrix, rows.size(), features::FeatureNames()};
   for (size_t h = 0; h < models_.size(); ++h) {
+    if (sources_[h] == codec::ForecastSource::kPersistence) {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        auto level = PersistenceLevel(rows[i].speed_15m, rows[i].speed_60m, thresholds_);
+        out[i].level[h] = static_cast<int8_t>(level);
+        out[i].confidence[h] = persistence_confidence_[h][static_cast<size_t>(level)];
+        out[i].source[h] = codec::ForecastSource::kPersistence;
+      }
+      continue;
+    }
     TRAFFIC_ASSIGN_OR_RETURN(auto predictions, models_[h].Predict(input));
     for (size_t i = 0; i < rows.size(); ++i) {
       out[i].level[h] = static_cast<int8_t>(predictions[i].label);
       out[i].confidence[h] = predictions[i].confidence;
+      out[i].source[h] = codec::ForecastSource::kModel;
     }
   }
   return out;

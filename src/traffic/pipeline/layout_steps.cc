@@ -80,7 +80,18 @@ core::Status RunAll(fs::FileSystem& fs, const DataLayout& layout, const AllOptio
   }
 
   ModelStore models(fs, layout.Models());
-  auto latest = models.ReadLatest();
+  // The newest model trained, promoted or not (a model that lost to a baseline is not
+  // models/latest, but retraining on the same features would only lose again).
+  auto versions = models.ListVersions();
+  core::Result<std::string> latest = core::Status::NotFound("no model");
+  int64_t newest_ns = 0;
+  for (const auto& v : versions.ok() ? *versions : std::vector<std::string>{}) {
+    int64_t ns = ModifiedNs(fs, fs::JoinPath(models.VersionDir(v), "_SUCCESS"));
+    if (!latest.ok() || ns > newest_ns) {
+      latest = v;
+      newest_ns = ns;
+    }
+  }
   std::string latest_success = latest.ok() ? fs::JoinPath(models.VersionDir(*latest), "_SUCCESS") : "";
   bool run_train = run_features || latest_success.empty() ||
                    ModifiedNs(fs, latest_success) <= ModifiedNs(fs, summary->features_success);

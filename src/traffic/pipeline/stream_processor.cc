@@ -252,7 +252,8 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
       record.model_version = forecaster_->version();
       const Forecast& f = forecasts[static_cast<size_t>(forecast_of[i])];
       for (size_t h = 0; h < record.forecasts.size(); ++h) {
-        record.forecasts[h] = codec::HorizonForecast{static_cast<window::CongestionLevel>(f.level[h]), f.confidence[h]};
+        record.forecasts[h] =
+            codec::HorizonForecast{static_cast<window::CongestionLevel>(f.level[h]), f.confidence[h], f.source[h]};
       }
       ++counters_.forecasts;
     }

@@ -10,6 +10,7 @@
 #include "traffic/features/feature_row.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
+#include "traffic/pipeline/forecaster.h"
 #include "traffic/pipeline/model_store.h"
 #include "traffic/pipeline/staged_output.h"
 
@@ -103,8 +104,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
       if (examples.is_test[i]) {
         test_x.insert(test_x.end(), row, row + width);
         test_y.push_back(targets[i]);
-        double recent = std::isnan(row[speed_15m]) ? row[speed_60m] : row[speed_15m];
-        persistence.push_back(Level(recent, options.thresholds));
+        persistence.push_back(static_cast<int>(PersistenceLevel(row[speed_15m], row[speed_60m], options.thresholds)));
         profile.push_back(Level(row[profile_speed], options.thresholds));
       } else if (examples.t_ms[i] >= validation_from_ms) {
         valid_x.insert(valid_x.end(), row, row + width);
@@ -143,6 +143,8 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
     TRAFFIC_RETURN_IF_ERROR(write_file(result.model_file, std::move(json)));
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.not_promoted_because = PromotionBlocker(summary.horizons);
+  summary.promoted = summary.not_promoted_because.empty() || options.promote;
   TRAFFIC_RETURN_IF_ERROR(write_file("report.txt", summary.FormatReport()));
 
   // The model card.
@@ -196,6 +198,11 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
     j.EndObject();
   }
   j.EndArray();
+  j.Key("promotion").BeginObject();
+  j.Key("promoted").Bool(summary.promoted);
+  j.Key("blocker").String(summary.not_promoted_because);
+  j.Key("forced").Bool(options.promote && !summary.not_promoted_because.empty());
+  j.EndObject();
   j.Key("files").BeginArray();  // what Forecaster::Load verifies before trusting a file
   for (const auto& [name, content] : written) {
     j.BeginObject();
@@ -209,12 +216,48 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
   summary.card_json = j.str();
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));
-  TRAFFIC_RETURN_IF_ERROR(store.WriteLatest(summary.version));
+  if (summary.promoted) TRAFFIC_RETURN_IF_ERROR(store.WriteLatest(summary.version));
   return summary;
+}
+
+std::string PromotionBlocker(const std::array<HorizonResult, 3>& horizons) {
+  std::string why;
+  auto add = [&why](std::string reason) { why += (why.empty() ? "" : "; ") + reason; };
+  for (const auto& r : horizons) {
+    if (r.model.macro_f1 <= r.persistence.macro_f1) {
+      add(fmt::format("at {} min it does not beat persistence (macro-F1 {:.3f} vs {:.3f})", r.minutes,
+                      r.model.macro_f1, r.persistence.macro_f1));
+    }
+    if (r.model.macro_f1 <= r.profile.macro_f1) {
+      add(fmt::format("at {} min it does not beat the historical profile (macro-F1 {:.3f} vs {:.3f})", r.minutes,
+                      r.model.macro_f1, r.profile.macro_f1));
+    }
+    if (r.validation_rows == 0) add(fmt::format("at {} min it had no validation examples", r.minutes));
+  }
+  return why;
+}
+
+std::string FormatVerdicts(const std::array<HorizonResult, 3>& horizons) {
+  std::string s;
+  for (const auto& r : horizons) {
+    double gap = r.model.macro_f1 - r.persistence.macro_f1;
+    if (gap > 0) {
+      s += fmt::format("{:>3} min: beats persistence by {:.3f} macro-F1 ({:.3f} vs {:.3f})\n", r.minutes, gap,
+                       r.model.macro_f1, r.persistence.macro_f1);
+    } else {
+      s += fmt::format("{:>3} min: LOSES to persistence by {:.3f} macro-F1 ({:.3f} vs {:.3f}): the stream serves "
+                       "persistence at {} min\n", r.minutes, -gap, r.model.macro_f1, r.persistence.macro_f1, r.minutes);
+    }
+  }
+  return s;
 }
 
 std::string TrainSummary::FormatReport() const {
   std::string s = fmt::format("Model {} (train {} .. {}, test {} .. {})\n\n", version, train_from, split, split, test_to);
+  s += FormatVerdicts(horizons);
+  s += promoted ? (not_promoted_because.empty() ? "Promoted to models/latest.\n\n"
+                                                : "Promoted to models/latest by --promote although " + not_promoted_because + ".\n\n")
+                : "NOT promoted to models/latest: " + not_promoted_because + " (--promote to use it anyway).\n\n";
   s += fmt::format("{:>7}  {:<20} {:>9} {:>9} {:>8} {:>8} {:>8}   {}\n", "horizon", "predictor", "accuracy",
                    "macro-F1", "rec Low", "rec Med", "rec High", "vs model");
   for (const auto& r : horizons) {

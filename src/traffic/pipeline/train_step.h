@@ -42,6 +42,9 @@ struct TrainOptions {
   bool balanced_class_weights = true;
   window::LevelThresholds thresholds;
   std::string created_utc;   // for the card; empty: now
+  // Point models/latest at the model even when PromotionBlocker finds a reason not to (the stream
+  // then publishes persistence at each horizon the model lost, see forecaster.h).
+  bool promote = false;
 };
 
 struct HorizonResult {
@@ -61,11 +64,23 @@ struct TrainSummary {
   std::array<HorizonResult, 3> horizons;
   double seconds = 0;
   std::string card_json;       // what card.json holds
+  bool promoted = false;       // models/latest points at this model
+  std::string not_promoted_because;  // PromotionBlocker's reason ("" when there is none)
   std::string FormatReport() const;  // the human report (also saved as report.txt)
 };
 
-// Writes models_dir/<version> (atomically) and points models_dir/latest at it. Refuses a version
-// name that is not valid or already exists (InvalidArgument naming it).
+// Why a trained model must not become models/latest by itself: a horizon where it does not beat
+// persistence or the historical profile in macro-F1 on the test days, or had no validation
+// examples. "" when there is none.
+std::string PromotionBlocker(const std::array<HorizonResult, 3>& horizons);
+
+// One line per horizon for people: "15 min: beats persistence by 0.031 macro-F1 (0.786 vs 0.755)"
+// or "30 min: LOSES to persistence by 0.004 macro-F1 (...): persistence is served at 30 min".
+std::string FormatVerdicts(const std::array<HorizonResult, 3>& horizons);
+
+// Writes models_dir/<version> (atomically) and, unless PromotionBlocker finds a reason and
+// options.promote is off, points models_dir/latest at it. Refuses a version name that is not
+// valid or already exists (InvalidArgument naming it).
 core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options);
 
 }  // namespace traffic::pipeline
