@@ -329,7 +329,7 @@ Reply CellReply(const WindowStore& store, std::string_view cell_id, const Params
       }
       j.BeginObject().Key("level").String(LevelString(f->forecast[h]));
       j.Key("confidence").Raw(Num(static_cast<double>(f->confidence[h])));
-      j.Key("source").String("model").Key("made_at").String(Iso(made_at)).EndObject();
+      j.Key("source").String(codec::ForecastSourceName(f->source(h))).Key("made_at").String(Iso(made_at)).EndObject();
     }
     j.EndObject();
     j.Key("observed_over").BeginObject();

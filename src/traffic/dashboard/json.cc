@@ -61,7 +61,7 @@ void WriteCellNowFields(const WindowStore& store, geo::CellId cell, const Stored
     } else {
       j.BeginObject().Key("level").String(LevelString(w.forecast[h]));
       j.Key("confidence").Raw(Number(static_cast<double>(w.confidence[h])));
-      j.Key("source").String("model").EndObject();
+      j.Key("source").String(codec::ForecastSourceName(w.source(h))).EndObject();
     }
   }
   j.EndObject();

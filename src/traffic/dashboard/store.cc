@@ -44,18 +44,19 @@ void WindowStore::Add(const std::vector<codec::PredictionRecord>& records, int64
       if (r.forecasts[h]) {
         w.forecast[h] = static_cast<int8_t>(r.forecasts[h]->level);
         w.confidence[h] = static_cast<float>(r.forecasts[h]->confidence);
+        if (r.forecasts[h]->source == codec::ForecastSource::kPersistence) w.persistence_mask |= 1u << h;
       }
     }
     auto m = std::find(models_.begin(), models_.end(), r.model_version);
     if (m == models_.end()) {
-      if (models_.size() < 65535) {
+      if (models_.size() < kMaxModels) {
         models_.push_back(r.model_version);
         m = models_.end() - 1;
       } else {
         m = models_.begin();
       }
     }
-    w.model = static_cast<uint16_t>(m - models_.begin());
+    w.model = static_cast<uint16_t>(m - models_.begin()) & 0x1fff;
 
     auto& cell = cells_[static_cast<size_t>(grid_.Index(r.cell))];
     if (cell.empty()) ++cells_with_data_;

@@ -38,10 +38,16 @@ struct StoredWindow {
   std::array<float, features::kHorizonCount> confidence{};
   std::array<int8_t, features::kHorizonCount> forecast{kNoLevel, kNoLevel, kNoLevel};  // kNoLevel: none
   int8_t level = 0;
-  uint16_t model = 0;  // index into the store's model versions
+  uint16_t model : 13 = 0;            // index into the store's model versions (kMaxModels)
+  uint16_t persistence_mask : 3 = 0;  // bit h: horizon h's forecast came from persistence
   uint16_t duration_s = 60;
   int64_t end_s() const { return start_s + duration_s; }
+  codec::ForecastSource source(int h) const {
+    return (persistence_mask >> h) & 1 ? codec::ForecastSource::kPersistence : codec::ForecastSource::kModel;
+  }
 };
+static_assert(sizeof(StoredWindow) == 40, "the README's memory bound counts 40 bytes per window");
+inline constexpr size_t kMaxModels = 8191;  // model versions one store names (more: the first, "")
 
 // Where a cell lies: the taxi zone and borough containing its centre (empty when none: water,
 // outside the city).

@@ -73,6 +73,17 @@ TEST(WindowStoreTest, RingResumesAfterASequenceNumber) {
   EXPECT_TRUE(Has(events[0].json, "\"cell_id\":\"3_4\""));
 }
 
+// A forecast persistence made (the model lost that horizon) says so in the API.
+TEST(ApiTest, EachForecastSaysWhoMadeIt) {
+  WindowStore store({}, {});
+  auto r = Rec("28_27", 0, 4, 8.25, CongestionLevel::kHigh, 0.75);
+  r.forecasts[1] = codec::HorizonForecast{CongestionLevel::kMedium, 0.6, codec::ForecastSource::kPersistence};
+  store.Add({r}, 0, nullptr);
+  auto all = CellsReply(store, {});
+  EXPECT_TRUE(Has(all.body, "\"15\":{\"level\":\"High\",\"confidence\":0.75,\"source\":\"model\"}")) << all.body;
+  EXPECT_TRUE(Has(all.body, "\"source\":\"persistence\"}")) << all.body;
+}
+
 TEST(ApiTest, CellsFiltersAndBadParameters) {
   WindowStore store({}, {});
   store.Add({Rec("28_27", 0, 4, 8.25, CongestionLevel::kHigh, 0.75), Rec("10_10", 0, 1, 25)}, 0, nullptr);
