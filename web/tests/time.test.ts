@@ -47,3 +47,17 @@ describe('New York time formatting', () => {
     expect(duration(3900)).toBe('1 h 5 min');
   });
 });
+
+// Regression: the model card's created_utc ("20261201T140016Z", the basic ISO form model versions
+// use) threw "Invalid time value" in Intl and took the dashboard down.
+describe('basic ISO-8601 and unreadable times', () => {
+  it('reads the basic form', () => {
+    expect(nyTime('20160115T052300Z')).toBe(nyTime('2016-01-15T05:23:00Z'));
+    expect(nyDayTime('20160115T052300Z')).toBe(nyDayTime('2016-01-15T05:23:00Z'));
+  });
+  it('shows an unreadable time as it came instead of throwing', () => {
+    expect(nyDayTime('not a time')).toBe('not a time');
+    expect(nyTime('')).toBe('');
+    expect(nyZoneAbbrev('garbage')).toBe('New York');
+  });
+});

@@ -10,28 +10,44 @@ const dayHm = new Intl.DateTimeFormat('en-US', {
 });
 const zoneName = new Intl.DateTimeFormat('en-US', { timeZone: NY_TZ, timeZoneName: 'short' });
 
+// ISO-8601 extended ("2026-12-01T14:00:16Z") or basic ("20261201T140016Z", model versions and
+// the card's created_utc).
 function toDate(t: string | number | Date): Date {
-  return t instanceof Date ? t : new Date(t);
+  if (t instanceof Date) return t;
+  if (typeof t === 'string') {
+    const basic = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(t);
+    if (basic) return new Date(`${basic[1]}-${basic[2]}-${basic[3]}T${basic[4]}:${basic[5]}:${basic[6]}Z`);
+  }
+  return new Date(t);
+}
+
+// Intl throws on an invalid date ("Invalid time value"), which took the whole page down: an
+// unreadable time is shown as it came.
+function format(f: Intl.DateTimeFormat, t: string | number | Date): string {
+  const d = toDate(t);
+  return Number.isNaN(d.getTime()) ? String(t) : f.format(d);
 }
 
 /** "08:41" in New York. */
 export function nyTime(t: string | number | Date): string {
-  return hm.format(toDate(t));
+  return format(hm, t);
 }
 
 /** "08:41:07" in New York. */
 export function nyTimeSeconds(t: string | number | Date): string {
-  return hms.format(toDate(t));
+  return format(hms, t);
 }
 
 /** "Fri, Jan 15, 00:23" in New York. */
 export function nyDayTime(t: string | number | Date): string {
-  return dayHm.format(toDate(t));
+  return format(dayHm, t);
 }
 
 /** "EST" or "EDT" for the instant. */
 export function nyZoneAbbrev(t: string | number | Date): string {
-  const part = zoneName.formatToParts(toDate(t)).find((p) => p.type === 'timeZoneName');
+  const d = toDate(t);
+  if (Number.isNaN(d.getTime())) return 'New York';
+  const part = zoneName.formatToParts(d).find((p) => p.type === 'timeZoneName');
   return part?.value ?? 'New York';
 }
 
