@@ -19,14 +19,15 @@ passed=0 failed=0
 cleanup() {
   [ "${KEEP_WORK:-0}" = 1 ] && echo "work: $WORK" || rm -rf "$WORK"
   echo "$passed passed, $failed failed"
-  [ "$failed" = 0 ]
+  [ "$failed" = 0 ] || exit 1  # an EXIT trap's last status is not the script's: say it
 }
 trap cleanup EXIT
 ok() { echo "stream_rules_kafka_test: PASS: $*"; passed=$((passed + 1)); }
 bad() { echo "stream_rules_kafka_test: FAIL: $*" >&2; failed=$((failed + 1)); }
 
 # Every kcat call is bounded: a broker in a bad state must fail this test, not hang the run.
-kcat() { timeout 60 command kcat "$@"; }
+KCAT=$(type -P kcat)
+kcat() { timeout 60 "$KCAT" "$@"; }
 read_topic() {  # every committed message of topic $1, "key value" lines
   kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '%k %s\n' 2>/dev/null
 }
