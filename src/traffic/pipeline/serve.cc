@@ -65,13 +65,14 @@ LoadedModel LoadModel(const std::string& models_dir, const std::string& version,
   std::string dir = fs::JoinPath(models_dir, m.version);
   if (auto card = fs->ReadAll(fs::JoinPath(dir, "card.json")); card.ok()) m.card = std::string(core::Trim(*card));
   if (auto report = fs->ReadAll(fs::JoinPath(dir, "report.txt")); report.ok()) {
-    // The report's verdict lines: those that compare the model with a baseline.
+    // The report's verdict lines (train_step.h FormatVerdicts) and its promotion line.
     size_t start = 0;
     while (start < report->size()) {
       size_t nl = report->find('\n', start);
       std::string line(core::Trim(std::string_view(*report).substr(start, nl == std::string::npos ? std::string::npos : nl - start)));
-      if (line.find("BETTER") != std::string::npos || line.find("better") != std::string::npos ||
-          line.find("beats") != std::string::npos) {
+      if (line.find(" min: beats persistence") != std::string::npos ||
+          line.find(" min: LOSES to persistence") != std::string::npos || line.starts_with("Promoted to") ||
+          line.starts_with("NOT promoted")) {
         m.verdict.push_back(line);
       }
       if (nl == std::string::npos) break;
