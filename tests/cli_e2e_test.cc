@@ -148,6 +148,25 @@ std::string StepState(simdjson::dom::element steps, const char* step) {
   return v.is_string() ? std::string(std::string_view(v)) : "ran";
 }
 
+// Issue 8 item 18: with --json a failed command still prints one JSON object on stdout, saying
+// it failed and why (a script parsing stdout got nothing before).
+TEST(CliE2E, JsonFailureIsOneObjectSayingOkFalse) {
+  testing::TempDir dir;
+  for (const char* args : {"train --json --data-dir nowhere", "features --json --data-dir nowhere",
+                           "all --json --data-dir nowhere"}) {
+    auto r = RunTraffic(args, dir.path());
+    EXPECT_EQ(r.exit_code, 1) << args << ": " << r.err;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << args << " printed: " << r.out;
+    EXPECT_FALSE(bool(doc["ok"])) << r.out;
+    std::string_view error;
+    ASSERT_EQ(doc["error"].get_string().get(error), simdjson::SUCCESS) << r.out;
+    EXPECT_NE(error.find("nowhere"), std::string_view::npos) << r.out;
+    EXPECT_NE(r.err.find("error:"), std::string::npos) << r.err;  // and the message for people
+  }
+}
+
 TEST(CliE2E, AllRerunsTheStepsWhoseInputIsNewerAndForceRerunsEvery) {
   testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --data-dir data --days 4 --trips-per-day 3000", dir.path()).exit_code, 0);

@@ -60,16 +60,16 @@ Command AddAllCommand(CLI::App& app, SharedOptions& shared) {
   return {c, [&shared, options]() -> int {
             InitLogging(shared);
             auto layout_fs = LayoutFileSystem(shared);
-            if (!layout_fs.ok()) return Fail(layout_fs.status(), "all");
+            if (!layout_fs.ok()) return Fail(shared, layout_fs.status(), "all");
             options->geo_dir = shared.geo_dir;
             ProgressLine progress;
             ShowCleanProgress(&options->clean, &progress);
             pipeline::AllSummary summary;
             core::Status status = pipeline::RunAll(**layout_fs, shared.Layout(), *options, &summary);
             progress.Finish();
-            if (!status.ok() && summary.failed_step.empty()) return Fail(status, "all");
+            if (!status.ok() && summary.failed_step.empty()) return Fail(shared, status, "all");
             PrintAll(summary, shared.json);
-            if (!status.ok()) return Fail(status, "all: " + summary.failed_step);
+            if (!status.ok()) return Fail(shared, status, "all: " + summary.failed_step);
             return kExitOk;
           }};
 }

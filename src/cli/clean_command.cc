@@ -62,12 +62,12 @@ Command AddCleanCommand(CLI::App& app, SharedOptions& shared) {
   return {c, [&shared, options]() -> int {
             InitLogging(shared);
             auto layout_fs = LayoutFileSystem(shared);
-            if (!layout_fs.ok()) return Fail(layout_fs.status(), "clean");
+            if (!layout_fs.ok()) return Fail(shared, layout_fs.status(), "clean");
             ProgressLine progress;
             ShowCleanProgress(options.get(), &progress);
             auto summary = pipeline::RunCleanInLayout(**layout_fs, shared.Layout(), *options, shared.geo_dir);
             progress.Finish();
-            if (!summary.ok()) return Fail(summary.status(), "clean");
+            if (!summary.ok()) return Fail(shared, summary.status(), "clean");
             if (shared.json) {
               fmt::print("{}\n", summary->ToJson());
             } else {

@@ -44,7 +44,7 @@ Command AddDemoCommand(CLI::App& app, SharedOptions& shared) {
                   std::fflush(stdout);
                 },
                 [](const std::string& line) { fmt::print(stderr, "traffic demo: {}\n", line); }, StopFlag());
-            if (!s.ok()) return Fail(s.status(), "demo");
+            if (!s.ok()) return Fail(shared, s.status(), "demo");
             if (shared.json) {
               core::JsonWriter j;
               j.BeginObject().Key("step").String("demo").Key("url").String(s->serve.url).Key("events").Int(s->events);

@@ -32,9 +32,9 @@ Command AddFeaturesCommand(CLI::App& app, SharedOptions& shared) {
   return {c, [&shared, options]() -> int {
             InitLogging(shared);
             auto layout_fs = LayoutFileSystem(shared);
-            if (!layout_fs.ok()) return Fail(layout_fs.status(), "features");
+            if (!layout_fs.ok()) return Fail(shared, layout_fs.status(), "features");
             auto summary = pipeline::RunFeaturesInLayout(**layout_fs, shared.Layout(), *options);
-            if (!summary.ok()) return Fail(summary.status(), "features");
+            if (!summary.ok()) return Fail(shared, summary.status(), "features");
             if (shared.json) {
               fmt::print("{}\n", summary->ToJson());
             } else {

@@ -35,7 +35,7 @@ Command AddGenerateCommand(CLI::App& app, SharedOptions& shared) {
   return {c, [&shared, options]() -> int {
             InitLogging(shared);
             auto layout_fs = LayoutFileSystem(shared);
-            if (!layout_fs.ok()) return Fail(layout_fs.status(), "generate");
+            if (!layout_fs.ok()) return Fail(shared, layout_fs.status(), "generate");
             options->raw_dir = shared.Layout().Raw();
             options->geo_dir = shared.geo_dir;
             ProgressLine progress;
@@ -44,7 +44,7 @@ Command AddGenerateCommand(CLI::App& app, SharedOptions& shared) {
                                           core::WithThousands(p.expected)));
             });
             progress.Finish();
-            if (!summary.ok()) return Fail(summary.status(), "generate");
+            if (!summary.ok()) return Fail(shared, summary.status(), "generate");
             if (shared.json) {
               core::JsonWriter j;
               j.BeginObject().Key("step").String("generate").Key("trips").Int(summary->trips);

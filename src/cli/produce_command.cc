@@ -36,7 +36,7 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
               }
             };
             auto s = pipeline::ProduceToKafka(*options, progress, StopFlag());
-            if (!s.ok()) return Fail(s.status(), "produce");
+            if (!s.ok()) return Fail(shared, s.status(), "produce");
             const double seconds = s->produce.seconds;
             const int64_t sent = s->produce.sent;
             if (shared.json) {

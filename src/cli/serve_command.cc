@@ -62,7 +62,7 @@ Command AddServeCommand(CLI::App& app, SharedOptions& shared) {
             InstallStopSignals();
             o->client.brokers = shared.Brokers();
             auto props = kafka::ParseProperties(*properties);
-            if (!props.ok()) return Fail(props.status(), "serve");
+            if (!props.ok()) return Fail(shared, props.status(), "serve");
             o->client.properties = *props;
             o->models_dir = shared.Layout().Models();
             o->geo_dir = shared.geo_dir;
@@ -72,7 +72,7 @@ Command AddServeCommand(CLI::App& app, SharedOptions& shared) {
                   std::fflush(stdout);
                 },
                 [](const std::string& line) { fmt::print(stderr, "traffic serve: {}\n", line); }, StopFlag());
-            if (!s.ok()) return Fail(s.status(), "serve");
+            if (!s.ok()) return Fail(shared, s.status(), "serve");
             PrintServeSummary(shared, "serve", *s);
             return kExitOk;
           }};

@@ -1,5 +1,7 @@
 #include "shared.h"
 
+#include "traffic/core/json_writer.h"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -50,9 +52,15 @@ core::Result<std::unique_ptr<fs::FileSystem>> LayoutFileSystem(const SharedOptio
   return fs::MakeLocalFileSystem();
 }
 
-int Fail(const core::Status& status, std::string_view command) {
+int Fail(const SharedOptions& shared, const core::Status& status, std::string_view command) {
   std::fprintf(stderr, "traffic %.*s: error: %s\n", static_cast<int>(command.size()), command.data(),
                status.message().c_str());
+  if (shared.json) {
+    core::JsonWriter j;
+    j.BeginObject().Key("ok").Bool(false).Key("step").String(command).Key("error").String(status.message()).EndObject();
+    std::printf("%s\n", j.str().c_str());
+    std::fflush(stdout);
+  }
   return kExitFailure;
 }
 

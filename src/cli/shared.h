@@ -49,7 +49,10 @@ void InitLogging(const SharedOptions& options);
 core::Result<std::unique_ptr<fs::FileSystem>> LayoutFileSystem(const SharedOptions& options);
 
 // Prints an operational error on stderr and returns kExitFailure.
-int Fail(const core::Status& status, std::string_view command);
+// Reports a failed command: "traffic CMD: error: ..." on stderr and, with --json, one JSON object
+// on stdout ({"ok":false,"step":CMD,"error":...}: a script reading stdout always gets one
+// object). Returns kExitFailure.
+int Fail(const SharedOptions& shared, const core::Status& status, std::string_view command);
 
 // A single-line progress display on stderr, only when stderr is a terminal.
 class ProgressLine {

@@ -14,14 +14,16 @@
 namespace traffic::cli {
 namespace {
 
-// The console output: one table per closed minute.
+// The console output: one table per closed minute, on `out` (stderr with --json, whose stdout
+// is the one summary object).
 class ConsoleTable {
  public:
-  explicit ConsoleTable(size_t max_rows) : max_rows_(max_rows) {}
+  ConsoleTable(size_t max_rows, std::FILE* out) : max_rows_(max_rows), out_(out) {}
   void Write(const std::vector<codec::PredictionRecord>& records);
 
  private:
   size_t max_rows_;
+  std::FILE* out_;
 };
 
 void ConsoleTable::Write(const std::vector<codec::PredictionRecord>& records) {
@@ -35,21 +37,22 @@ void ConsoleTable::Write(const std::vector<codec::PredictionRecord>& records) {
     int64_t trips = 0;
     for (auto* r : rows) trips += r->trip_count;
     core::LocalDateTime local = core::UtcToNewYork(core::FromEpochSeconds(start));
-    fmt::print("\nwindow {} New York ({}) | {} cells | {} trips\n", core::FormatLocal(local).substr(0, 16),
+    fmt::print(out_, "\nwindow {} New York ({}) | {} cells | {} trips\n", core::FormatLocal(local).substr(0, 16),
                core::FormatIsoUtc(core::FromEpochSeconds(start)), rows.size(), trips);
-    fmt::print("{:<8}| {:>10} | {:>9} | {:<16} | {}\n", "cell_id", "trip_count", "avg_speed", "congestion_level",
+    fmt::print(out_, "{:<8}| {:>10} | {:>9} | {:<16} | {}\n", "cell_id", "trip_count", "avg_speed", "congestion_level",
                "forecast_15m");
     for (size_t i = 0; i < rows.size() && i < max_rows_; ++i) {
       const auto& r = *rows[i];
       std::string forecast = r.forecasts[0]
-                                 ? fmt::format("{} ({:.2f})", window::LevelName(r.forecasts[0]->level), r.forecasts[0]->confidence)
+                                 ? fmt::format("{} ({:.2f}{})", window::LevelName(r.forecasts[0]->level), r.forecasts[0]->confidence,
+                                               r.forecasts[0]->source == codec::ForecastSource::kPersistence ? ", persistence" : "")
                                  : "off (no model)";
-      fmt::print("{:<8}| {:>10} | {:>9.1f} | {:<16} | {}\n", r.cell.ToString(), r.trip_count, r.avg_speed_mph,
+      fmt::print(out_, "{:<8}| {:>10} | {:>9.1f} | {:<16} | {}\n", r.cell.ToString(), r.trip_count, r.avg_speed_mph,
                  window::LevelName(r.congestion_level), forecast);
     }
-    if (rows.size() > max_rows_) fmt::print("... {} more cells\n", rows.size() - max_rows_);
+    if (rows.size() > max_rows_) fmt::print(out_, "... {} more cells\n", rows.size() - max_rows_);
   }
-  std::fflush(stdout);
+  std::fflush(out_);
 }
 
 void PrintEmbeddedSummary(const pipeline::StreamStepSummary& s, bool json) {
@@ -144,8 +147,8 @@ Command AddStreamCommand(CLI::App& app, SharedOptions& shared) {
             o->kafka.brokers = shared.Brokers();
             o->source.geo_dir = shared.geo_dir;
             auto layout_fs = LayoutFileSystem(shared);
-            if (!layout_fs.ok()) return Fail(layout_fs.status(), "stream");
-            ConsoleTable table(*console_rows);
+            if (!layout_fs.ok()) return Fail(shared, layout_fs.status(), "stream");
+            ConsoleTable table(*console_rows, shared.json ? stderr : stdout);
             pipeline::StreamCallbacks callbacks;
             callbacks.on_records = [&table](const std::vector<codec::PredictionRecord>& records) {
               table.Write(records);
@@ -155,7 +158,7 @@ Command AddStreamCommand(CLI::App& app, SharedOptions& shared) {
               std::fprintf(stderr, "traffic stream: %s\n", text.c_str());
             };
             auto summary = pipeline::RunStream(**layout_fs, *o, callbacks, StopFlag());
-            if (!summary.ok()) return Fail(summary.status(), "stream");
+            if (!summary.ok()) return Fail(shared, summary.status(), "stream");
             if (summary->embedded) {
               PrintEmbeddedSummary(*summary, shared.json);
             } else {

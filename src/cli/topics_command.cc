@@ -31,8 +31,8 @@ Command AddTopicsCommand(CLI::App& app, SharedOptions& shared) {
             }
             kafka->brokers = shared.Brokers();
             auto config = kafka->ClientConfig();
-            if (!config.ok()) return Fail(config.status(), "topics create");
-            if (auto st = pipeline::EnsureTopics(*config, *kafka, specs); !st.ok()) return Fail(st, "topics create");
+            if (!config.ok()) return Fail(shared, config.status(), "topics create");
+            if (auto st = pipeline::EnsureTopics(*config, *kafka, specs); !st.ok()) return Fail(shared, st, "topics create");
             if (!shared.json) fmt::print("{}", pipeline::FormatTopicSpecs(specs));
             return kExitOk;
           }};

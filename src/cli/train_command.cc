@@ -56,9 +56,9 @@ Command AddTrainCommand(CLI::App& app, SharedOptions& shared) {
   return {c, [&shared, o]() -> int {
             InitLogging(shared);
             auto layout_fs = LayoutFileSystem(shared);
-            if (!layout_fs.ok()) return Fail(layout_fs.status(), "train");
+            if (!layout_fs.ok()) return Fail(shared, layout_fs.status(), "train");
             auto summary = pipeline::RunTrainInLayout(**layout_fs, shared.Layout(), *o);
-            if (!summary.ok()) return Fail(summary.status(), "train");
+            if (!summary.ok()) return Fail(shared, summary.status(), "train");
             if (shared.json) {
               fmt::print("{}\n", summary->card_json);
             } else {
