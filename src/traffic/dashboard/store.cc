@@ -31,6 +31,7 @@ std::optional<core::UtcTime> WindowStore::as_of() const {
 void WindowStore::Add(const std::vector<codec::PredictionRecord>& records, int64_t wall_ms,
                       std::vector<SeqEvent>* events) {
   if (records.empty()) return;
+  ++generation_;
   for (const auto& r : records) {
     if (!grid_.Contains(r.cell)) continue;
     StoredWindow w;
@@ -132,6 +133,7 @@ void WindowStore::SetSource(SourceStatus status, int64_t wall_ms) {
 
 void WindowStore::SetModel(std::string version, std::string card_json, std::vector<std::string> verdict,
                            const features::HistoricalProfile* profile) {
+  ++generation_;
   model_version_ = std::move(version);
   model_card_ = std::move(card_json);
   verdict_ = std::move(verdict);

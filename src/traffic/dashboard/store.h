@@ -133,6 +133,9 @@ class WindowStore {
   size_t cells() const { return cells_with_data_; }
   size_t windows_retained() const { return windows_retained_; }
   int64_t windows_total() const { return windows_total_; }
+  // Changes whenever what /api/cells answers can change (windows added or evicted, another model):
+  // a reply computed at one generation holds until the next (the server caches it).
+  uint64_t generation() const { return generation_; }
   int64_t trips_total() const { return trips_total_; }
   std::optional<int64_t> last_wall_ms() const { return last_wall_ms_; }
   const SourceStatus& source() const { return source_; }
@@ -170,6 +173,7 @@ class WindowStore {
   size_t cells_with_data_ = 0;
   size_t windows_retained_ = 0;
   int64_t windows_total_ = 0;
+  uint64_t generation_ = 0;
   int64_t trips_total_ = 0;
   int64_t newest_end_s_ = INT64_MIN;
   int64_t evicted_up_to_s_ = INT64_MIN;

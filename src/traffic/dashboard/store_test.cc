@@ -48,6 +48,21 @@ TEST(WindowStoreTest, KeepsOrderReplacesDuplicatesAndEvictsByEventTime) {
   EXPECT_EQ(core::FormatIsoUtc(*store.as_of()), "2016-01-15T00:13:00Z");
 }
 
+// The server caches /api/cells per generation: every change of what it answers moves it.
+TEST(WindowStoreTest, GenerationMovesWithWhatCellsAnswers) {
+  WindowStore store({}, {});
+  uint64_t g0 = store.generation();
+  auto before = CellsReply(store, {}).body;
+  store.Add({Rec("28_27", 0, 2, 8)}, 0, nullptr);
+  EXPECT_GT(store.generation(), g0);
+  EXPECT_NE(CellsReply(store, {}).body, before);
+  uint64_t g1 = store.generation();
+  store.Add({}, 0, nullptr);  // nothing added: nothing changes
+  EXPECT_EQ(store.generation(), g1);
+  store.SetModel("v2", "{}", {}, nullptr);
+  EXPECT_GT(store.generation(), g1);
+}
+
 TEST(WindowStoreTest, BoundedPerCell) {
   StoreOptions o;
   o.max_windows_per_cell = 5;

@@ -38,7 +38,15 @@ DashboardServer::DashboardServer(const ServeOptions& options, std::vector<dashbo
     return out;
   });
   Route("/api/health", [this](const http::Request&) { return dashboard::HealthReply(store_, Facts()); });
-  Route("/api/cells", [this](const http::Request& r) { return dashboard::CellsReply(store_, r.params); });
+  Route("/api/cells", [this](const http::Request& r) {
+    if (!r.params.empty()) return dashboard::CellsReply(store_, r.params);
+    std::lock_guard cache_lock(cells_cache_mu_);  // under mu_ shared: the store cannot change here
+    if (!cells_cache_ || cells_cache_generation_ != store_.generation()) {
+      cells_cache_ = dashboard::CellsReply(store_, r.params);
+      cells_cache_generation_ = store_.generation();
+    }
+    return *cells_cache_;
+  });
   Route("/api/cells/([^/]*)", [this](const http::Request& r) { return dashboard::CellReply(store_, r.matches[1], r.params); });
   Route("/api/hotspots", [this](const http::Request& r) { return dashboard::HotspotsReply(store_, r.params); });
   Route("/api/stats", [this](const http::Request& r) { return dashboard::StatsReply(store_, r.params, Facts()); });
