@@ -119,7 +119,10 @@ TEST(CliE2E, JsonSummaryOfEveryCommandHasItsKeys) {
   }
 
   Parsed all;
-  auto a = RunTraffic("all --json --data-dir data", dir.path());
+  // The standalone steps left no recipe (issue 8 item 13): the first `all` reruns them, the
+  // second finds every step up to date.
+  ASSERT_EQ(RunTraffic("all --json --data-dir data --rounds 5 --promote", dir.path()).exit_code, 0);
+  auto a = RunTraffic("all --json --data-dir data --rounds 5 --promote", dir.path());
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_TRUE(ParseSummary(a.out, &all));
   EXPECT_EQ(Step(all.doc), "all");
@@ -214,6 +217,31 @@ TEST(CliE2E, AllRerunsTheStepsWhoseInputIsNewerAndForceRerunsEvery) {
   EXPECT_EQ(StepState(forced.doc["steps"], "clean"), "ran");
   EXPECT_EQ(StepState(forced.doc["steps"], "features"), "ran");
   EXPECT_EQ(StepState(forced.doc["steps"], "train"), "ran");
+
+  // Issue 8 item 13: changed options make a step stale even when its output is newer: a features
+  // option reruns features and train, a cleaning rule everything; the same options again nothing.
+  Parsed test_days, same, rule;
+  // The raw file touched above lies a few seconds in the future: back to the past, so that only
+  // options decide here.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "data/raw")) {
+    if (e.is_regular_file()) MakeNewer(e.path(), std::chrono::seconds(-3600));
+  }
+  run("", &same);  // the raw files' times are part of clean's recipe: clean reruns once
+  run(" --test-days 2", &test_days);
+  EXPECT_EQ(StepState(test_days.doc["steps"], "clean"), "up to date");
+  EXPECT_EQ(StepState(test_days.doc["steps"], "features"), "ran");
+  EXPECT_EQ(StepState(test_days.doc["steps"], "train"), "ran");
+  run(" --test-days 2", &same);
+  EXPECT_EQ(StepState(same.doc["steps"], "clean"), "up to date");
+  EXPECT_EQ(StepState(same.doc["steps"], "features"), "up to date");
+  EXPECT_EQ(StepState(same.doc["steps"], "train"), "up to date");
+  run(" --test-days 2 --max-speed 55", &rule);
+  EXPECT_EQ(StepState(rule.doc["steps"], "clean"), "ran");
+  EXPECT_EQ(StepState(rule.doc["steps"], "features"), "ran");
+  EXPECT_EQ(StepState(rule.doc["steps"], "train"), "ran");
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "data/processed/_RECIPE"));
+  EXPECT_NE(ReadFile(dir / "data/processed/_RECIPE").find("\"speed_mph\":[1,55]"), std::string::npos)
+      << ReadFile(dir / "data/processed/_RECIPE");
 }
 
 // Runs `traffic <args>` with stdin, stdout and stderr on a new pseudo-terminal; returns what the
