@@ -46,8 +46,10 @@ part() {
   # has PART_TIMEOUT seconds, then fails with exit status 124. Its output goes to a file, shown as
   # it grows, not through a pipe: a daemon a part starts (the broker a test restarts) that kept
   # a pipe open would make a reader wait for its end for ever.
-  (  # with no descriptor but these three: nothing the part leaves running holds ours
-    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+  (  # with no descriptor but these three: nothing the part leaves running holds ours. (No
+     # redirection on this loop: bash would keep stderr in a descriptor the loop closes, and the
+     # part's stderr would be lost.)
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi; done
     exec timeout --kill-after=30 "${PART_TIMEOUT:-1200}" "$@"
   ) < /dev/null > "$log" 2>&1 &
   local pid=$!

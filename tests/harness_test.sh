@@ -70,6 +70,12 @@ expect_status 0 "test.sh: a part that leaves a daemon holding its output still e
   scripts/test.sh --part daemon "$WORK/daemon.sh"
 [ $((SECONDS - started)) -lt 20 ] && ok "test.sh did not wait for the part's daemon ($((SECONDS - started)) s)" \
   || bad "test.sh waited $((SECONDS - started)) s for a daemon the part left"
+# Regression: the descriptor-closing loop lost every part's stderr, where checks report failures.
+printf '#!/bin/sh\necho "planted-stderr-line" >&2\necho "1 passed, 0 failed"\n' > "$WORK/stderr.sh"
+chmod +x "$WORK/stderr.sh"
+shown=$(scripts/test.sh --part stderr "$WORK/stderr.sh" 2>/dev/null)
+grep -q planted-stderr-line <<<"$shown" \
+  && ok "test.sh shows what a part writes to stderr" || bad "test.sh lost a part's stderr"
 expect_status 0 "test.sh: a clean part passes" scripts/test.sh --part fine "$WORK/fine.sh"
 grep -qx "9 passed, 0 failed" <(scripts/test.sh --part fine "$WORK/fine.sh" 2>/dev/null) \
   && ok "test.sh adds up CTest's and the scripts' counts" || bad "test.sh totals: $(scripts/test.sh --part fine "$WORK/fine.sh" 2>&1)"
