@@ -18,7 +18,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   [ "${KEEP_WORK:-0}" = 1 ] && echo "work: $WORK" || rm -rf "$WORK"
   echo "$passed passed, $failed failed"
-  [ "$failed" = 0 ]
+  [ "$failed" = 0 ] || exit 1  # an EXIT trap's last status is not the script's: say it
 }
 trap cleanup EXIT
 ok() { echo "serve_kafka_test: PASS: $*"; passed=$((passed + 1)); }
@@ -118,9 +118,13 @@ EOF
 }
 out=$(compare "$port" 2>&1) && ok "$out" || bad "API differs from the committed records: $out"
 
-stats=$(curl -s "http://127.0.0.1:$port/api/stats")
-echo "$stats" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["malformed"]>=1 and any(x["kind"]=="malformed" for x in d["recent_dead_letters"]), d' \
-  && ok "the dead letter shows in /api/stats with its reason" || bad "no dead letter in /api/stats: $stats"
+# The dead-letter topic is read beside the results: give it up to 30 s to show.
+has_dead_letter() {
+  stats=$(curl -s "http://127.0.0.1:$port/api/stats")
+  echo "$stats" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["malformed"]>=1 and any(x["kind"]=="malformed" for x in d["recent_dead_letters"]), d' 2>/dev/null
+}
+for _ in $(seq 30); do has_dead_letter && break; sleep 1; done
+has_dead_letter && ok "the dead letter shows in /api/stats with its reason" || bad "no dead letter in /api/stats: $stats"
 health=$(curl -s "http://127.0.0.1:$port/api/health")
 echo "$health" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["mode"]=="kafka" and d["source"]["connected"], d' \
   && ok "health: kafka, connected" || bad "health: $health"
