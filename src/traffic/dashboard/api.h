@@ -1,4 +1,4 @@
-// The dashboard API's answers (contract: api/openapi.json, from /work/coord/api.md) computed from
+// The dashboard API's answers (contract: api/openapi.json) computed from
 // a WindowStore: plain values in (query parameters, wall time), status + JSON body out. No I/O.
 //
 // Bad input is a 4xx whose JSON names the parameter or id and what is allowed: an unknown

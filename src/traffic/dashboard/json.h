@@ -1,4 +1,4 @@
-// JSON pieces of the dashboard API (/work/coord/api.md, api/openapi.json): the CellNow object and
+// JSON pieces of the dashboard API (api/openapi.json): the CellNow object and
 // number formatting. Numbers read back exactly (shortest round-trip form); coordinates are the
 // grid's formula rounded to 1e-10 degree.
 #pragma once

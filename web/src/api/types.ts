@@ -1,5 +1,5 @@
-// Response shapes of the `traffic serve` API (api/openapi.json; /work/coord/api.md is the
-// contract both sides coded against). Times are ISO-8601 UTC strings.
+// Response shapes of the `traffic serve` API (the contract: api/openapi.json). Times are ISO-8601
+// UTC strings.
 
 export type Level = 'Low' | 'Medium' | 'High';
 export const LEVELS: readonly Level[] = ['Low', 'Medium', 'High'];
