@@ -15,15 +15,16 @@ int64_t ModifiedNs(fs::FileSystem& fs, const std::string& path) {
   return info.ok() ? info->modified_ns : -1;
 }
 
-core::Result<int64_t> NewestInput(fs::FileSystem& fs, const std::string& raw_dir) {
+// The raw CSV files (at least one) and the newest modification time among them.
+core::Result<std::vector<fs::FileInfo>> RawInputs(fs::FileSystem& fs, const std::string& raw_dir, int64_t* newest) {
   TRAFFIC_ASSIGN_OR_RETURN(auto files, fs.ListFilesRecursive(raw_dir, {".csv"}));
   if (files.empty()) {
     return core::Status::NotFound("no CSV files in folder " + raw_dir +
                                   ": run `traffic generate` or copy trip files there");
   }
-  int64_t newest = 0;
-  for (const auto& f : files) newest = std::max(newest, f.modified_ns);
-  return newest;
+  *newest = 0;
+  for (const auto& f : files) *newest = std::max(*newest, f.modified_ns);
+  return files;
 }
 
 // Issue 8 item 13: what a step's output was built from, written by `all` beside it (kRecipeFile)
@@ -123,8 +124,8 @@ core::Status RunAll(fs::FileSystem& fs, const DataLayout& layout, const AllOptio
   summary->processed_success = fs::JoinPath(layout.Processed(), "_SUCCESS");
   summary->features_success = fs::JoinPath(layout.Features(), "_SUCCESS");
 
-  TRAFFIC_ASSIGN_OR_RETURN(int64_t newest_raw, NewestInput(fs, layout.Raw()));
-  TRAFFIC_ASSIGN_OR_RETURN(auto raw_files, fs.ListFilesRecursive(layout.Raw(), {".csv"}));
+  int64_t newest_raw = 0;
+  TRAFFIC_ASSIGN_OR_RETURN(auto raw_files, RawInputs(fs, layout.Raw(), &newest_raw));
   const std::string clean_recipe = CleanRecipe(options.clean, raw_files);
   bool run_clean = options.force || ModifiedNs(fs, summary->processed_success) <= newest_raw ||
                    !SameRecipe(fs, layout.Processed(), clean_recipe);
