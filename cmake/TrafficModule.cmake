@@ -7,11 +7,11 @@ function(traffic_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS;TESTS" ${ARGN})
   add_library(traffic_${name} STATIC ${M_SOURCES})
   target_include_directories(traffic_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
-  target_link_libraries(traffic_${name} PUBLIC ${M_DEPS})
+  target_link_libraries(traffic_${name} PUBLIC ${M_DEPS} PRIVATE traffic_warnings)
   if(TRAFFIC_BUILD_TESTS AND M_TESTS)
     add_executable(traffic_${name}_test ${M_TESTS})
     target_link_libraries(traffic_${name}_test PRIVATE traffic_${name} traffic_testing
-      GTest::gtest GTest::gtest_main)
+      GTest::gtest GTest::gtest_main traffic_warnings)
     target_compile_definitions(traffic_${name}_test PRIVATE
       TRAFFIC_SHARED_DIR="${TRAFFIC_SHARED_DIR}")
     if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/testdata)  # only there: a per-checkout path defeats ccache
@@ -19,6 +19,6 @@ function(traffic_module name)
         TRAFFIC_TESTDATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/testdata")
     endif()
     gtest_discover_tests(traffic_${name}_test DISCOVERY_TIMEOUT 60
-      PROPERTIES LABELS unit ENVIRONMENT "TRAFFIC_SHARED_DIR=${TRAFFIC_SHARED_DIR}")
+      PROPERTIES LABELS unit)
   endif()
 endfunction()

@@ -10,7 +10,9 @@
 #   stop           SIGTERM, wait, SIGKILL after KAFKA_STOP_TIMEOUT seconds
 #   restart        stop then start, keeping the data
 #   status         print whether it runs, its pid and ports; exit 0 if running, 3 if not
-#   create-topics  create taxi-trips, traffic-predictions and traffic-dead-letter if missing
+#   create-topics  create the project's topics if missing (`traffic topics create`: the list, with
+#                  partitions and configs, lives in src/traffic/pipeline/topics.cc only), then any
+#                  KAFKA_EXTRA_TOPICS
 #   reset          stop it if running and wipe its data directory (topics, offsets, logs)
 #
 # Environment (defaults in brackets):
@@ -23,7 +25,10 @@
 #   KAFKA_NUM_PARTITIONS [4]  default for topics created without a count
 #   KAFKA_AUTO_CREATE_TOPICS [false]  topics are created by create-topics, so a misspelt
 #                  topic name fails instead of silently making a new topic
-#   KAFKA_TRIPS_PARTITIONS [4]  KAFKA_PREDICTIONS_PARTITIONS [4]  KAFKA_DEAD_LETTER_PARTITIONS [1]
+#   KAFKA_TOPIC_PARTITIONS [4]  partitions of the project's keyed topics (taxi-trips, traffic-predictions)
+#   TRAFFIC_BIN [<repo>/build/release/traffic]  the binary create-topics runs; when it is not built,
+#                  the project's topics are left to `traffic produce` / `traffic stream`, which create
+#                  what they need
 #   KAFKA_EXTRA_TOPICS  more topics for create-topics, space-separated NAME:PARTITIONS
 #   KAFKA_EXTRA_PROPERTIES  extra server.properties lines (newline-separated key=value), appended last
 #   KAFKA_CLUSTER_ID  cluster id used when the storage is first formatted [random]
@@ -46,9 +51,8 @@ KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 KAFKA_NUM_PARTITIONS="${KAFKA_NUM_PARTITIONS:-4}"
 KAFKA_AUTO_CREATE_TOPICS="${KAFKA_AUTO_CREATE_TOPICS:-false}"
-KAFKA_TRIPS_PARTITIONS="${KAFKA_TRIPS_PARTITIONS:-4}"
-KAFKA_PREDICTIONS_PARTITIONS="${KAFKA_PREDICTIONS_PARTITIONS:-4}"
-KAFKA_DEAD_LETTER_PARTITIONS="${KAFKA_DEAD_LETTER_PARTITIONS:-1}"
+KAFKA_TOPIC_PARTITIONS="${KAFKA_TOPIC_PARTITIONS:-4}"
+TRAFFIC_BIN="${TRAFFIC_BIN:-$REPO_DIR/build/release/traffic}"
 
 KRAFT_DIR="$KAFKA_DATA_DIR/kraft"
 LOG_DIR="$KAFKA_DATA_DIR/logs"
@@ -254,8 +258,12 @@ cmd_start() {
   SERVER_LOG_OFFSET=0
   [ -f "$SERVER_LOG" ] && SERVER_LOG_OFFSET="$(stat -c %s "$SERVER_LOG")"
   # setsid: the broker is a service, it outlives this script and the caller's process group.
-  # bash -c writes its own pid then execs java, so the pid file names the JVM itself.
-  setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' kafka-start "$PID_FILE" \
+  # bash -c writes its own pid then execs java, so the pid file names the JVM itself. It closes
+  # every descriptor above stderr first: a broker started from a test that inherited the pipe of
+  # its caller's `| tee` kept that pipe open, and the caller waited for its end for ever.
+  setsid bash -c 'echo $$ > "$1"; shift
+    for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null
+    exec "$@"' kafka-start "$PID_FILE" \
     java -Xms256m "-Xmx$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
       -Dlog4j.configuration="file:$ASSETS_DIR/log4j.properties" -Dkafka.logs.dir="$LOG_DIR" \
@@ -339,14 +347,19 @@ cmd_status() {
 cmd_create_topics() {
   [ -n "$(running_pid)" ] || die "not running; run scripts/kafka.sh start first"
   ensure_installed
+  # The project's topics come from the binary, so the list (names, partitions, the compacted
+  # state topic's configs) is kept in one place, src/traffic/pipeline/topics.cc.
+  if [ -x "$TRAFFIC_BIN" ]; then
+    "$TRAFFIC_BIN" topics create --brokers "$BOOTSTRAP" --partitions "$KAFKA_TOPIC_PARTITIONS" >/dev/null \
+      || die "creating the project's topics on $BOOTSTRAP failed ($TRAFFIC_BIN topics create)"
+  else
+    say "$TRAFFIC_BIN is not built: the project's topics are created by traffic produce / stream when they start"
+  fi
   local extra_topics=()
   read -ra extra_topics <<<"${KAFKA_EXTRA_TOPICS:-}"
-  helper create-topics "$BOOTSTRAP" \
-    "taxi-trips:$KAFKA_TRIPS_PARTITIONS" \
-    "traffic-predictions:$KAFKA_PREDICTIONS_PARTITIONS" \
-    "traffic-dead-letter:$KAFKA_DEAD_LETTER_PARTITIONS" \
-    "${extra_topics[@]}" \
-    || die "creating topics on $BOOTSTRAP failed"
+  if [ "${#extra_topics[@]}" -gt 0 ]; then
+    helper create-topics "$BOOTSTRAP" "${extra_topics[@]}" || die "creating topics on $BOOTSTRAP failed"
+  fi
 }
 
 cmd_reset() {

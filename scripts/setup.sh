@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev libsimdjson-dev
   librdkafka-dev libxgboost-dev libcurl4-openssl-dev libcpp-httplib-dev libzstd-dev
-  tzdata time bc kcat default-jdk-headless maven
+  tzdata time bc kcat default-jdk-headless maven clang-format
 )
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -36,3 +36,8 @@ if ! .venv/bin/python -c "import pyarrow, sys; sys.exit(pyarrow.__version__ != '
   echo "setup: installing pyarrow==$PYARROW_VERSION into .venv" >&2
   .venv/bin/pip install -q --disable-pip-version-check "pyarrow==$PYARROW_VERSION" >&2
 fi
+
+# The dashboard: npm ci in web/ (when its lockfile changed), Debian chromium for the browser
+# tests, and web/dist (what `traffic serve` and `traffic demo` serve) when it is stale.
+bash scripts/web.sh install
+bash scripts/web.sh build-if-stale

@@ -98,12 +98,12 @@ TEST(CliE2E, JsonSummaryOfEveryCommandHasItsKeys) {
              "features");
 
   Parsed train;
-  auto t = RunTraffic("train --json --data-dir data --rounds 5", dir.path());
+  auto t = RunTraffic("train --json --data-dir data --rounds 5 --promote", dir.path());
   ASSERT_EQ(t.exit_code, 0) << t.err;
   ASSERT_TRUE(ParseSummary(t.out, &train));
   ExpectKeys(train.doc, {{"version", 's'}, {"created_utc", 's'}, {"kind", 's'}, {"classes", 'a'},
                          {"thresholds_mph", 'o'}, {"feature_layout", 's'}, {"features", 'a'},
-                         {"training", 'o'}, {"horizons", 'a'}}, "train");
+                         {"training", 'o'}, {"horizons", 'a'}, {"promotion", 'o'}}, "train");
   ExpectKeys(train.doc["training"], {{"train_from", 's'}, {"split", 's'}, {"test_to", 's'},
                                      {"validation_from", 's'}, {"train_stride", 'i'},
                                      {"balanced_class_weights", 'b'}, {"num_rounds", 'i'}, {"max_depth", 'i'},
@@ -119,7 +119,10 @@ TEST(CliE2E, JsonSummaryOfEveryCommandHasItsKeys) {
   }
 
   Parsed all;
-  auto a = RunTraffic("all --json --data-dir data", dir.path());
+  // The standalone steps left no recipe (issue 8 item 13): the first `all` reruns them, the
+  // second finds every step up to date.
+  ASSERT_EQ(RunTraffic("all --json --data-dir data --rounds 5 --promote", dir.path()).exit_code, 0);
+  auto a = RunTraffic("all --json --data-dir data --rounds 5 --promote", dir.path());
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_TRUE(ParseSummary(a.out, &all));
   EXPECT_EQ(Step(all.doc), "all");
@@ -148,11 +151,30 @@ std::string StepState(simdjson::dom::element steps, const char* step) {
   return v.is_string() ? std::string(std::string_view(v)) : "ran";
 }
 
+// Issue 8 item 18: with --json a failed command still prints one JSON object on stdout, saying
+// it failed and why (a script parsing stdout got nothing before).
+TEST(CliE2E, JsonFailureIsOneObjectSayingOkFalse) {
+  testing::TempDir dir;
+  for (const char* args : {"train --json --data-dir nowhere", "features --json --data-dir nowhere",
+                           "all --json --data-dir nowhere"}) {
+    auto r = RunTraffic(args, dir.path());
+    EXPECT_EQ(r.exit_code, 1) << args << ": " << r.err;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(r.out).get(doc), simdjson::SUCCESS) << args << " printed: " << r.out;
+    EXPECT_FALSE(bool(doc["ok"])) << r.out;
+    std::string_view error;
+    ASSERT_EQ(doc["error"].get_string().get(error), simdjson::SUCCESS) << r.out;
+    EXPECT_NE(error.find("nowhere"), std::string_view::npos) << r.out;
+    EXPECT_NE(r.err.find("error:"), std::string::npos) << r.err;  // and the message for people
+  }
+}
+
 TEST(CliE2E, AllRerunsTheStepsWhoseInputIsNewerAndForceRerunsEvery) {
   testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --data-dir data --days 4 --trips-per-day 3000", dir.path()).exit_code, 0);
   auto run = [&](const std::string& extra, Parsed* p) {
-    auto r = RunTraffic("all --json --data-dir data --rounds 5" + extra, dir.path());
+    auto r = RunTraffic("all --json --data-dir data --rounds 5 --promote" + extra, dir.path());
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(ParseSummary(r.out, p));
   };
@@ -195,6 +217,31 @@ TEST(CliE2E, AllRerunsTheStepsWhoseInputIsNewerAndForceRerunsEvery) {
   EXPECT_EQ(StepState(forced.doc["steps"], "clean"), "ran");
   EXPECT_EQ(StepState(forced.doc["steps"], "features"), "ran");
   EXPECT_EQ(StepState(forced.doc["steps"], "train"), "ran");
+
+  // Issue 8 item 13: changed options make a step stale even when its output is newer: a features
+  // option reruns features and train, a cleaning rule everything; the same options again nothing.
+  Parsed test_days, same, rule;
+  // The raw file touched above lies a few seconds in the future: back to the past, so that only
+  // options decide here.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path() / "data/raw")) {
+    if (e.is_regular_file()) MakeNewer(e.path(), std::chrono::seconds(-3600));
+  }
+  run("", &same);  // the raw files' times are part of clean's recipe: clean reruns once
+  run(" --test-days 2", &test_days);
+  EXPECT_EQ(StepState(test_days.doc["steps"], "clean"), "up to date");
+  EXPECT_EQ(StepState(test_days.doc["steps"], "features"), "ran");
+  EXPECT_EQ(StepState(test_days.doc["steps"], "train"), "ran");
+  run(" --test-days 2", &same);
+  EXPECT_EQ(StepState(same.doc["steps"], "clean"), "up to date");
+  EXPECT_EQ(StepState(same.doc["steps"], "features"), "up to date");
+  EXPECT_EQ(StepState(same.doc["steps"], "train"), "up to date");
+  run(" --test-days 2 --max-speed 55", &rule);
+  EXPECT_EQ(StepState(rule.doc["steps"], "clean"), "ran");
+  EXPECT_EQ(StepState(rule.doc["steps"], "features"), "ran");
+  EXPECT_EQ(StepState(rule.doc["steps"], "train"), "ran");
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "data/processed/_RECIPE"));
+  EXPECT_NE(ReadFile(dir / "data/processed/_RECIPE").find("\"speed_mph\":[1,55]"), std::string::npos)
+      << ReadFile(dir / "data/processed/_RECIPE");
 }
 
 // Runs `traffic <args>` with stdin, stdout and stderr on a new pseudo-terminal; returns what the

@@ -5,7 +5,7 @@
 
 #include "commands.h"
 #include "traffic/core/text.h"
-#include "traffic/pipeline/clean_step.h"
+#include "traffic/pipeline/layout_steps.h"
 
 namespace traffic::cli {
 
@@ -39,68 +39,35 @@ void PrintCleanSummary(const pipeline::CleanSummary& s) {
 }
 
 
-core::Result<pipeline::CleanSummary> RunCleanStep(const SharedOptions& shared, fs::FileSystem& layout_fs,
-                                                  pipeline::CleanOptions& options,
-                                                  const std::vector<std::string>& inputs, size_t memory_mb) {
-  auto local = fs::MakeLocalFileSystem();
-  TRAFFIC_ASSIGN_OR_RETURN(auto reference, pipeline::LoadReferenceData(*local, pipeline::ResolveGeoDir(shared.geo_dir)));
-  options.inputs = inputs.empty() ? std::vector<std::string>{shared.Layout("raw")} : inputs;
-  options.output_dir = shared.Layout("processed");
-  options.memory_budget_bytes = memory_mb << 20;
-  ProgressLine progress;
-  if (progress.enabled()) {
-    options.progress = [&progress, started = std::chrono::steady_clock::now()](const pipeline::CleanProgress& p) {
-      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      double rate = secs > 0 ? static_cast<double>(p.bytes_done) / secs : 0;
-      double eta = rate > 0 ? static_cast<double>(p.bytes_total - p.bytes_done) / rate : 0;
-      progress.Update(fmt::format("clean: {} / {} | {} rows/s | ETA {:.0f} s | {}", FormatBytes(p.bytes_done),
-                                  FormatBytes(p.bytes_total),
-                                  core::WithThousands(static_cast<int64_t>(secs > 0 ? p.rows / secs : 0)), eta,
-                                  p.current_file));
-    };
-  }
-  auto summary = pipeline::RunClean(*local, layout_fs, *local, *reference, geo::Grid(), options);
-  options.progress = nullptr;
-  return summary;
-}
-
-CleanArgs AddCleanOptions(CLI::App* c) {
-  auto options = std::make_shared<pipeline::CleanOptions>();
-  c->add_option("--rejects", options->rejects_path, "write every rejected row with its reason, file and line to this CSV");
-  c->add_flag("--skip-bad-files", options->skip_bad_files,
-              "skip (and list) files with no usable header instead of failing the run");
-  auto& r = options->rules;
-  c->add_option("--min-lat", r.min_lat, "cleaning box, inclusive")->capture_default_str();
-  c->add_option("--max-lat", r.max_lat)->capture_default_str();
-  c->add_option("--min-lon", r.min_lon)->capture_default_str();
-  c->add_option("--max-lon", r.max_lon)->capture_default_str();
-  c->add_option("--min-duration", r.min_duration_s, "seconds")->capture_default_str();
-  c->add_option("--max-duration", r.max_duration_s, "seconds")->capture_default_str();
-  c->add_option("--min-distance", r.min_distance_mi, "miles")->capture_default_str();
-  c->add_option("--max-distance", r.max_distance_mi, "miles")->capture_default_str();
-  c->add_option("--min-speed", r.min_speed_mph, "mph")->capture_default_str();
-  c->add_option("--max-speed", r.max_speed_mph, "mph")->capture_default_str();
-  c->add_option("--kaggle-route-factor", options->parse.kaggle_route_factor,
-                "Kaggle rows have no distance: great-circle distance x this factor")->capture_default_str();
-  auto budget_mb = std::make_shared<size_t>(options->memory_budget_bytes >> 20);
-  c->add_option("--memory-mb", *budget_mb, "parsed trips held in memory before spilling to disk")->capture_default_str();
-
-  return {options, budget_mb};
+void ShowCleanProgress(pipeline::CleanOptions* options, ProgressLine* progress) {
+  if (!progress->enabled()) return;
+  options->progress = [progress, started = std::chrono::steady_clock::now()](const pipeline::CleanProgress& p) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double rate = secs > 0 ? static_cast<double>(p.bytes_done) / secs : 0;
+    double eta = rate > 0 ? static_cast<double>(p.bytes_total - p.bytes_done) / rate : 0;
+    progress->Update(fmt::format("clean: {} / {} | {} rows/s | ETA {:.0f} s | {}", FormatBytes(p.bytes_done),
+                                 FormatBytes(p.bytes_total),
+                                 core::WithThousands(static_cast<int64_t>(secs > 0 ? p.rows / secs : 0)), eta,
+                                 p.current_file));
+  };
 }
 
 Command AddCleanCommand(CLI::App& app, SharedOptions& shared) {
   auto* c = app.add_subcommand("clean", "Clean raw trip CSVs (any TLC layout 2009-2019, Kaggle) into Parquet");
   AddSharedOptions(c, &shared);
-  auto [options, budget_mb] = AddCleanOptions(c);
-  auto inputs = std::make_shared<std::vector<std::string>>();
-  c->add_option("INPUT", *inputs, "CSV files or folders of CSV (default: DIR/raw)");
+  auto options = std::make_shared<pipeline::CleanOptions>();
+  AddCleanOptions(c, options.get());
+  c->add_option("INPUT", options->inputs, "CSV files or folders of CSV (default: DIR/raw)");
 
-  return {c, [&shared, options = options, inputs, budget_mb = budget_mb]() -> int {
+  return {c, [&shared, options]() -> int {
             InitLogging(shared);
             auto layout_fs = LayoutFileSystem(shared);
-            if (!layout_fs.ok()) return Fail(layout_fs.status(), "clean");
-            auto summary = RunCleanStep(shared, **layout_fs, *options, *inputs, *budget_mb);
-            if (!summary.ok()) return Fail(summary.status(), "clean");
+            if (!layout_fs.ok()) return Fail(shared, layout_fs.status(), "clean");
+            ProgressLine progress;
+            ShowCleanProgress(options.get(), &progress);
+            auto summary = pipeline::RunCleanInLayout(**layout_fs, shared.Layout(), *options, shared.geo_dir);
+            progress.Finish();
+            if (!summary.ok()) return Fail(shared, summary.status(), "clean");
             if (shared.json) {
               fmt::print("{}\n", summary->ToJson());
             } else {

@@ -3,21 +3,9 @@
 
 #include "commands.h"
 #include "traffic/core/text.h"
-#include "traffic/pipeline/features_step.h"
+#include "traffic/pipeline/layout_steps.h"
 
 namespace traffic::cli {
-
-std::shared_ptr<pipeline::FeaturesOptions> AddFeaturesOptions(CLI::App* c) {
-  auto options = std::make_shared<pipeline::FeaturesOptions>();
-  c->add_option("--test-days", options->test_days, "the last N days are the test period (0: about a fifth)")
-      ->capture_default_str();
-  c->add_option("--min-trips", options->min_trips, "trips a target needs in [t, t+h)")->capture_default_str();
-  c->add_option("--high-below", options->thresholds.high_below_mph, "congestion High below this mean speed (mph)")
-      ->capture_default_str();
-  c->add_option("--low-above", options->thresholds.low_above_mph, "congestion Low above this mean speed (mph)")
-      ->capture_default_str();
-  return options;
-}
 
 void PrintFeaturesSummary(const pipeline::FeaturesSummary& s) {
   using core::WithThousands;
@@ -39,15 +27,14 @@ void PrintFeaturesSummary(const pipeline::FeaturesSummary& s) {
 Command AddFeaturesCommand(CLI::App& app, SharedOptions& shared) {
   auto* c = app.add_subcommand("features", "Build forecast examples from clean trips (time split, no leakage)");
   AddSharedOptions(c, &shared);
-  auto options = AddFeaturesOptions(c);
+  auto options = std::make_shared<pipeline::FeaturesOptions>();
+  AddFeaturesOptions(c, options.get());
   return {c, [&shared, options]() -> int {
             InitLogging(shared);
             auto layout_fs = LayoutFileSystem(shared);
-            if (!layout_fs.ok()) return Fail(layout_fs.status(), "features");
-            options->processed_dir = shared.Layout("processed");
-            options->features_dir = shared.Layout("features");
-            auto summary = pipeline::RunFeatures(**layout_fs, *options);
-            if (!summary.ok()) return Fail(summary.status(), "features");
+            if (!layout_fs.ok()) return Fail(shared, layout_fs.status(), "features");
+            auto summary = pipeline::RunFeaturesInLayout(**layout_fs, shared.Layout(), *options);
+            if (!summary.ok()) return Fail(shared, summary.status(), "features");
             if (shared.json) {
               fmt::print("{}\n", summary->ToJson());
             } else {

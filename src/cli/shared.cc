@@ -1,11 +1,15 @@
 #include "shared.h"
 
+#include "traffic/core/json_writer.h"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 
 namespace traffic::cli {
@@ -48,9 +52,15 @@ core::Result<std::unique_ptr<fs::FileSystem>> LayoutFileSystem(const SharedOptio
   return fs::MakeLocalFileSystem();
 }
 
-int Fail(const core::Status& status, std::string_view command) {
+int Fail(const SharedOptions& shared, const core::Status& status, std::string_view command) {
   std::fprintf(stderr, "traffic %.*s: error: %s\n", static_cast<int>(command.size()), command.data(),
                status.message().c_str());
+  if (shared.json) {
+    core::JsonWriter j;
+    j.BeginObject().Key("ok").Bool(false).Key("step").String(command).Key("error").String(status.message()).EndObject();
+    std::printf("%s\n", j.str().c_str());
+    std::fflush(stdout);
+  }
   return kExitFailure;
 }
 
@@ -80,5 +90,45 @@ std::string FormatBytes(uint64_t bytes) {
   else std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(bytes) / 1e3);
   return buf;
 }
+
+namespace {
+CLI::Validator NumberCheck(bool allow_zero) {
+  return CLI::Validator(
+      [allow_zero](std::string& input) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(input, value) || !std::isfinite(value) || value < 0 ||
+            (!allow_zero && value == 0)) {
+          return std::string(allow_zero ? "must be a finite number >= 0" : "must be a finite number > 0") +
+                 ", not '" + input + "'";
+        }
+        return {};
+      },
+      allow_zero ? "NUMBER >= 0" : "NUMBER > 0");
+}
+}  // namespace
+
+const CLI::Validator kNonNegative = NumberCheck(true);
+const CLI::Validator kPositive = NumberCheck(false);
+
+CLI::Option* AddSecondsOption(CLI::App* c, const std::string& name, std::chrono::seconds* field,
+                              const std::string& help) {
+  return c->add_option_function<int64_t>(name, [field](int64_t s) { *field = std::chrono::seconds(s); }, help)
+      ->default_str(std::to_string(field->count()))
+      ->check(kNonNegative);
+}
+
+namespace {
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+}  // namespace
+
+void InstallStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+const std::atomic<bool>* StopFlag() { return &g_stop; }
 
 }  // namespace traffic::cli

@@ -4,16 +4,20 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "traffic/core/status.h"
 #include "traffic/fs/file_system.h"
+#include "traffic/pipeline/data_layout.h"
 
 namespace traffic::cli {
 
-enum ExitCode { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
+// kExitInternal: an exception escaped (a bug); main() prints one "internal error" line.
+enum ExitCode { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitInternal = 70 };
 
 struct SharedOptions {
   std::string data_dir = "./data";
@@ -25,8 +29,8 @@ struct SharedOptions {
   std::string log_level = "info";
 
   std::string Brokers() const;
-  // The layout folders (DESIGN.md "Storage layout").
-  std::string Layout(const std::string& sub) const { return fs::JoinPath(data_dir, sub); }
+  // The layout folders (DESIGN.md "Storage layout") under --data-dir.
+  pipeline::DataLayout Layout() const { return {data_dir}; }
 };
 
 // A subcommand: its CLI11 app and what runs when it is chosen.
@@ -45,7 +49,10 @@ void InitLogging(const SharedOptions& options);
 core::Result<std::unique_ptr<fs::FileSystem>> LayoutFileSystem(const SharedOptions& options);
 
 // Prints an operational error on stderr and returns kExitFailure.
-int Fail(const core::Status& status, std::string_view command);
+// Reports a failed command: "traffic CMD: error: ..." on stderr and, with --json, one JSON object
+// on stdout ({"ok":false,"step":CMD,"error":...}: a script reading stdout always gets one
+// object). Returns kExitFailure.
+int Fail(const SharedOptions& shared, const core::Status& status, std::string_view command);
 
 // A single-line progress display on stderr, only when stderr is a terminal.
 class ProgressLine {
@@ -63,5 +70,19 @@ class ProgressLine {
 };
 
 std::string FormatBytes(uint64_t bytes);
+
+// Number checks for options, with messages that say what is wanted (CLI11's own print the
+// range as 1.79e308 digits, and let "nan" through).
+extern const CLI::Validator kNonNegative;  // a finite number >= 0
+extern const CLI::Validator kPositive;     // a finite number > 0
+
+// Binds a number of seconds to a std::chrono::seconds field (default shown from the field);
+// a negative value is a usage error naming the option.
+CLI::Option* AddSecondsOption(CLI::App* c, const std::string& name, std::chrono::seconds* field,
+                              const std::string& help);
+
+// SIGINT/SIGTERM set the stop flag that long-running steps poll.
+void InstallStopSignals();
+const std::atomic<bool>* StopFlag();
 
 }  // namespace traffic::cli

@@ -68,6 +68,22 @@ TEST(CheckTrip, FirstFailingRuleWins) {
   EXPECT_EQ(CheckTrip(t, {}), RejectReason::kPickupOutOfBounds);
 }
 
+TEST(DescribeRuleFailure, NamesTheRuleTheValueAndTheRange) {
+  CleaningRules rules;
+  auto t = GoodTrip();
+  t.distance_mi = 600;  // 3000 mph over 12 minutes
+  EXPECT_EQ(DescribeRuleFailure(t, RejectReason::kDistanceOutOfRange, rules),
+            "distance_out_of_range: 600 mi (allowed 0.1..100)");
+  EXPECT_EQ(DescribeRuleFailure(t, RejectReason::kSpeedOutOfRange, rules),
+            "speed_out_of_range: 3000 mph (allowed 1..60)");
+  t = GoodTrip();
+  t.dropoff_time = t.pickup_time;
+  EXPECT_EQ(DescribeRuleFailure(t, *CheckTrip(t, rules), rules), "dropoff_not_after_pickup: dropoff 0 s after pickup");
+  t.pickup_lat = 0;
+  EXPECT_EQ(DescribeRuleFailure(t, *CheckTrip(t, rules), rules),
+            "pickup_out_of_bounds: pickup (0, -73.9855) (allowed lat 40.4774..40.9176, lon -74.2591..-73.7004)");
+}
+
 // Every bound, both sides: the bound itself passes, just past it fails with the bound's reason.
 TEST(CheckTrip, EveryBoundIsInclusiveAndJustPastItFails) {
   const CleaningRules rules;

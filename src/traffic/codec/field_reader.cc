@@ -55,6 +55,20 @@ DecodeStatus PaddedParser::Open(std::string_view json, od::document* doc, od::ob
   e = doc->get_object().get(*object);
   if (e == simdjson::INCORRECT_TYPE) return MalformedJson("the message is not a JSON object");
   if (e != simdjson::SUCCESS) return MalformedJson(e);
+  // One object and nothing after it but whitespace. simdjson On-Demand checks only that the last
+  // token closes the document, so `{..} {..}` or `{..}}` would pass: skip the object (a walk over
+  // the structural index stage 1 already built) and see where the next token starts; at the end
+  // of the input that is the input's end.
+  std::string_view extent;
+  e = object->raw_json().get(extent);
+  if (e != simdjson::SUCCESS) return MalformedJson(e);
+  if (extent.data() + extent.size() != buf_.get() + json.size()) {
+    return MalformedJson("content after the JSON object, at byte " +
+                         std::to_string(extent.data() + extent.size() - buf_.get()));
+  }
+  doc->rewind();
+  e = doc->get_object().get(*object);
+  if (e != simdjson::SUCCESS) return MalformedJson(e);
   return {};
 }
 

@@ -18,6 +18,8 @@ static_assert(features::kHorizonCount == 3 && features::kHorizonsMin[0] == 15 &&
 constexpr std::string_view kForecastKeys[] = {"forecast_15m", "forecast_30m", "forecast_60m"};
 constexpr std::string_view kConfidenceKeys[] = {"confidence_15m", "confidence_30m",
                                                 "confidence_60m"};
+constexpr std::string_view kSourceKeys[] = {"forecast_source_15m", "forecast_source_30m",
+                                            "forecast_source_60m"};
 
 bool ReadLevel(internal::od::value& v, std::string_view field, window::CongestionLevel* out,
                DecodeStatus* st) {
@@ -34,6 +36,10 @@ bool ReadLevel(internal::od::value& v, std::string_view field, window::Congestio
 }
 
 }  // namespace
+
+std::string_view ForecastSourceName(ForecastSource source) {
+  return source == ForecastSource::kPersistence ? "persistence" : "model";
+}
 
 PredictionRecord MakePredictionRecord(const window::WindowAggregate& w, const geo::Grid& grid,
                                       const window::LevelThresholds& thresholds) {
@@ -77,6 +83,11 @@ void AppendPredictionMessage(const PredictionRecord& r, std::string* out) {
     AppendKey(out, kConfidenceKeys[h]);
     if (f) AppendDouble(out, f->confidence); else out->append("null");
   }
+  for (int h = 0; h < features::kHorizonCount; ++h) {
+    const std::optional<HorizonForecast>& f = r.forecasts[static_cast<size_t>(h)];
+    AppendKey(out, kSourceKeys[h]);
+    if (f) internal::AppendJsonString(out, ForecastSourceName(f->source)); else out->append("null");
+  }
   out->push_back('}');
 }
 
@@ -104,6 +115,7 @@ DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionReco
   std::string_view cell_text, version;
   std::array<std::optional<window::CongestionLevel>, features::kHorizonCount> levels;
   std::array<std::optional<double>, features::kHorizonCount> confidences;
+  std::array<std::optional<ForecastSource>, features::kHorizonCount> sources;
   od::value v;
   using internal::ReadDouble;
   using internal::Require;
@@ -147,6 +159,23 @@ DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionReco
     } else if (!st.ok()) {
       return st;
     }
+    if (internal::Find(object, kSourceKeys[h], &v, &st)) {
+      if (!internal::IsNull(v, kSourceKeys[h], &is_null, &st)) return st;
+      std::string_view s;
+      if (!is_null) {
+        if (!internal::ReadString(v, kSourceKeys[h], &s, &st)) return st;
+        if (s == "model") {
+          sources[h] = ForecastSource::kModel;
+        } else if (s == "persistence") {
+          sources[h] = ForecastSource::kPersistence;
+        } else {
+          return internal::FieldError(DecodeErrorKind::kOutOfRange, kSourceKeys[h],
+                                      "\"" + internal::Excerpt(s) + "\" is not model or persistence");
+        }
+      }
+    } else if (!st.ok()) {
+      return st;
+    }
   }
 
   std::optional<geo::CellId> cell = geo::CellId::Parse(cell_text);
@@ -175,7 +204,13 @@ DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionReco
                                   "missing or null while " +
                                       std::string(levels[h] ? forecast : confidence) + " is set");
     }
-    if (!levels[h]) continue;
+    if (!levels[h]) {
+      if (sources[h]) {
+        return internal::FieldError(DecodeErrorKind::kInconsistent, kSourceKeys[h],
+                                    "set while " + std::string(forecast) + " is null");
+      }
+      continue;
+    }
     if (!(*confidences[h] >= 0 && *confidences[h] <= 1)) {
       return internal::OutOfRange(confidence,
                                   internal::DoubleText(*confidences[h]) + " (expected 0..1)");
@@ -184,7 +219,7 @@ DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionReco
       return internal::FieldError(DecodeErrorKind::kInconsistent, forecast,
                                   "set while model_version is empty (forecasts off)");
     }
-    r.forecasts[h] = HorizonForecast{*levels[h], *confidences[h]};
+    r.forecasts[h] = HorizonForecast{*levels[h], *confidences[h], sources[h].value_or(ForecastSource::kModel)};
   }
   return {};
 }

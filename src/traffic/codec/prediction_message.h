@@ -5,15 +5,20 @@
 //    "centre_lat":40.7624,"centre_lon":-73.9841,"trip_count":4,"avg_speed":8.25,
 //    "congestion_level":"High","model_version":"20160115-ab12","forecast_15m":"High",
 //    "confidence_15m":0.71,"forecast_30m":"Medium","confidence_30m":0.52,"forecast_60m":"Medium",
-//    "confidence_60m":0.48}
-// With forecasts off, model_version is "" and every forecast_* and confidence_* is null.
+//    "confidence_60m":0.48,"forecast_source_15m":"persistence","forecast_source_30m":"model",
+//    "forecast_source_60m":"model"}
+// With forecasts off, model_version is "" and every forecast_*, confidence_* and
+// forecast_source_* is null.
 //
 //   window_start, window_end   ISO-8601 UTC, end exclusive
 //   centre_lat, centre_lon     geo::Grid::Centre(cell), the centre of the cell square
 //   trip_count, avg_speed      the window's trips and mean trip speed (mph)
 //   congestion_level           window::LevelName of the observed level
 //   forecast_{h}m              level forecast for [t, t + h) for h in features::kHorizonsMin
-//   confidence_{h}m            the model's probability of that level, 0..1
+//   confidence_{h}m            the probability of that level, 0..1 (the model's; for persistence
+//                              the precision of that level on the model's test days)
+//   forecast_source_{h}m       "model", or "persistence" where the model lost to persistence on
+//                              its test days (DESIGN.md "Forecast": never serve a worse forecast)
 #pragma once
 
 #include <array>
@@ -36,9 +41,14 @@ namespace internal {
 class PaddedParser;
 }
 
+// Who made a forecast: the model, or the persistence baseline standing in where the model lost.
+enum class ForecastSource : uint8_t { kModel = 0, kPersistence = 1 };
+std::string_view ForecastSourceName(ForecastSource source);  // "model", "persistence"
+
 struct HorizonForecast {
   window::CongestionLevel level = window::CongestionLevel::kLow;
   double confidence = 0;  // probability of `level`, 0..1
+  ForecastSource source = ForecastSource::kModel;
   bool operator==(const HorizonForecast&) const = default;
 };
 
@@ -69,7 +79,8 @@ void AppendPredictionMessage(const PredictionRecord& record, std::string* out);
 
 // Reads `traffic-predictions` messages (the dashboard server, tests). Reuse one decoder; not
 // thread-safe. Every field of the example is required, except that forecast_*/confidence_* may
-// be absent as well as null. Checks: window_end > window_start; cell_id in the grid; trip_count
+// be absent as well as null, and forecast_source_* may be absent (messages written before it:
+// "model"). Checks: window_end > window_start; cell_id in the grid; trip_count
 // >= 0; avg_speed and the centre finite; congestion_level and forecasts one of Low, Medium,
 // High; a forecast has a confidence in 0..1 and a null forecast has none; no forecast without a
 // model_version. The centre is not compared with the grid's (it is what the dashboard draws).

@@ -22,7 +22,7 @@ PredictionRecord Sample(bool with_forecasts) {
   r.congestion_level = window::CongestionLevel::kHigh;
   if (with_forecasts) {
     r.model_version = "20160115-ab12";
-    r.forecasts = {HorizonForecast{window::CongestionLevel::kHigh, 0.71},
+    r.forecasts = {HorizonForecast{window::CongestionLevel::kHigh, 0.71, ForecastSource::kPersistence},
                    HorizonForecast{window::CongestionLevel::kMedium, 0.52},
                    HorizonForecast{window::CongestionLevel::kMedium, 0.48}};
   }
@@ -54,7 +54,8 @@ TEST(PredictionMessage, GoldenWithForecasts) {
             "\"trip_count\":4,\"avg_speed\":8.25,\"congestion_level\":\"High\","
             "\"model_version\":\"20160115-ab12\",\"forecast_15m\":\"High\",\"confidence_15m\":0.71,"
             "\"forecast_30m\":\"Medium\",\"confidence_30m\":0.52,\"forecast_60m\":\"Medium\","
-            "\"confidence_60m\":0.48}");
+            "\"confidence_60m\":0.48,\"forecast_source_15m\":\"persistence\","
+            "\"forecast_source_30m\":\"model\",\"forecast_source_60m\":\"model\"}");
 }
 
 TEST(PredictionMessage, GoldenWithoutForecasts) {
@@ -64,7 +65,29 @@ TEST(PredictionMessage, GoldenWithoutForecasts) {
             "\"trip_count\":4,\"avg_speed\":8.25,\"congestion_level\":\"High\","
             "\"model_version\":\"\",\"forecast_15m\":null,\"confidence_15m\":null,"
             "\"forecast_30m\":null,\"confidence_30m\":null,\"forecast_60m\":null,"
-            "\"confidence_60m\":null}");
+            "\"confidence_60m\":null,\"forecast_source_15m\":null,\"forecast_source_30m\":null,"
+            "\"forecast_source_60m\":null}");
+}
+
+// Messages written before forecast_source existed read as the model's forecasts; a source that
+// is not model/persistence, or set without a forecast, is refused naming the field.
+TEST(PredictionMessage, ForecastSourceIsOptionalButChecked) {
+  std::string json = Encode(Sample(true));
+  std::string old = json.substr(0, json.find(",\"forecast_source_15m\"")) + "}";
+  PredictionRecord back;
+  ASSERT_OK(Decode(old, &back));
+  ASSERT_TRUE(back.forecasts[0].has_value());
+  EXPECT_EQ(back.forecasts[0]->source, ForecastSource::kModel);
+  ASSERT_OK(Decode(json, &back));
+  EXPECT_EQ(back.forecasts[0]->source, ForecastSource::kPersistence);
+
+  DecodeStatus bad = Decode(Replace(json, "\"forecast_source_30m\":\"model\"", "\"forecast_source_30m\":\"oracle\""), &back);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.reason().find("forecast_source_30m"), std::string::npos) << bad.reason();
+  std::string off = Encode(Sample(false));
+  bad = Decode(Replace(off, "\"forecast_source_60m\":null", "\"forecast_source_60m\":\"model\""), &back);
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.reason().find("forecast_source_60m"), std::string::npos) << bad.reason();
 }
 
 TEST(PredictionMessage, RoundTripsWithAndWithoutForecasts) {

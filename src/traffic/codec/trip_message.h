@@ -68,9 +68,8 @@ struct TripMessage {
 // messages, Decode allocates nothing on success. Not thread-safe (one per thread).
 //
 // Checks, in this order; the first failure is returned (see decode.h for kinds and reasons):
-//   - the bytes are one JSON object, valid UTF-8, at most max_message_bytes; bytes after the
-//     object are refused unless they themselves end with '}' (simdjson On-Demand checks the
-//     last token, not the whole tail);
+//   - the bytes are one JSON object, valid UTF-8, at most max_message_bytes, with nothing but
+//     whitespace after it (an empty message, `null` or a second object is malformed);
 //   - every required field is present once with the right JSON type: event_id, event_time,
 //     cell_id, pickup_time, dropoff_time (strings); pickup_lat, pickup_lon, dropoff_lat,
 //     dropoff_lon, trip_distance, speed_mph (numbers); is_rush_hour, is_manhattan (booleans).
@@ -84,8 +83,8 @@ struct TripMessage {
 //     (1e400 is out of range; NaN is not JSON); passenger_count and zones 0..32767; cell_id
 //     "{row}_{col}" inside the grid;
 //   - consistency: event_time == dropoff_time; cell_id is the pickup's cell (check_cell).
-// Not checked (the stream's policy, not the format): how far in the future or past the times
-// are, dropoff after pickup, the cleaning rules.
+// Not checked (the stream's policy, not the format: pipeline::StreamProcessor): the message key,
+// how far in the future or past the times are, dropoff after pickup, the cleaning rules.
 class TripDecoder {
  public:
   explicit TripDecoder(DecoderOptions options = {});

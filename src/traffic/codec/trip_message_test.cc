@@ -316,6 +316,22 @@ TEST(TripMessage, MalformedJson) {
   ExpectReject(Join(SampleFields()) + "]", DecodeErrorKind::kMalformed, "malformed JSON");
 }
 
+// Regression (issue 8): a second object after the first, or a stray '}' at the end, used to be
+// accepted because simdjson On-Demand only checks that the last token closes the document.
+TEST(TripMessage, TrailingContentAfterTheObjectIsMalformed) {
+  const std::string good = Join(SampleFields());
+  for (std::string tail : std::vector<std::string>{" {\"a\":1}", "{}", "}", " }", ",{}", "\n" + good, " null", " 1", "[]"}) {
+    ExpectReject(good + tail, DecodeErrorKind::kMalformed, "malformed JSON");
+  }
+  // Whitespace after the object is not content.
+  for (std::string tail : {" ", "\n", "\r\n\t "}) {
+    TripDecoder decoder;
+    TripMessage m;
+    EXPECT_TRUE(decoder.Decode(good + tail, &m).ok()) << tail;
+  }
+  ExpectReject(good + " " + good, DecodeErrorKind::kMalformed, "malformed JSON: content after the JSON object");
+}
+
 TEST(TripMessage, DuplicateFieldsDoNotCrash) {
   // RFC 8259 leaves duplicate names undefined; which one is read is unspecified.
   std::string dup = Join(SampleFields());

@@ -333,7 +333,9 @@ TEST(PartitionState, MergingIntoARunningWorkerAheadOrBehind) {
     std::map<geo::CellId, core::UtcTime> last;
     for (const auto& w : *out) {
       auto it = last.find(w.cell);
-      if (it != last.end()) EXPECT_LT(it->second, w.window_start);
+      if (it != last.end()) {
+        EXPECT_LT(it->second, w.window_start);
+      }
       last[w.cell] = w.window_start;
     }
   }

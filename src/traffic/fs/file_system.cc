@@ -1,6 +1,13 @@
 #include "traffic/fs/file_system.h"
 
+#include <signal.h>
+#include <sys/random.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
 
 #include "traffic/core/text.h"
 
@@ -14,6 +21,78 @@ std::string JoinPath(std::string_view a, std::string_view b) {
   while (!b.empty() && b.front() == '/') b.remove_prefix(1);
   out.append(b);
   return out;
+}
+
+std::string UniqueSuffix() {
+  uint64_t random = 0;
+  if (::getrandom(&random, sizeof random, 0) != static_cast<ssize_t>(sizeof random)) {
+    static uint64_t fallback = 0x9E3779B97F4A7C15ULL;  // never the only protection: opens are exclusive
+    fallback = (fallback ^ static_cast<uint64_t>(::getpid())) * 0xBF58476D1CE4E5B9ULL + 1;
+    random = fallback;
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%d-%012llx", static_cast<int>(::getpid()),
+                static_cast<unsigned long long>(random & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+bool ProcessIsAlive(int64_t pid) {
+  if (pid <= 0) return false;
+  if (::kill(static_cast<pid_t>(pid), 0) == 0) return true;
+  return errno == EPERM;  // exists, owned by someone else
+}
+
+bool IsDebrisOfDeadRun(std::string_view name, int64_t* pid_out) {
+  static constexpr std::string_view kMarkers[] = {".tmp-", ".staging-", ".old-"};
+  static constexpr std::string_view kReplay = "traffic-replay-";
+  size_t digits = std::string_view::npos;
+  if (name.substr(0, kReplay.size()) == kReplay) {
+    digits = kReplay.size();
+  } else {
+    for (std::string_view marker : kMarkers) {
+      size_t at = name.rfind(marker);
+      if (at != std::string_view::npos && at > 0) {
+        digits = at + marker.size();
+        break;
+      }
+    }
+  }
+  if (digits == std::string_view::npos) return false;
+  size_t end = digits;
+  int64_t pid = 0;
+  while (end < name.size() && name[end] >= '0' && name[end] <= '9' && end - digits < 10) {
+    pid = pid * 10 + (name[end] - '0');
+    ++end;
+  }
+  if (end == digits || (end < name.size() && name[end] != '-')) return false;
+  if (pid_out != nullptr) *pid_out = pid;
+  return !ProcessIsAlive(pid);
+}
+
+core::Status FileSystem::Exchange(const std::string& a, const std::string& b) {
+  std::string parked = a + ".old-" + UniqueSuffix();
+  TRAFFIC_RETURN_IF_ERROR(Rename(a, parked));
+  if (core::Status st = Rename(b, a); !st.ok()) {
+    (void)Rename(parked, a);
+    return st;
+  }
+  return Rename(parked, b);
+}
+
+core::Status FileSystem::SyncTree(const std::string&) { return core::Status::Ok(); }
+
+core::Result<std::string> FileSystem::MakeUniqueDir(const std::string& prefix) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::string path = prefix + UniqueSuffix();
+    if (Exists(path)) continue;
+    TRAFFIC_RETURN_IF_ERROR(MakeDirs(path));
+    return path;
+  }
+  return core::Status::IoError("create a unique folder " + prefix + "*: every name taken");
+}
+
+std::string FileSystem::CanonicalPath(const std::string& path) {
+  return Describe() + ":" + std::filesystem::path(path).lexically_normal().string();
 }
 
 core::Result<std::string> FileSystem::ReadAll(const std::string& path) {

@@ -5,6 +5,11 @@
 // Errors name the path and the operation. Writers are not visible under their final name until
 // Close() succeeds when opened with WriteMode::kAtomic (written to a temporary name, then renamed),
 // so a step's output appears complete or not at all.
+//
+// Temporary names (issue 8 #5) are `.<name>.tmp-<pid>-<random>` in the target's own folder,
+// created exclusively (O_EXCL | O_NOFOLLOW on the local disk): a name planted in advance, or a
+// symlink at it, makes the open fail instead of writing through it. The pid in the name lets a
+// later run recognise the debris of a dead one (IsDebrisOfDeadRun).
 #pragma once
 
 #include <cstdint>
@@ -46,6 +51,9 @@ class WritableFile {
   virtual const std::string& path() const = 0;
 };
 
+// kTruncate writes the file in place and never follows a symlink at `path` (it fails instead);
+// kAtomic writes a uniquely named temporary file, syncs it to disk, renames it over `path` and
+// syncs the folder, so a power loss cannot leave a renamed but empty file.
 enum class WriteMode { kTruncate, kAtomic };
 
 class FileSystem {
@@ -64,6 +72,22 @@ class FileSystem {
   virtual core::Status Rename(const std::string& from, const std::string& to) = 0;
   virtual core::Status RemoveAll(const std::string& path) = 0;  // OK when absent
 
+  // Swaps two existing entries (files or folders) in one atomic step: at no moment is either name
+  // absent, so a crash leaves either the old or the new state. Local disk:
+  // renameat2(RENAME_EXCHANGE). This default (for file systems that cannot) is three renames and
+  // NOT atomic; implementations that can must override it.
+  virtual core::Status Exchange(const std::string& a, const std::string& b);
+  // Makes `path` (a file, or a folder and everything under it) and its entry in its parent folder
+  // durable (fsync). Default: nothing to do.
+  virtual core::Status SyncTree(const std::string& path);
+  // Creates a new, empty folder named `prefix` + a unique suffix, never reusing an entry that
+  // already exists (whoever planted it); returns its path.
+  virtual core::Result<std::string> MakeUniqueDir(const std::string& prefix);
+  // An identity for `path` ("local:/abs/path" with symlinks resolved, the path need not exist) so
+  // callers can tell whether two paths, possibly on two FileSystem objects, name the same entry.
+  // Default: Describe() + ":" + the path, lexically normalised.
+  virtual std::string CanonicalPath(const std::string& path);
+
   bool Exists(const std::string& path) { return Stat(path).ok(); }
   core::Result<std::string> ReadAll(const std::string& path);
   core::Status WriteAll(const std::string& path, std::string_view data,
@@ -78,5 +102,14 @@ class FileSystem {
 std::unique_ptr<FileSystem> MakeLocalFileSystem(std::string root = "");
 
 std::string JoinPath(std::string_view a, std::string_view b);
+
+// A unique token for temporary names: the process id, '-', 12 random hex digits.
+std::string UniqueSuffix();
+// Whether `name` is a temporary or staging entry (`.x.tmp-PID-...`, `x.staging-PID-...`,
+// `x.old-PID`, `traffic-replay-PID-...`) left by a process that no longer runs on this host.
+// Only these names are ever swept; `pid` is the owner's when it returns true.
+bool IsDebrisOfDeadRun(std::string_view name, int64_t* pid = nullptr);
+// Whether process `pid` runs on this host (kill(pid, 0)).
+bool ProcessIsAlive(int64_t pid);
 
 }  // namespace traffic::fs

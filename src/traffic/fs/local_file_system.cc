@@ -1,9 +1,9 @@
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc >= 2.28)
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -21,6 +21,21 @@ core::Status Errno(std::string_view op, const std::string& path) {
   std::string msg = std::string(op) + " " + path + ": " + std::strerror(e);
   if (e == ENOENT) return core::Status::NotFound(msg);
   return core::Status::IoError(msg);
+}
+
+// fsync of a folder, so the entries renamed or created in it survive a power loss.
+core::Status SyncFolder(const std::string& dir) {
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno("open folder to sync", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Errno("sync folder", dir);
+  return core::Status::Ok();
+}
+
+std::string ParentOf(const std::string& p) {
+  std::string parent = stdfs::path(p).parent_path().string();
+  return parent.empty() ? "." : parent;
 }
 
 class LocalReadableFile : public ReadableFile {
@@ -86,15 +101,28 @@ class LocalWritableFile : public WritableFile {
   }
   core::Status Close() override {
     if (fd_ < 0) return core::Status::Ok();
+    // An atomic file is on disk before its name is: a power loss leaves the old file or the
+    // complete new one, never a renamed but empty one.
+    if (!temp_path_.empty() && ::fsync(fd_) != 0) {
+      core::Status st = Errno("sync", temp_path_);
+      ::close(fd_);
+      fd_ = -1;
+      ::unlink(temp_path_.c_str());
+      return st;
+    }
     int rc = ::close(fd_);
     fd_ = -1;
-    if (rc != 0) return Errno("close", path_);
-    if (!temp_path_.empty() && ::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+    if (rc != 0) {
+      if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+      return Errno("close", path_);
+    }
+    if (temp_path_.empty()) return core::Status::Ok();
+    if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
       core::Status st = Errno("rename into place", path_);
       ::unlink(temp_path_.c_str());
       return st;
     }
-    return core::Status::Ok();
+    return SyncFolder(ParentOf(path_));
   }
   uint64_t bytes_written() const override { return bytes_; }
   const std::string& path() const override { return path_; }
@@ -129,16 +157,23 @@ class LocalFileSystem : public FileSystem {
     std::string p = Resolve(path);
     stdfs::path parent = stdfs::path(p).parent_path();
     if (!parent.empty()) TRAFFIC_RETURN_IF_ERROR(MakeDirsResolved(parent.string()));
-    std::string temp;
-    std::string open_path = p;
-    if (mode == WriteMode::kAtomic) {
-      static std::atomic<uint64_t> counter{0};
-      temp = p + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-      open_path = temp;
+    if (mode == WriteMode::kTruncate) {
+      // Never through a symlink at the target: in a shared folder it could point anywhere.
+      int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+      if (fd < 0) return Errno("create", p);
+      return std::unique_ptr<WritableFile>(new LocalWritableFile(fd, p, ""));
     }
-    int fd = ::open(open_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return Errno("create", open_path);
-    return std::unique_ptr<WritableFile>(new LocalWritableFile(fd, p, temp));
+    // A unique name beside the target (same folder: the rename stays on one file system),
+    // created exclusively: a planted file or symlink at the name fails the open, never is
+    // written through.
+    stdfs::path target(p);
+    const std::string folder = target.parent_path().string();
+    for (int attempt = 0;; ++attempt) {
+      std::string temp = JoinPath(folder, "." + target.filename().string() + ".tmp-" + UniqueSuffix());
+      int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd >= 0) return std::unique_ptr<WritableFile>(new LocalWritableFile(fd, p, temp));
+      if (errno != EEXIST || attempt >= 8) return Errno("create", temp);
+    }
   }
 
   core::Result<FileInfo> Stat(const std::string& path) override {
@@ -158,14 +193,16 @@ class LocalFileSystem : public FileSystem {
                  : core::Status::IoError("list " + p + ": " + ec.message());
     }
     std::vector<FileInfo> out;
-    for (const auto& entry : it) {
+    // The error_code overloads all the way: a range-for's increment throws on an I/O error.
+    for (stdfs::directory_iterator end; it != end; it.increment(ec)) {
       struct stat st;
-      std::string child = entry.path().string();
+      std::string child = it->path().string();
       if (::stat(child.c_str(), &st) != 0) continue;  // vanished or dangling link
       FileInfo info = Info(child, st);
       info.path = JoinPath(dir, info.name);
       out.push_back(std::move(info));
     }
+    if (ec) return core::Status::IoError("list " + p + ": " + ec.message());
     std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
     return out;
   }
@@ -180,6 +217,42 @@ class LocalFileSystem : public FileSystem {
     return core::Status::Ok();
   }
 
+  core::Status Exchange(const std::string& a, const std::string& b) override {
+    std::string from = Resolve(a), to = Resolve(b);
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) != 0) {
+      return Errno("exchange " + from + " with", to);
+    }
+    TRAFFIC_RETURN_IF_ERROR(SyncFolder(ParentOf(from)));
+    std::string parent_to = ParentOf(to);
+    return parent_to == ParentOf(from) ? core::Status::Ok() : SyncFolder(parent_to);
+  }
+
+  core::Status SyncTree(const std::string& path) override {
+    std::string p = Resolve(path);
+    TRAFFIC_RETURN_IF_ERROR(SyncResolved(p));
+    return SyncFolder(ParentOf(p));
+  }
+
+  core::Result<std::string> MakeUniqueDir(const std::string& prefix) override {
+    std::string p = Resolve(prefix);
+    stdfs::path parent = stdfs::path(p).parent_path();
+    if (!parent.empty()) TRAFFIC_RETURN_IF_ERROR(MakeDirsResolved(parent.string()));
+    for (int attempt = 0;; ++attempt) {
+      std::string suffix = UniqueSuffix();
+      // mkdir never follows or reuses an existing entry: EEXIST, and we draw another name.
+      if (::mkdir((p + suffix).c_str(), 0755) == 0) return prefix + suffix;
+      if (errno != EEXIST || attempt >= 8) return Errno("create folder", p + suffix);
+    }
+  }
+
+  std::string CanonicalPath(const std::string& path) override {
+    std::error_code ec;
+    stdfs::path absolute = stdfs::absolute(Resolve(path), ec);
+    if (ec) absolute = Resolve(path);
+    stdfs::path canonical = stdfs::weakly_canonical(absolute, ec);
+    return "local:" + (ec ? absolute.lexically_normal() : canonical).string();
+  }
+
   core::Status RemoveAll(const std::string& path) override {
     std::error_code ec;
     stdfs::remove_all(Resolve(path), ec);
@@ -191,6 +264,24 @@ class LocalFileSystem : public FileSystem {
   std::string Resolve(const std::string& path) const {
     if (root_.empty() || (!path.empty() && path[0] == '/')) return path;
     return JoinPath(root_, path);
+  }
+  static core::Status SyncResolved(const std::string& p) {
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0) return Errno("stat", p);
+    if (S_ISLNK(st.st_mode)) return core::Status::Ok();
+    if (S_ISDIR(st.st_mode)) {
+      std::error_code ec;
+      for (const auto& entry : stdfs::directory_iterator(p, ec)) TRAFFIC_RETURN_IF_ERROR(SyncResolved(entry.path().string()));
+      if (ec) return core::Status::IoError("list " + p + ": " + ec.message());
+      return SyncFolder(p);
+    }
+    if (!S_ISREG(st.st_mode)) return core::Status::Ok();
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return Errno("open to sync", p);
+    int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return Errno("sync", p);
+    return core::Status::Ok();
   }
   static core::Status MakeDirsResolved(const std::string& p) {
     std::error_code ec;

@@ -279,6 +279,20 @@ core::Result<int64_t> Consumer::HighWatermark(const std::string& topic, int32_t 
   return high;
 }
 
+core::Result<std::vector<TopicPartition>> Consumer::OffsetsForTimes(std::vector<TopicPartition> partitions,
+                                                                   int64_t since_ms, std::chrono::milliseconds timeout) {
+  for (auto& tp : partitions) tp.offset = since_ms;
+  internal::PartitionListPtr list = internal::ToList(partitions);
+  rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(impl_->rk, list.get(), TimeoutMs(timeout));
+  std::string text = err != RD_KAFKA_RESP_ERR_NO_ERROR ? rd_kafka_err2str(err) : internal::FirstPartitionError(list.get());
+  if (!text.empty()) {
+    auto msg = "offsets for time " + std::to_string(since_ms) + " of " + ToString(partitions) + " in " + impl_->Where() +
+               ": " + text;
+    return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? core::Status::Unavailable(msg) : core::Status::IoError(msg);
+  }
+  return internal::FromList(list.get());
+}
+
 core::Status Consumer::Seek(const TopicPartition& tp, std::chrono::milliseconds timeout) {
   internal::PartitionListPtr list = internal::ToList({tp});
   rd_kafka_error_t* error = rd_kafka_seek_partitions(impl_->rk, list.get(), TimeoutMs(timeout));

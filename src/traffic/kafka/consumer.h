@@ -122,6 +122,10 @@ class Consumer {
   // stable offset is never beyond it): a reader has caught up when its position reaches it.
   core::Result<int64_t> HighWatermark(const std::string& topic, int32_t partition,
                                       std::chrono::milliseconds timeout);
+  // For each partition, the offset of the first message whose timestamp is >= `since` (ms since
+  // the epoch), or kOffsetEnd when there is none: where a reader with a look-back starts.
+  core::Result<std::vector<TopicPartition>> OffsetsForTimes(std::vector<TopicPartition> partitions, int64_t since_ms,
+                                                            std::chrono::milliseconds timeout);
   // For Producer::SendOffsetsToTransaction.
   core::Result<GroupMetadata> GroupMetadataForTxn();
 

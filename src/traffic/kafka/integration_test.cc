@@ -59,7 +59,7 @@ class BrokerTest : public ::testing::Test {
   }
   std::string MakeTopic(const std::string& base, int partitions) {
     std::string name = Unique(base);
-    core::Status st = admin_->CreateTopics({{name, partitions, 1}});
+    core::Status st = admin_->CreateTopics({{name, partitions, 1, {}}});
     EXPECT_OK(st);
     topics_.push_back(name);
     return name;
@@ -94,7 +94,7 @@ TEST_F(BrokerTest, CreateTopicsIsIdempotentAndDescribes) {
   auto d = admin_->DescribeTopic(name);
   ASSERT_OK(d);
   EXPECT_EQ(d->partitions, 3);
-  core::Status again = admin_->CreateTopics({{name, 3, 1}});  // already exists: fine
+  core::Status again = admin_->CreateTopics({{name, 3, 1, {}}});  // already exists: fine
   EXPECT_OK(again);
   EXPECT_TRUE(*admin_->TopicExists(name));
 
@@ -103,7 +103,7 @@ TEST_F(BrokerTest, CreateTopicsIsIdempotentAndDescribes) {
   EXPECT_EQ(missing.status().code(), core::StatusCode::kNotFound);
   EXPECT_NE(missing.status().message().find(name + "-missing"), std::string::npos);
 
-  core::Status bad = admin_->CreateTopics({{Unique("repl"), 1, 3}});  // one broker only
+  core::Status bad = admin_->CreateTopics({{Unique("repl"), 1, 3, {}}});  // one broker only
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("it-repl-"), std::string::npos) << bad.message();
   EXPECT_NE(bad.message().find(BrokerConfig().brokers), std::string::npos) << bad.message();

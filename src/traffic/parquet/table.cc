@@ -371,10 +371,23 @@ class ParquetReader : public Reader {
         selected.push_back(schema_[static_cast<size_t>(found)]);
       }
     }
-    std::shared_ptr<arrow::Table> table;
     // Field indices equal leaf column indices for the flat schemas we read.
-    TRAFFIC_RETURN_IF_ERROR(FromArrow(reader_->ReadRowGroup(index, indices, &table),
-                                      "read " + path_ + " row group " + std::to_string(index)));
+    // A page whose CRC does not match (or that does not decode) is corruption, not an I/O error.
+    const std::string what = "read " + path_ + " row group " + std::to_string(index);
+    std::shared_ptr<arrow::Table> table;
+    try {
+      auto read = reader_->ReadRowGroup(index, indices);
+      if (!read.ok()) {
+        const arrow::Status& st = read.status();
+        const std::string& m = st.message();
+        bool corrupt = st.IsIOError() && (m.find("CRC") != std::string::npos || m.find("checksum") != std::string::npos);
+        if (corrupt || st.IsInvalid()) return core::Status::Corrupt(what + ": " + st.ToString());
+        return FromArrow(st, what);
+      }
+      table = *std::move(read);
+    } catch (const std::exception& e) {
+      return core::Status::Corrupt(what + ": " + e.what());
+    }
     ColumnBatch batch(selected);
     for (size_t c = 0; c < indices.size(); ++c) {
       for (const auto& chunk : table->column(static_cast<int>(c))->chunks()) {
@@ -429,7 +442,8 @@ core::Result<std::unique_ptr<Writer>> Writer::Open(fs::FileSystem& fs, const std
   ::parquet::WriterProperties::Builder builder;
   builder.compression(::parquet::Compression::ZSTD)
       ->compression_level(options.zstd_level)
-      ->max_row_group_length(options.row_group_rows);
+      ->max_row_group_length(options.row_group_rows)
+      ->enable_page_checksum();  // CRC-32 per page, verified by Reader: a flipped bit is an error
   // Dictionary encoding pays for low-cardinality columns (cells, flags, hours); for coordinates,
   // speeds, ids and timestamps it only costs a hash table per value.
   for (const auto& spec : schema) {
@@ -460,7 +474,12 @@ core::Result<std::unique_ptr<Reader>> Reader::Open(fs::FileSystem& fs, const std
   std::unique_ptr<::parquet::arrow::FileReader> reader;
   // Parquet throws on a corrupt footer; we turn that into a Status here, at the edge.
   try {
-    auto opened = ::parquet::arrow::OpenFile(input, arrow::default_memory_pool());
+    ::parquet::ReaderProperties properties(arrow::default_memory_pool());
+    properties.set_page_checksum_verification(true);  // pages written without a CRC pass unchecked
+    ::parquet::arrow::FileReaderBuilder builder;
+    arrow::Status st = builder.Open(input, properties);
+    if (!st.ok()) return core::Status::Corrupt("open " + path + ": " + st.ToString());
+    auto opened = builder.memory_pool(arrow::default_memory_pool())->Build();
     if (!opened.ok()) return core::Status::Corrupt("open " + path + ": " + opened.status().ToString());
     reader = std::move(*opened);
   } catch (const std::exception& e) {

@@ -154,8 +154,12 @@ class CleanRun {
   CleanRun(fs::FileSystem& input, fs::FileSystem& output, fs::FileSystem& rejects_fs,
            const ReferenceData& reference, const geo::Grid& grid, const CleanOptions& options)
       : input_(input), output_(output), rejects_fs_(rejects_fs), reference_(reference),
-        grid_(grid), options_(options), staged_(output, options.output_dir),
-        staging_(staged_.staging_dir()) {}
+        grid_(grid), options_(options), rules_(options.rules), staged_(output, options.output_dir) {
+    if (!rules_.now) {
+      rules_.now = options.now ? *options.now
+                               : std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    }
+  }
   ~CleanRun() {
     for (auto& [key, month] : months_) month.spill.reset();
   }
@@ -164,13 +168,24 @@ class CleanRun {
     auto started = std::chrono::steady_clock::now();
     TRAFFIC_ASSIGN_OR_RETURN(std::vector<fs::FileInfo> files, ExpandInputs());
     for (const auto& f : files) total_bytes_ += f.size_bytes;
+    TRAFFIC_RETURN_IF_ERROR(CheckOutputsApartFromInputs());
     TRAFFIC_RETURN_IF_ERROR(staged_.Begin());
+    staging_ = staged_.staging_dir();
     TRAFFIC_RETURN_IF_ERROR(rejects_.Open(rejects_fs_, options_.rejects_path));
     for (size_t i = 0; i < files.size(); ++i) {
       TRAFFIC_RETURN_IF_ERROR(CleanFile(files[i], static_cast<uint32_t>(i)));
     }
     for (auto& [key, month] : months_) TRAFFIC_RETURN_IF_ERROR(FinishMonth(key, month));
     months_.clear();
+    if (summary_.rows_written == 0 && !options_.allow_empty) {
+      // An empty result never replaces a good one: the staging folder (and the unclosed rejects
+      // file) are discarded, the previous output stays.
+      return core::Status::InvalidArgument(
+          "no clean trips: " + std::to_string(files.size()) + " file(s), " + std::to_string(summary_.rows_read) +
+          " row(s) read, " + std::to_string(summary_.rejects.Total()) + " rejected, " +
+          std::to_string(summary_.blank_lines) + " blank line(s); " + options_.output_dir +
+          " was left as it was (--allow-empty writes an empty output)");
+    }
     TRAFFIC_RETURN_IF_ERROR(rejects_.Close());
     summary_.files = static_cast<int64_t>(files.size());
     summary_.output_dir = options_.output_dir;
@@ -199,6 +214,36 @@ class CleanRun {
     return files;
   }
 
+  // Issue 8 #4: no output may overwrite, land inside, or swallow an input.
+  core::Status CheckOutputsApartFromInputs() {
+    auto inside = [](const std::string& path, const std::string& folder) {
+      return path.size() > folder.size() && path.compare(0, folder.size(), folder) == 0 &&
+             (folder.back() == '/' || path[folder.size()] == '/');
+    };
+    const std::string output = output_.CanonicalPath(options_.output_dir);
+    const std::string rejects = options_.rejects_path.empty() ? "" : rejects_fs_.CanonicalPath(options_.rejects_path);
+    for (const auto& given : options_.inputs) {
+      const std::string input = input_.CanonicalPath(given);
+      if (output == input || inside(output, input) || inside(input, output)) {
+        return core::Status::InvalidArgument(
+            "the output folder " + options_.output_dir + " and the input " + given +
+            (output == input ? " are the same" : inside(output, input) ? ": the output lies inside the input folder"
+                                                                       : ": the input lies inside the output folder, which the run replaces") +
+            "; refusing to write over an input");
+      }
+      if (!rejects.empty() && (rejects == input || inside(rejects, input))) {
+        return core::Status::InvalidArgument("--rejects " + options_.rejects_path +
+                                             (rejects == input ? " is the input " : " lies inside the input folder ") +
+                                             given + "; refusing to write over an input");
+      }
+    }
+    if (!rejects.empty() && (rejects == output || inside(rejects, output))) {
+      return core::Status::InvalidArgument("--rejects " + options_.rejects_path + " lies inside the output folder " +
+                                           options_.output_dir + ", which the run replaces");
+    }
+    return core::Status::Ok();
+  }
+
   core::Status FileError(FileSummary& file, const std::string& message) {
     if (!options_.skip_bad_files) return core::Status::InvalidArgument(message);
     file.error = message;
@@ -215,6 +260,7 @@ class CleanRun {
     chunk_has_nul_ = false;
     std::optional<csv::TripRowParser> parser;
     bool eof = false;
+    bool skipping_long_record = false;
     uint64_t file_bytes = 0;
     while (!eof || start < end) {
       if (!eof) {
@@ -235,13 +281,33 @@ class CleanRun {
       while (start < end) {
         const char* p = buffer.data() + start;
         const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - start));
-        if (nl == nullptr && !eof) break;
+        if (skipping_long_record) {  // the rest of an over-long record: drop it up to its newline
+          start = nl ? static_cast<size_t>(nl - buffer.data()) + 1 : end;
+          if (nl) skipping_long_record = false;
+          continue;
+        }
         size_t length = nl ? static_cast<size_t>(nl - p) : end - start;
+        if (length > options_.max_record_bytes) {
+          // Rejected without being held: memory stays bounded whatever the input (issue 8 #12).
+          ++line_number;
+          std::string_view head(p, std::min<size_t>(length, 256));
+          start = nl ? start + length + 1 : end;
+          skipping_long_record = nl == nullptr && !eof;
+          std::string detail = "record longer than " + std::to_string(options_.max_record_bytes) +
+                               " bytes (--max-record-bytes); reading resumes at the next line";
+          if (!parser) return FileError(file, info.path + ":" + std::to_string(line_number) + ": header " + detail);
+          ++file.rows;
+          ++summary_.rows_read;
+          summary_.rejects.Add(RejectReason::kMalformedRow);
+          TRAFFIC_RETURN_IF_ERROR(rejects_.Add(info.path, line_number, RejectReason::kMalformedRow, detail, head));
+          continue;
+        }
+        if (nl == nullptr && !eof) break;
         start += length + (nl ? 1 : 0);
         ++line_number;
         std::string_view line(p, length);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") == std::string_view::npos) {
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
           if (parser) ++summary_.blank_lines;
           continue;
         }
@@ -274,7 +340,7 @@ class CleanRun {
       summary_.rejects.Add(reject->reason);
       return rejects_.Add(path, line_number, reject->reason, reject->detail, line);
     }
-    if (auto reason = clean::CheckTrip(record.trip, options_.rules)) {
+    if (auto reason = clean::CheckTrip(record.trip, rules_)) {
       summary_.rejects.Add(*reason);
       return rejects_.Add(path, line_number, *reason, "", line);
     }
@@ -392,8 +458,9 @@ class CleanRun {
   const ReferenceData& reference_;
   const geo::Grid& grid_;
   const CleanOptions& options_;
+  clean::CleaningRules rules_;  // options_.rules with `now` filled in
   StagedOutput staged_;
-  const std::string staging_;
+  std::string staging_;  // set by Begin()
   uint64_t total_bytes_ = 0;
   std::optional<TripTableBuilder> builder_;  // reused across months: its vectors keep their memory
   std::vector<RecordChunks::Chunk> pool_;  // declared before the months that borrow from it

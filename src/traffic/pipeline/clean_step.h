@@ -10,9 +10,16 @@
 // The output replaces `output_dir` as a whole, atomically: it is built in a staging folder and
 // swapped in at the end with a _SUCCESS file (the run summary as JSON); a failed run leaves the
 // previous output untouched.
+//
+// Refused before anything is written (issue 8): an output (output_dir or the rejects file) that
+// resolves to an input file, lies inside an input folder, or holds an input (#4); a run that
+// yields no clean trip at all (header-only files, blank lines, every row rejected) unless
+// allow_empty (#10). A record longer than max_record_bytes is rejected as malformed_row and
+// reading resumes at the next line, so memory stays bounded on any input (#12).
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +47,11 @@ struct CleanOptions {
   clean::CleaningRules rules;
   csv::ParseOptions parse;
   size_t memory_budget_bytes = size_t{512} << 20;  // parsed trips held before spilling
+  size_t max_record_bytes = size_t{1} << 20;       // a longer line is a malformed_row reject
+  bool allow_empty = false;  // write (and swap in) an output with no trips instead of failing
+  // The run's clock reading for the time rule's default upper limit (rules.now); unset: RunClean
+  // reads the system clock.
+  std::optional<core::UtcTime> now;
   std::function<void(const CleanProgress&)> progress;  // called every few MB
 };
 

@@ -7,7 +7,6 @@
 
 #include "traffic/codec/message_key.h"
 #include "traffic/core/hash.h"
-#include "traffic/pipeline/pacer.h"
 
 namespace traffic::pipeline {
 namespace {
@@ -61,6 +60,38 @@ class BoundedQueue {
   bool closed_ = false;
 };
 
+// The producer thread's sink: batches of messages into the queue, offsets counted per partition
+// as a broker would.
+class QueueSink : public TripMessageSink {
+ public:
+  QueueSink(BoundedQueue& queue, int partitions, size_t batch_size, std::atomic<int64_t>* pushed)
+      : queue_(queue), offsets_(static_cast<size_t>(partitions), 0), batch_size_(batch_size), pushed_(pushed) {}
+  int32_t partitions() const override { return static_cast<int32_t>(offsets_.size()); }
+  core::Status Send(int32_t partition, std::string_view key, std::string_view value) override {
+    batch_.push_back({partition, offsets_[static_cast<size_t>(partition)]++, std::string(key), std::string(value)});
+    ++sent_;
+    if (batch_.size() >= batch_size_) Push();
+    return core::Status::Ok();
+  }
+  core::Status Flush() override {
+    if (!batch_.empty()) Push();
+    return core::Status::Ok();
+  }
+
+ private:
+  void Push() {
+    queue_.Push(std::move(batch_));
+    batch_.clear();
+    pushed_->store(sent_);
+  }
+  BoundedQueue& queue_;
+  std::vector<int64_t> offsets_;
+  size_t batch_size_;
+  std::atomic<int64_t>* pushed_;
+  std::vector<Message> batch_;
+  int64_t sent_ = 0;
+};
+
 }  // namespace
 
 core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* forecaster,
@@ -74,45 +105,13 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
   std::atomic<int64_t> produced{0};
   const Clock& clock = options.clock ? *options.clock : RealClock();
   auto started = clock.SteadyNow();
-  auto should_stop = [&] {
-    if (producer_stop.load() || (stop && stop->load())) return true;
-    if (options.duration_s > 0 &&
-        std::chrono::duration<double>(clock.SteadyNow() - started).count() >= options.duration_s) {
-      return true;
-    }
-    return false;
-  };
+  // Small batches when paced (latency), larger ones when running flat out (throughput).
+  const bool paced = options.produce.rate > 0 || options.produce.speedup > 0;
 
   std::thread producer([&] {
-    Pacer pacer(options.rate, options.speedup);
-    std::vector<Message> batch;
-    StoredTrip trip;
-    std::vector<int64_t> offsets(static_cast<size_t>(options.partitions), 0);
-    int64_t n = 0;
-    while (!should_stop() && (options.max_events == 0 || n < options.max_events)) {
-      auto more = source.Next(&trip);
-      if (!more.ok()) {
-        producer_status = more.status();
-        break;
-      }
-      if (!*more) break;
-      pacer.Wait(n, trip.trip.event_time());
-      Message m;
-      codec::AppendCellKey(trip.cell, &m.key);
-      codec::AppendTripMessage(trip.trip, trip.cell, trip.is_manhattan, &m.value);
-      m.partition = codec::PartitionForCell(trip.cell, options.partitions);
-      m.offset = offsets[static_cast<size_t>(m.partition)]++;
-      batch.push_back(std::move(m));
-      ++n;
-      // Small batches when paced (latency), larger ones when running flat out (throughput).
-      if (batch.size() >= (options.rate > 0 || options.speedup > 0 ? 64u : 1024u)) {
-        queue.Push(std::move(batch));
-        batch.clear();
-        produced.store(n);
-      }
-    }
-    if (!batch.empty()) queue.Push(std::move(batch));
-    produced.store(n);
+    QueueSink sink(queue, options.partitions, paced ? 64 : 1024, &produced);
+    auto result = Produce(source, sink, options.produce, nullptr, &producer_stop);
+    if (!result.ok()) producer_status = result.status();
     queue.Close();
   });
 
@@ -130,10 +129,12 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
     if (!records.empty()) TRAFFIC_RETURN_IF_ERROR(on_records(records));
     if (!dead.empty()) TRAFFIC_RETURN_IF_ERROR(on_dead_letters(dead));
     dead.clear();
+    if (options.on_progress) options.on_progress(processor.counters(), processor.watermark(), produced.load());
     last_drain = clock.SteadyNow();
     return core::Status::Ok();
   };
   while (status.ok()) {
+    if (stop && stop->load()) producer_stop.store(true);
     bool finished = false;
     if (queue.Pop(&batch, options.drain_interval, &finished)) {
       for (const auto& m : batch) processor.Process({m.partition, m.offset, m.key, m.value}, &dead);

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "traffic/pipeline/clock.h"
+#include "traffic/pipeline/produce.h"
 #include "traffic/pipeline/stream_processor.h"
 #include "traffic/pipeline/trip_source.h"
 
@@ -15,14 +16,15 @@ namespace traffic::pipeline {
 
 struct EmbeddedOptions {
   StreamOptions stream;
-  double rate = 0;       // events/s; 0 with speedup 0: as fast as possible
-  double speedup = 0;    // event-time spacing / speedup
-  int64_t max_events = 0;         // 0: until the source ends or stop is set
-  double duration_s = 0;          // 0: no limit
+  ProduceOptions produce;         // pacing and limits of the producer thread (the same Produce
+                                  // as `traffic produce`)
   int partitions = 4;
   size_t queue_capacity = 65536;  // messages
   std::chrono::milliseconds drain_interval{100};
   const Clock* clock = nullptr;  // nullptr: RealClock()
+  // Called on the calling thread after every drain: the processor's counters, its watermark and
+  // the events produced so far (live dashboards).
+  std::function<void(const StreamCounters&, std::optional<core::UtcTime> watermark, int64_t produced)> on_progress;
 };
 
 struct EmbeddedStats {

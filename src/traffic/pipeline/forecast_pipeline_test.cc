@@ -10,8 +10,10 @@
 #include <map>
 #include <set>
 
+#include "traffic/core/hash.h"
 #include "traffic/generate/generator.h"
 #include "traffic/model/classifier.h"
+#include "traffic/model/evaluation.h"
 #include "traffic/pipeline/clean_step.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
@@ -51,8 +53,10 @@ class ForecastPipelineTest : public ::testing::Test {
     train.version = "v1";
     train.classifier.num_rounds = 8;
     train.classifier.nthread = 1;
+    train.promote = true;  // 8 rounds on 4 days may lose a horizon; the tests need models/latest
     auto t = RunTrain(*fs_, train);
     ASSERT_OK(t);
+    EXPECT_TRUE(t->promoted);
   }
   static void TearDownTestSuite() {
     delete fs_;
@@ -157,6 +161,12 @@ TEST_F(ForecastPipelineTest, TrainedModelLoadsAndForecastsEachRowWithItsHorizons
     ASSERT_OK_AND_ASSIGN(auto classifier, model::CongestionClassifier::FromJson(json, {}));
     ASSERT_OK_AND_ASSIGN(auto proba, classifier.PredictProba(input));
     for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(forecasts[i].source[h], forecaster->source(static_cast<size_t>(h)));
+      if (forecaster->source(static_cast<size_t>(h)) == codec::ForecastSource::kPersistence) {
+        // The model lost this horizon on its test days: persistence stands in (tested below).
+        EXPECT_EQ(forecasts[i].level[h], model::PersistenceLevel(rows[i].speed_15m, rows[i].speed_60m, {}));
+        continue;
+      }
       auto p = proba.Row(i);
       const int best = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
       EXPECT_EQ(forecasts[i].level[h], best) << "row " << i << " horizon " << h;
@@ -169,6 +179,121 @@ TEST_F(ForecastPipelineTest, TrainedModelLoadsAndForecastsEachRowWithItsHorizons
   ASSERT_OK(card);
   EXPECT_NE(card->find("\"persistence\""), std::string::npos);
   EXPECT_NE(card->find("\"historical_profile\""), std::string::npos);
+}
+
+// Copies models/v1 to models/NAME with card.json's beats_persistence_macro_f1 set to `beats` at
+// every horizon (the card is not among the checksummed files).
+void CopyModelWithVerdict(fs::FileSystem& fs, const std::string& name, bool beats) {
+  ASSERT_OK_AND_ASSIGN(auto files, fs.List("models/v1"));
+  for (const auto& f : files) {
+    ASSERT_OK_AND_ASSIGN(std::string content, fs.ReadAll(f.path));
+    if (f.name == "card.json") {
+      for (const char* from : {"\"beats_persistence_macro_f1\":true", "\"beats_persistence_macro_f1\":false"}) {
+        for (size_t at; (at = content.find(from)) != std::string::npos;) {
+          content.replace(at, std::string_view(from).size(),
+                          std::string("\"beats_persistence_macro_f1\":") + (beats ? "TRUE" : "FALSE"));
+        }
+      }
+      for (const char* from : {"TRUE", "FALSE"}) {
+        for (size_t at; (at = content.find(from)) != std::string::npos;) {
+          content.replace(at, std::string_view(from).size(), beats ? "true" : "false");
+        }
+      }
+    }
+    ASSERT_OK(fs.WriteAll("models/" + name + "/" + f.name, content));
+  }
+}
+
+// Issue 10 item 6: where the card says the model lost to persistence, the forecaster publishes
+// persistence's level (source "persistence", confidence = persistence's precision for that level
+// on the test days); where it won, the model's.
+TEST_F(ForecastPipelineTest, AHorizonTheModelLostIsForecastByPersistence) {
+  CopyModelWithVerdict(*fs_, "lost", false);
+  CopyModelWithVerdict(*fs_, "won", true);
+  ASSERT_OK_AND_ASSIGN(auto lost, Forecaster::Load(*fs_, "models", "lost"));
+  ASSERT_OK_AND_ASSIGN(auto won, Forecaster::Load(*fs_, "models", "won"));
+  std::vector<features::FeatureRow> rows;
+  const double speeds[] = {5, 15, 25, features::kMissing};
+  for (int i = 0; i < 8; ++i) {
+    features::FeatureRow row;
+    row.t = features_->split + std::chrono::minutes(9 * i);
+    row.cell = {static_cast<int16_t>(25 + i), 30};
+    row.count_15m = i % 4 == 3 ? 0 : 4;
+    row.speed_15m = speeds[i % 4];
+    row.count_60m = 12;
+    row.speed_60m = i < 4 ? 18.0 : 8.0;  // stands in for speed_15m when that is missing
+    row.calendar = trip::CalendarAt(row.t);
+    rows.push_back(row);
+  }
+  ASSERT_OK_AND_ASSIGN(auto by_persistence, lost->Predict(rows));
+  ASSERT_OK_AND_ASSIGN(auto by_model, won->Predict(rows));
+  const int want[] = {2, 1, 0, 1, 2, 1, 0, 2};  // High < 10 mph <= Medium <= 20 mph < Low
+  for (size_t h = 0; h < features::kHorizonCount; ++h) {
+    EXPECT_EQ(lost->source(h), codec::ForecastSource::kPersistence);
+    EXPECT_EQ(won->source(h), codec::ForecastSource::kModel);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      EXPECT_EQ(by_persistence[i].level[h], want[i]) << "row " << i << " horizon " << h;
+      EXPECT_EQ(by_persistence[i].source[h], codec::ForecastSource::kPersistence);
+      EXPECT_EQ(by_model[i].source[h], codec::ForecastSource::kModel);
+      EXPECT_GE(by_persistence[i].confidence[h], 0.0f);
+      EXPECT_LE(by_persistence[i].confidence[h], 1.0f);
+      // One confidence per level: persistence's precision for it.
+      if (i >= 4 && want[i] == want[i - 4]) {
+        EXPECT_EQ(by_persistence[i].confidence[h], by_persistence[i - 4].confidence[h]);
+      }
+    }
+  }
+}
+
+// Issue 10 item 6: a model that does not beat both baselines at every horizon, or had no
+// validation examples, is not promoted by itself.
+TEST(PromotionBlocker, NamesEveryHorizonAndBaselineTheModelLoses) {
+  std::array<HorizonResult, 3> h;
+  for (size_t i = 0; i < 3; ++i) {
+    h[i].minutes = features::kHorizonsMin[i];
+    h[i].validation_rows = 100;
+    h[i].model.macro_f1 = 0.80;
+    h[i].persistence.macro_f1 = 0.70;
+    h[i].profile.macro_f1 = 0.60;
+  }
+  EXPECT_EQ(PromotionBlocker(h), "");
+  h[0].persistence.macro_f1 = 0.81;
+  h[2].profile.macro_f1 = 0.80;  // a tie is not a win
+  h[1].validation_rows = 0;
+  std::string why = PromotionBlocker(h);
+  EXPECT_NE(why.find("at 15 min it does not beat persistence (macro-F1 0.800 vs 0.810)"), std::string::npos) << why;
+  EXPECT_NE(why.find("at 30 min it had no validation examples"), std::string::npos) << why;
+  EXPECT_NE(why.find("at 60 min it does not beat the historical profile"), std::string::npos) << why;
+  EXPECT_EQ(why.find("60 min it does not beat persistence"), std::string::npos) << why;
+  std::string verdicts = FormatVerdicts(h);
+  EXPECT_NE(verdicts.find(" 15 min: LOSES to persistence by 0.010 macro-F1"), std::string::npos) << verdicts;
+  EXPECT_NE(verdicts.find(" 30 min: beats persistence by 0.100 macro-F1"), std::string::npos) << verdicts;
+}
+
+// models/latest moves only to a promoted model; the card and the summary say which and why.
+TEST_F(ForecastPipelineTest, LatestMovesOnlyToAPromotedModel) {
+  ASSERT_OK_AND_ASSIGN(const std::string before, fs_->ReadAll("models/latest"));
+  TrainOptions train;
+  train.features_dir = "features";
+  train.models_dir = "models";
+  train.version = "unforced";
+  train.classifier.num_rounds = 8;
+  train.classifier.nthread = 1;
+  ASSERT_OK_AND_ASSIGN(auto t, RunTrain(*fs_, train));
+  EXPECT_EQ(t.promoted, t.not_promoted_because.empty());
+  ASSERT_OK_AND_ASSIGN(const std::string after, fs_->ReadAll("models/latest"));
+  ASSERT_OK_AND_ASSIGN(const std::string card, fs_->ReadAll("models/unforced/card.json"));
+  ASSERT_OK_AND_ASSIGN(const std::string report, fs_->ReadAll("models/unforced/report.txt"));
+  if (t.promoted) {
+    EXPECT_NE(after, before);
+    EXPECT_NE(card.find("\"promoted\":true"), std::string::npos);
+    EXPECT_NE(report.find("Promoted to models/latest."), std::string::npos) << report;
+  } else {
+    EXPECT_EQ(after, before);
+    EXPECT_NE(card.find("\"promoted\":false"), std::string::npos);
+    EXPECT_NE(report.find("NOT promoted to models/latest: " + t.not_promoted_because), std::string::npos) << report;
+  }
+  ASSERT_OK(fs_->WriteAll("models/latest", before));  // the other tests use v1
 }
 
 // Early stopping uses the last training day (train_step.cc: with 3 or more training days): here
@@ -294,7 +419,7 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   EXPECT_NE(none.status().message().find("traffic train"), std::string::npos);
 
   auto copy = [&](const std::string& version) {
-    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt"}) {
+    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
       ASSERT_OK(fs_->WriteAll("broken/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)));
     }
   };
@@ -327,10 +452,59 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   ASSERT_NE(at, std::string::npos);
   model.replace(at, 11, "\"speed_16m\"");
   ASSERT_OK(fs_->WriteAll("broken/names/model_60m.json", model));
+  // The same length: only the hash in the card must follow for the file to pass its checksum.
+  std::string names_card = *fs_->ReadAll("broken/names/card.json");
+  std::string old_hash = core::HashToHex(core::StableHash64(*fs_->ReadAll("models/v1/model_60m.json")));
+  ASSERT_NE(names_card.find(old_hash), std::string::npos);
+  names_card.replace(names_card.find(old_hash), old_hash.size(), core::HashToHex(core::StableHash64(model)));
+  ASSERT_OK(fs_->WriteAll("broken/names/card.json", names_card));
   auto names = Forecaster::Load(*fs_, "broken", "names");
   ASSERT_FALSE(names.ok());
   EXPECT_NE(names.status().message().find("speed_16m"), std::string::npos) << names.status().message();
   EXPECT_NE(names.status().message().find("model_60m.json"), std::string::npos);
+}
+
+// Regression (issue 8 #11): a flipped digit in a model and a profile truncated mid-line were
+// accepted; every file of a model folder is now checked against the card's size and hash.
+TEST_F(ForecastPipelineTest, ModelFilesAreVerifiedAgainstTheCardChecksums) {
+  auto copy = [&](const std::string& version) {
+    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
+      ASSERT_TRUE(fs_->WriteAll("crc/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)).ok());
+    }
+  };
+  copy("intact");
+  ASSERT_TRUE(Forecaster::Load(*fs_, "crc", "intact").ok());
+
+  copy("flipped");
+  std::string model = *fs_->ReadAll("crc/flipped/model_30m.json");
+  size_t digit = model.find_first_of("123456789", model.size() / 2);
+  ASSERT_NE(digit, std::string::npos);
+  model[digit] = model[digit] == '9' ? '8' : static_cast<char>(model[digit] + 1);  // still valid JSON
+  ASSERT_TRUE(fs_->WriteAll("crc/flipped/model_30m.json", model).ok());
+  auto flipped = Forecaster::Load(*fs_, "crc", "flipped");
+  ASSERT_FALSE(flipped.ok()) << "a changed model file was loaded";
+  EXPECT_EQ(flipped.status().code(), core::StatusCode::kCorrupt);
+  EXPECT_NE(flipped.status().message().find("crc/flipped/model_30m.json"), std::string::npos) << flipped.status().message();
+
+  copy("truncated");
+  std::string profile = *fs_->ReadAll("crc/truncated/profile.txt");
+  size_t cut = profile.rfind('\n', profile.size() - 2);
+  ASSERT_NE(cut, std::string::npos);
+  ASSERT_TRUE(fs_->WriteAll("crc/truncated/profile.txt", profile.substr(0, cut + 4)).ok());  // mid-line
+  auto truncated = Forecaster::Load(*fs_, "crc", "truncated");
+  ASSERT_FALSE(truncated.ok()) << "a truncated profile was loaded";
+  EXPECT_NE(truncated.status().message().find("crc/truncated/profile.txt"), std::string::npos)
+      << truncated.status().message();
+
+  copy("unlisted");  // a card without checksums is not trusted either
+  std::string card = *fs_->ReadAll("crc/unlisted/card.json");
+  size_t files = card.find(",\"files\":");
+  ASSERT_NE(files, std::string::npos);
+  card = card.substr(0, files) + "}\n";
+  ASSERT_TRUE(fs_->WriteAll("crc/unlisted/card.json", card).ok());
+  auto unlisted = Forecaster::Load(*fs_, "crc", "unlisted");
+  ASSERT_FALSE(unlisted.ok());
+  EXPECT_NE(unlisted.status().message().find("checksum"), std::string::npos) << unlisted.status().message();
 }
 
 TEST_F(ForecastPipelineTest, AHorizonTheDataCannotLabelIsAClearError) {

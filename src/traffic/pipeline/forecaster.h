@@ -1,9 +1,16 @@
 // A trained model folder (models/<version>/: model_15m.json, model_30m.json, model_60m.json,
 // profile.txt, card.json) loaded for forecasting: the stream and any batch scoring use it.
 //
-// Loading checks everything a wrong file could break, with errors naming the file: the folder
+// Loading checks everything a wrong file could break, with errors naming the file: every file
+// against the size and hash the card lists for it (a flipped bit, a truncated profile), the folder
 // or a file missing, a truncated or corrupt model, a card or model trained on another feature
 // layout than this build computes, a profile that does not parse.
+//
+// Never a forecast worse than persistence (DESIGN.md "Forecast"): at a horizon where the card says
+// the model did not beat persistence on its test days (macro-F1), the forecaster publishes
+// persistence's level instead, with source kPersistence and as confidence the precision of that
+// level for persistence on the same test days. Live scoring over a sliding period (switching
+// while streaming) is not built yet; this decision is the test days'.
 #pragma once
 
 #include <array>
@@ -11,17 +18,20 @@
 #include <string>
 #include <vector>
 
+#include "traffic/codec/prediction_message.h"
 #include "traffic/core/status.h"
 #include "traffic/features/feature_row.h"
 #include "traffic/features/profile.h"
 #include "traffic/fs/file_system.h"
 #include "traffic/model/classifier.h"
+#include "traffic/window/level.h"
 
 namespace traffic::pipeline {
 
 struct Forecast {
   std::array<int8_t, features::kHorizonCount> level{};        // 0 Low, 1 Medium, 2 High
   std::array<float, features::kHorizonCount> confidence{};    // probability of that level
+  std::array<codec::ForecastSource, features::kHorizonCount> source{};
 };
 
 class Forecaster {
@@ -33,9 +43,16 @@ class Forecaster {
   const features::HistoricalProfile& profile() const { return profile_; }
   // One forecast per row, in order.
   core::Result<std::vector<Forecast>> Predict(const std::vector<features::FeatureRow>& rows) const;
+  // Who forecasts at horizon index h (features::kHorizonsMin): the model, or persistence where the
+  // model lost to it on its test days.
+  codec::ForecastSource source(size_t h) const { return sources_[h]; }
 
  private:
   Forecaster() = default;
+  std::array<codec::ForecastSource, features::kHorizonCount> sources_{};
+  // [horizon][level]: persistence's precision for that level on the test days (its confidence).
+  std::array<std::array<float, window::kCongestionLevelCount>, features::kHorizonCount> persistence_confidence_{};
+  window::LevelThresholds thresholds_;
   std::string version_;
   features::HistoricalProfile profile_;
   std::vector<model::CongestionClassifier> models_;  // one per horizon

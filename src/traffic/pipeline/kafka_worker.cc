@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "traffic/codec/message_key.h"
 #include "traffic/kafka/consumer.h"
@@ -34,6 +35,13 @@ class Worker {
 
   core::Result<KafkaWorkerStats> Run(const std::atomic<bool>* stop) {
     started_ = clock_.SteadyNow();
+    if (options_.duration_s > 0) {
+      // Real time, whatever clock the loop runs on: it bounds waits on the broker.
+      deadline_ = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(options_.duration_s));
+      // Connecting counts against --duration too.
+      options_.client.connect_timeout = Bounded(options_.client.connect_timeout);
+    }
     TRAFFIC_RETURN_IF_ERROR(Open());
     TRAFFIC_RETURN_IF_ERROR(Loop(stop));
     TRAFFIC_RETURN_IF_ERROR(error_);
@@ -67,7 +75,7 @@ class Worker {
       }));
     }
     options_.stream.partition_count = partitions;
-    TRAFFIC_RETURN_IF_ERROR(Txn(producer_->InitTransactions(30s), "init transactions"));
+    TRAFFIC_RETURN_IF_ERROR(Txn(producer_->InitTransactions(Bounded(30s)), "init transactions"));
     // A worker killed with -9 stays a group member until its session times out, and the group
     // waits for it before giving its partitions to anyone: keep that short (the broker's minimum
     // is 6 s). -X settings still override these.
@@ -121,6 +129,16 @@ class Worker {
     return core::Status::Ok();
   }
 
+  // A blocking call's timeout, cut to what is left of --duration (plus a grace for the final
+  // commit): a run with a broker gone still ends on time (issue 8 item 17).
+  std::chrono::milliseconds Bounded(std::chrono::milliseconds timeout) const {
+    return BoundedTimeout(timeout, deadline_, std::chrono::steady_clock::now());
+  }
+  bool PastDeadline() const {
+    return deadline_ != std::chrono::steady_clock::time_point::max() &&
+           std::chrono::steady_clock::now() >= deadline_ + kDeadlineGrace;
+  }
+
   core::Status Txn(const kafka::TxnStatus& s, const char* what) {
     if (s.ok()) return core::Status::Ok();
     return s.status().WithContext(what);
@@ -161,25 +179,25 @@ class Worker {
       }
     }
     std::vector<kafka::TopicPartition> owned;
-    for (int32_t p : owned_) {
-      std::string state =
-          EncodeStreamState(processor_->windower().SnapshotPartition(p, masks_[static_cast<size_t>(p)]),
-                            processor_->feature_builder().SnapshotCells(masks_[static_cast<size_t>(p)]));
-      TRAFFIC_RETURN_IF_ERROR(producer_->Produce(options_.state_topic, StateKey(p), state, 0));
-      owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
-    }
+    for (int32_t p : owned_) owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
     TRAFFIC_ASSIGN_OR_RETURN(auto positions, consumer_->Position(owned));
-    std::vector<kafka::TopicPartition> offsets;
     for (const auto& tp : positions) {
-      if (tp.offset >= 0) offsets.push_back(tp);
+      if (tp.offset >= 0) next_offset_[tp.partition] = tp.offset;  // else: nothing read since the start
+    }
+    std::vector<kafka::TopicPartition> offsets;
+    for (int32_t p : owned_) {
+      int64_t next = NextOffset(p);
+      std::string state = EncodePositionedState(next, processor_->SnapshotPartition(p, masks_[static_cast<size_t>(p)]));
+      TRAFFIC_RETURN_IF_ERROR(producer_->Produce(options_.state_topic, StateKey(p), state, 0));
+      if (next >= 0) offsets.push_back({options_.input_topic, p, next});
     }
     kafka::TxnStatus s;
     if (!offsets.empty()) {
       TRAFFIC_ASSIGN_OR_RETURN(auto group, consumer_->GroupMetadataForTxn());
-      s = producer_->SendOffsetsToTransaction(offsets, group, 30s);
+      s = producer_->SendOffsetsToTransaction(offsets, group, Bounded(30s));
     }
-    if (s.ok()) s = producer_->CommitTransaction(60s);
-    while (s.kind() == kafka::TxnErrorKind::kRetriable) s = producer_->CommitTransaction(60s);
+    if (s.ok()) s = producer_->CommitTransaction(Bounded(60s));
+    while (s.kind() == kafka::TxnErrorKind::kRetriable && !PastDeadline()) s = producer_->CommitTransaction(Bounded(60s));
     if (s.ok()) {
       auto now = clock_.SteadyNow();
       if (!records_.empty()) {
@@ -194,7 +212,7 @@ class Worker {
     }
     if (s.kind() == kafka::TxnErrorKind::kFatal) return s.status().WithContext("commit (fatal: fenced or broken producer)");
     spdlog::warn("transaction aborted, rewinding to the last commit: {}", s.status().message());
-    TRAFFIC_RETURN_IF_ERROR(Txn(producer_->AbortTransaction(60s), "abort transaction"));
+    TRAFFIC_RETURN_IF_ERROR(Txn(producer_->AbortTransaction(Bounded(60s)), "abort transaction"));
     in_txn_ = false;
     ++stats_.aborted;
     return Rebuild();
@@ -212,10 +230,17 @@ class Worker {
       for (auto& tp : tps) tp.offset = kafka::kOffsetBeginning;
     };
     TRAFFIC_RETURN_IF_ERROR(reader->Subscribe({options_.state_topic}, cb));
-    TRAFFIC_ASSIGN_OR_RETURN(int64_t end, reader->HighWatermark(options_.state_topic, 0, 10s));
+    // A state topic created a moment ago may have no leader yet ("Not leader for partition"):
+    // ask again for a while before giving up.
+    auto end_offset = reader->HighWatermark(options_.state_topic, 0, Bounded(10s));
+    for (int attempt = 0; !end_offset.ok() && attempt < 20; ++attempt) {
+      std::this_thread::sleep_for(500ms);
+      end_offset = reader->HighWatermark(options_.state_topic, 0, Bounded(10s));
+    }
+    TRAFFIC_ASSIGN_OR_RETURN(int64_t end, std::move(end_offset));
     std::vector<kafka::Message> messages;
-    // A bound on waiting for the broker: real time, whatever clock the loop runs on.
-    auto deadline = RealClock().SteadyNow() + 60s;
+    const std::chrono::milliseconds bound = Bounded(60s);
+    auto deadline = std::chrono::steady_clock::now() + bound;
     while (true) {
       TRAFFIC_RETURN_IF_ERROR(reader->Poll(100ms, 1000, &messages));
       for (const auto& m : messages) {
@@ -234,9 +259,9 @@ class Worker {
         // Transaction markers take offsets too: the position may pass `end` only by them.
         if (end == 0 || (pos[0].offset >= 0 && pos[0].offset >= end)) break;
       }
-      if (RealClock().SteadyNow() > deadline) {
+      if (std::chrono::steady_clock::now() > deadline) {
         return core::Status::Unavailable("reading " + options_.state_topic + " to its end (offset " +
-                                         std::to_string(end) + ") took over 60 s");
+                                         std::to_string(end) + ") took over " + std::to_string(bound.count()) + " ms");
       }
     }
     TRAFFIC_RETURN_IF_ERROR(reader->Close());
@@ -247,16 +272,17 @@ class Worker {
     processor_ = std::make_unique<StreamProcessor>(options_.stream, forecaster_);
     TRAFFIC_ASSIGN_OR_RETURN(auto states, ReadStates());
     std::vector<int32_t> fresh;
+    next_offset_.clear();
     for (int32_t p : owned_) {
       auto it = states.find(StateKey(p));
       if (it == states.end()) {
         fresh.push_back(p);
         continue;
       }
-      std::string_view w, b;
-      TRAFFIC_RETURN_IF_ERROR(DecodeStreamState(it->second, &w, &b).WithContext(options_.state_topic + " " + it->first));
-      TRAFFIC_RETURN_IF_ERROR(processor_->windower().RestorePartition(p, w).WithContext("restore partition " + std::to_string(p)));
-      TRAFFIC_RETURN_IF_ERROR(processor_->feature_builder().RestoreCells(b).WithContext("restore partition " + std::to_string(p)));
+      PositionedState state = DecodePositionedState(it->second);
+      TRAFFIC_RETURN_IF_ERROR(
+          processor_->RestorePartition(p, state.processor_state).WithContext(options_.state_topic + " " + it->first));
+      if (state.next_offset >= 0) next_offset_[p] = state.next_offset;
     }
     for (int32_t p : fresh) processor_->RegisterPartition(p);
     ++stats_.restores;
@@ -268,10 +294,11 @@ class Worker {
     TRAFFIC_RETURN_IF_ERROR(RestoreOwned());
     std::vector<kafka::TopicPartition> owned;
     for (int32_t p : owned_) owned.push_back({options_.input_topic, p, kafka::kOffsetInvalid});
-    TRAFFIC_ASSIGN_OR_RETURN(auto committed, consumer_->Committed(owned, 30s));
+    TRAFFIC_ASSIGN_OR_RETURN(auto committed, consumer_->Committed(owned, Bounded(30s)));
     for (auto tp : committed) {
+      if (NextOffset(tp.partition) >= 0) tp.offset = NextOffset(tp.partition);  // the state's position
       if (tp.offset < 0) tp.offset = kafka::kOffsetBeginning;
-      TRAFFIC_RETURN_IF_ERROR(consumer_->Seek(tp, 30s));
+      TRAFFIC_RETURN_IF_ERROR(consumer_->Seek(tp, Bounded(30s)));
     }
     return core::Status::Ok();
   }
@@ -282,7 +309,18 @@ class Worker {
     for (const auto& tp : tps) owned_.push_back(tp.partition);
     spdlog::info("worker {}: assigned {}", options_.worker_id, kafka::ToString(tps));
     if (!error_.ok()) return;
-    error_ = RestoreOwned();  // the consumer starts from the committed offsets (kOffsetStored)
+    error_ = RestoreOwned();
+    // Reading starts where the restored state ends; a partition without one at the committed
+    // offset (kOffsetStored).
+    for (auto& tp : tps) {
+      if (NextOffset(tp.partition) >= 0) tp.offset = NextOffset(tp.partition);
+    }
+  }
+
+  // The input offset the processor's state of `partition` covers, kOffsetInvalid when unknown.
+  int64_t NextOffset(int32_t partition) const {
+    auto it = next_offset_.find(partition);
+    return it == next_offset_.end() ? kafka::kOffsetInvalid : it->second;
   }
 
   void OnRevoke(const std::vector<kafka::TopicPartition>& tps, bool lost) {
@@ -290,7 +328,13 @@ class Worker {
     spdlog::info("worker {}: revoked {}{}", options_.worker_id, kafka::ToString(tps), lost ? " (lost)" : "");
     if (processor_ && error_.ok()) {
       if (lost) {
-        if (in_txn_) (void)producer_->AbortTransaction(60s);
+        // Another worker may own these partitions now: what this one did since its last commit
+        // must not count. If the abort fails (broker away), the next begin fails and the worker
+        // stops with that error; a restart resumes from the last commit.
+        if (in_txn_) {
+          kafka::TxnStatus aborted = producer_->AbortTransaction(Bounded(60s));
+          if (!aborted.ok()) spdlog::warn("worker {}: aborting after lost partitions: {}", options_.worker_id, aborted.status().message());
+        }
         in_txn_ = false;
       } else {
         error_ = CommitCycle();
@@ -299,6 +343,7 @@ class Worker {
     }
     processor_.reset();
     owned_.clear();
+    next_offset_.clear();
   }
 
   std::string StateKey(int32_t partition) const {
@@ -306,18 +351,11 @@ class Worker {
   }
 
   void AddCounters() {
-    const StreamCounters& c = processor_->counters();
-    StreamCounters& s = stats_.counters;
-    s.messages += c.messages;
-    s.accepted += c.accepted;
-    s.malformed += c.malformed;
-    s.invalid += c.invalid;
-    s.late += c.late;
-    s.windows += c.windows;
-    s.forecasts += c.forecasts;
+    stats_.counters.Merge(processor_->counters());
   }
 
   KafkaWorkerOptions options_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   const Forecaster* forecaster_;
   const RecordsCallback& after_commit_;
   const Clock& clock_;
@@ -328,6 +366,7 @@ class Worker {
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<StreamProcessor> processor_;
   std::vector<int32_t> owned_;
+  std::map<int32_t, int64_t> next_offset_;  // owned partition -> input offset its state covers
   bool in_txn_ = false;
   bool abandoned_ = false;
   core::Status error_;
@@ -341,10 +380,24 @@ class Worker {
 
 }  // namespace
 
+std::chrono::milliseconds BoundedTimeout(std::chrono::milliseconds timeout,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::chrono::steady_clock::time_point now) {
+  if (deadline == std::chrono::steady_clock::time_point::max()) return timeout;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline + kDeadlineGrace - now);
+  return std::clamp(left, std::chrono::milliseconds(100), std::max(timeout, std::chrono::milliseconds(100)));
+}
+
 core::Result<KafkaWorkerStats> RunKafkaWorker(const KafkaWorkerOptions& options, const Forecaster* forecaster,
                                               const RecordsCallback& after_commit, const std::atomic<bool>* stop) {
-  Worker worker(options, forecaster, after_commit);
-  return worker.Run(stop);
+  core::Result<KafkaWorkerStats> stats = [&] {
+    Worker worker(options, forecaster, after_commit);
+    return worker.Run(stop);
+  }();
+  if (!stats.ok() && stats.status().code() == core::StatusCode::kUnavailable) {
+    return stats.status().WithContext("Kafka broker(s) '" + options.client.brokers + "' unreachable");
+  }
+  return stats;
 }
 
 }  // namespace traffic::pipeline

@@ -5,11 +5,11 @@
 // Exactly once (read-process-write with Kafka transactions): every commit interval, one
 // transaction holds the prediction records and dead letters produced since the last one, the
 // state of every owned input partition (its windows still open and the feature history of its
-// cells, window::Windower::SnapshotPartition + features::FeatureBuilder::SnapshotCells) written
-// to a compacted state topic (keyed by group, input topic and partition: pipeline/stream_state.h),
-// and the consumed offsets. Results, state and offsets therefore move
-// together: after kill -9 or a broker restart, the worker (or whoever gets the partitions)
-// restores the state of the last committed transaction and resumes from its offsets, so
+// cells and its recent trip ids, StreamProcessor::SnapshotPartition) with the input offset it
+// covers, written to a compacted state topic (keyed by group, input topic and partition; the
+// format: pipeline/stream_state.h), and the consumed offsets. Results, state and offsets
+// therefore move together: after kill -9 or a broker restart, the worker (or whoever gets the
+// partitions) restores the state of the last committed transaction and resumes from its offset, so
 // read_committed readers of traffic-predictions see exactly the results of an uninterrupted run.
 //
 // Partitions: taxi-trips is keyed and partitioned by cell (codec::PartitionForCell), so each
@@ -61,6 +61,13 @@ struct KafkaWorkerStats {
   double publish_latency_p50_ms = 0;
   double publish_latency_p99_ms = 0;
 };
+
+// With duration_s, every blocking call's timeout is cut to what is left of it plus this grace
+// (for the final commit): a run whose broker is gone still ends on time.
+inline constexpr std::chrono::seconds kDeadlineGrace{5};
+std::chrono::milliseconds BoundedTimeout(std::chrono::milliseconds timeout,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::chrono::steady_clock::time_point now);
 
 // Runs until *stop or duration_s; commits on the way out. `after_commit` gets the records of each
 // committed transaction (console, archive).

@@ -23,8 +23,8 @@ using namespace std::chrono_literals;
 using test_trips::kTripsBase;
 constexpr int kTrips = 240;
 
-// The messages of a topic (read_committed) by key, the newest value of each, until `keys` keys
-// have been seen (or 10 s of polls).
+// The messages of a topic (read_committed) by key, the newest value of each: polls until `keys`
+// keys have been seen and a poll finds nothing more (or 10 s of polls).
 std::map<std::string, std::string> ReadTopic(const kafka::ClientConfig& config, const std::string& topic,
                                              const std::string& group, size_t keys) {
   std::map<std::string, std::string> out;
@@ -33,8 +33,10 @@ std::map<std::string, std::string> ReadTopic(const kafka::ClientConfig& config, 
   if (!consumer.ok()) return out;
   EXPECT_TRUE((*consumer)->Subscribe({topic}).ok());
   std::vector<kafka::Message> batch;
-  for (int i = 0; i < 100 && out.size() < keys; ++i) {
+  // Until `keys` keys are seen and a poll finds nothing more (the newest value of each key).
+  for (int i = 0; i < 100; ++i) {
     EXPECT_TRUE((*consumer)->Poll(100ms, 1000, &batch).ok());
+    if (batch.empty() && out.size() >= keys) break;
     for (const auto& m : batch) out[std::string(m.key())] = std::string(m.value());
   }
   (void)(*consumer)->Close();
@@ -102,10 +104,16 @@ TEST_F(KafkaWorkerTest, ConsumesCommitsAndWritesTheStateOfEachPartition) {
   std::set<std::string> keys;
   for (const auto& [k, v] : states) keys.insert(k);
   EXPECT_EQ(keys, (std::set<std::string>{StreamStateKey("g1", "trips", 0), StreamStateKey("g1", "trips", 1)}));
+  // The newest state of each partition names the input offset it covers (all of it: the input
+  // offsets of the two partitions sum to the trips), and holds a processor state.
+  int64_t covered = 0;
   for (const auto& [k, v] : states) {
-    std::string_view w, b;
-    EXPECT_TRUE(DecodeStreamState(v, &w, &b).ok()) << k;
+    PositionedState state = DecodePositionedState(v);
+    EXPECT_GT(state.next_offset, 0) << k;
+    covered += state.next_offset;
+    EXPECT_EQ(state.processor_state.substr(0, 5), "TRSS2") << k;
   }
+  EXPECT_EQ(covered, kTrips);
 }
 
 // Issue 8 item 2: the state topic was keyed by partition only, so a second group restored the
@@ -121,12 +129,19 @@ TEST_F(KafkaWorkerTest, TwoGroupsOnOneTopicEachRestoreOnlyTheirOwnState) {
   EXPECT_EQ(second->records_published, first->records_published);
   auto states = ReadTopic(mock_.Config(), "state", "reader-state", 4);
   EXPECT_EQ(states.size(), 4u);
-  // The same group again does restore its own state: the mock resends the input from the start
-  // (it does not store transactional offsets), and what the restored windows already closed is
-  // late now.
-  auto again = Run(Options("g1"));
+  // The same group again restores its own state and resumes at the offset stored with it: the
+  // mock does not store transactional offsets, so before the state carried its offset the input
+  // was replayed from the start and every event the restored windows had closed was late.
+  KafkaWorkerOptions third = Options("g1");
+  third.max_events = 0;   // there is nothing left to consume: stop after 30 s of fake time,
+  third.duration_s = 30;  // which move 100 ms a reading (some 5 s of real polls)
+  FakeClock coarse{std::chrono::system_clock::time_point(std::chrono::seconds(kTripsBase + 86400)), 100ms};
+  third.clock = &coarse;
+  auto again = Run(third);
   ASSERT_TRUE(again.ok()) << again.status().message();
-  EXPECT_GT(again->counters.late, 0);
+  EXPECT_GE(again->restores, 1);
+  EXPECT_EQ(again->counters.late, 0);
+  EXPECT_EQ(again->counters.messages, 0);
   EXPECT_EQ(again->records_published, 0);
 }
 

@@ -20,6 +20,8 @@ class Pacer {
   void Wait(int64_t index, core::UtcTime event_time);
   // Seconds since the first Wait.
   double elapsed_s() const;
+  double rate() const { return rate_; }
+  double speedup() const { return speedup_; }
 
   // The schedule Wait keeps, without a clock: how long after the first Wait event `index` with
   // `event_time` is due, the first event having had `first_event_time`. rate > 0: index / rate

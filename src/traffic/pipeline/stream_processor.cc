@@ -1,10 +1,40 @@
 #include "traffic/pipeline/stream_processor.h"
 
+#include <algorithm>
+#include <cstring>
 #include <unordered_map>
 
 #include "traffic/codec/message_key.h"
+#include "traffic/core/coding.h"
 
 namespace traffic::pipeline {
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+std::string HexId(uint64_t id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, id >>= 4) s[static_cast<size_t>(i)] = kHex[id & 0xF];
+  return s;
+}
+
+constexpr std::string_view kStateMagicV1 = "TRSS1";  // windower | builder (Fixed64 windower length)
+constexpr std::string_view kStateMagic = "TRSS2";    // three length-prefixed parts
+
+}  // namespace
+
+void StreamCounters::Merge(const StreamCounters& o) {
+  messages += o.messages;
+  accepted += o.accepted;
+  malformed += o.malformed;
+  invalid += o.invalid;
+  duplicates += o.duplicates;
+  late += o.late;
+  windows += o.windows;
+  forecasts += o.forecasts;
+  rejects.Merge(o.rejects);
+}
 
 features::FeatureOptions FeatureOptionsFor(const StreamOptions& stream, const Forecaster* forecaster) {
   features::FeatureOptions options;
@@ -20,15 +50,80 @@ StreamProcessor::StreamProcessor(StreamOptions options, const Forecaster* foreca
       grid_(options_.window.grid),
       decoder_(codec::DecoderOptions{options_.window.grid, true, size_t{1} << 20}),
       windower_(options_.window),
-      builder_(FeatureOptionsFor(options_, forecaster)) {}
+      builder_(FeatureOptionsFor(options_, forecaster)),
+      duplicates_(options_.window.grid),
+      window_s_(options_.window.window_size.count()) {}
+
+void StreamProcessor::PruneDuplicates() {
+  std::optional<core::UtcTime> closed = windower_.closed_until();
+  if (!closed || closed == pruned_until_) return;
+  duplicates_.ForgetBefore(FloorDiv(core::ToEpochSeconds(*closed), window_s_));
+  pruned_until_ = closed;
+}
 
 void StreamProcessor::AdvanceProcessingTime(core::UtcTime now) {
   now_ = now;
   windower_.AdvanceProcessingTime(now);
 }
 
+std::string LateAlarm::Describe() const {
+  std::string text = "most events are late: " + std::to_string(late) + " of the last " + std::to_string(messages) +
+                     " messages (" + std::to_string(messages > 0 ? late * 100 / messages : 0) +
+                     "%), event times " + core::FormatIsoUtc(oldest_late) + " .. " + core::FormatIsoUtc(newest_late) +
+                     ", behind the watermark " + (watermark ? core::FormatIsoUtc(*watermark) : std::string("(none)"));
+  if (restored_watermark) {
+    text += " (restored from the state topic at " + core::FormatIsoUtc(*restored_watermark) +
+            "). Likely cause: the input replays times this stream has already passed, e.g. `traffic produce "
+            "--synthetic` started again at its first day; produce events after the restored watermark (produce "
+            "resumes after the last event in the topic), or start over with a new --group and --state-topic";
+  } else {
+    text += ". Likely cause: events arrive more than the allowed lateness (" + std::to_string(lateness.count()) +
+            " s) out of event-time order, or one partition runs far ahead of the others; raise --lateness or "
+            "fix the producer's order";
+  }
+  return text;
+}
+
+void StreamProcessor::CountForAlarm(const std::optional<core::UtcTime>& late_event_time) {
+  ++period_.messages;
+  if (late_event_time) {
+    if (period_.late == 0 || *late_event_time < period_.oldest_late) period_.oldest_late = *late_event_time;
+    if (period_.late == 0 || *late_event_time > period_.newest_late) period_.newest_late = *late_event_time;
+    ++period_.late;
+  }
+  if (period_.messages >= options_.late_alarm_period) EndLatePeriod();
+}
+
+void StreamProcessor::CloseLatePeriod() {
+  if (period_.messages > 0 && period_.messages * 10 >= options_.late_alarm_period) EndLatePeriod();
+}
+
+void StreamProcessor::EndLatePeriod() {
+  const bool late = static_cast<double>(period_.late) > options_.late_alarm_fraction * static_cast<double>(period_.messages);
+  if (late) {
+    ++counters_.late_periods;
+    if (!previous_period_late_) {
+      period_.watermark = windower_.watermark();
+      period_.restored_watermark = restored_watermark_;
+      period_.lateness = options_.window.allowed_lateness;
+      alarms_.push_back(period_);
+    }
+  }
+  previous_period_late_ = late;
+  period_ = LateAlarm{};
+}
+
+void StreamProcessor::TakeLateAlarms(std::vector<LateAlarm>* out) {
+  out->insert(out->end(), alarms_.begin(), alarms_.end());
+  alarms_.clear();
+}
+
 void StreamProcessor::Process(const InputMessage& m, std::vector<codec::DeadLetterRecord>* dead_letters) {
   ++counters_.messages;
+  CountForAlarm(ProcessOne(m, dead_letters));
+}
+
+std::optional<core::UtcTime> StreamProcessor::ProcessOne(const InputMessage& m, std::vector<codec::DeadLetterRecord>* dead_letters) {
   auto dead = [&](codec::DeadLetterKind kind, std::string reason) {
     codec::DeadLetterRecord r;
     r.kind = kind;
@@ -45,7 +140,25 @@ void StreamProcessor::Process(const InputMessage& m, std::vector<codec::DeadLett
     codec::DeadLetterKind kind = codec::DeadLetterKindFor(status.kind());
     (kind == codec::DeadLetterKind::kMalformed ? counters_.malformed : counters_.invalid) += 1;
     dead_letters->push_back(dead(kind, status.reason()));
-    return;
+    return std::nullopt;
+  }
+  key_.clear();
+  codec::AppendCellKey(message_.cell, &key_);
+  if (m.key != key_) [[unlikely]] {
+    ++counters_.invalid;
+    dead_letters->push_back(dead(codec::DeadLetterKind::kInvalid,
+                                 m.key.empty() ? "key: missing (expected the cell_id " + key_ + ")"
+                                               : "key: \"" + std::string(m.key.substr(0, 64)) +
+                                                     "\" is not the message's cell_id " + key_));
+    return std::nullopt;
+  }
+  if (auto reason = clean::CheckTrip(message_.trip, options_.rules)) {
+    ++counters_.invalid;
+    counters_.rejects.Add(*reason);
+    auto r = dead(codec::DeadLetterKind::kInvalid, clean::DescribeRuleFailure(message_.trip, *reason, options_.rules));
+    r.event_time = message_.trip.event_time();
+    dead_letters->push_back(std::move(r));
+    return std::nullopt;
   }
   if (options_.partition_count > 0 &&
       codec::PartitionForCell(message_.cell, options_.partition_count) != m.partition) {
@@ -54,7 +167,7 @@ void StreamProcessor::Process(const InputMessage& m, std::vector<codec::DeadLett
                                  "cell " + message_.cell.ToString() + " belongs in partition " +
                                      std::to_string(codec::PartitionForCell(message_.cell, options_.partition_count)) +
                                      " (key-hash placement of `traffic produce`), not " + std::to_string(m.partition)));
-    return;
+    return std::nullopt;
   }
   window::Event event = message_.ToEvent();
   if (now_ && event.event_time > *now_ + options_.max_future) {
@@ -65,12 +178,27 @@ void StreamProcessor::Process(const InputMessage& m, std::vector<codec::DeadLett
                       core::FormatIsoUtc(*now_));
     r.event_time = event.event_time;
     dead_letters->push_back(std::move(r));
-    return;
+    return std::nullopt;
+  }
+  const int64_t window_index = FloorDiv(core::ToEpochSeconds(event.event_time), window_s_);
+  const uint64_t event_id = message_.trip.event_id;
+  if (duplicates_.Contains(window_index, event_id)) {
+    ++counters_.duplicates;
+    counters_.rejects.Add(trip::RejectReason::kDuplicate);
+    auto r = dead(codec::DeadLetterKind::kInvalid,
+                  "duplicate: event_id " + HexId(event_id) + " already counted in the window " +
+                      core::FormatIsoUtc(core::FromEpochSeconds(window_index * window_s_)) + " of cell " +
+                      key_);
+    r.event_time = event.event_time;
+    dead_letters->push_back(std::move(r));
+    return std::nullopt;
   }
   window::AddResult result = windower_.Add(event, m.partition);
   if (result.ok()) {
     ++counters_.accepted;
-    return;
+    duplicates_.Insert(window_index, grid_.Index(message_.cell), event_id);
+    PruneDuplicates();
+    return std::nullopt;
   }
   bool late = result.status == window::AddStatus::kLate;
   (late ? counters_.late : counters_.invalid) += 1;
@@ -79,9 +207,12 @@ void StreamProcessor::Process(const InputMessage& m, std::vector<codec::DeadLett
   r.event_time = event.event_time;
   r.watermark = windower_.watermark();
   dead_letters->push_back(std::move(r));
+  if (late) return event.event_time;
+  return std::nullopt;
 }
 
 core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
+  PruneDuplicates();
   closed_.clear();
   windower_.TakeClosed(&closed_);
   if (closed_.empty()) return core::Status::Ok();
@@ -121,13 +252,50 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
       record.model_version = forecaster_->version();
       const Forecast& f = forecasts[static_cast<size_t>(forecast_of[i])];
       for (size_t h = 0; h < record.forecasts.size(); ++h) {
-        record.forecasts[h] = codec::HorizonForecast{static_cast<window::CongestionLevel>(f.level[h]), f.confidence[h]};
+        record.forecasts[h] =
+            codec::HorizonForecast{static_cast<window::CongestionLevel>(f.level[h]), f.confidence[h], f.source[h]};
       }
       ++counters_.forecasts;
     }
     out->push_back(std::move(record));
     ++counters_.windows;
   }
+  return core::Status::Ok();
+}
+
+std::string StreamProcessor::SnapshotPartition(int32_t partition, const window::CellMask& cells) const {
+  std::string out(kStateMagic);
+  core::PutLengthPrefixed(&out, windower_.SnapshotPartition(partition, cells));
+  core::PutLengthPrefixed(&out, builder_.SnapshotCells(cells));
+  core::PutLengthPrefixed(&out, duplicates_.SnapshotCells(cells));
+  return out;
+}
+
+core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_view bytes) {
+  const std::string where = "stream state of partition " + std::to_string(partition);
+  std::string_view w, b, d;
+  std::string_view in = bytes.substr(0, std::min(bytes.size(), kStateMagic.size()));
+  if (in == kStateMagic) {
+    core::ByteReader r(bytes.substr(kStateMagic.size()));
+    if (!r.GetLengthPrefixed(&w) || !r.GetLengthPrefixed(&b) || !r.GetLengthPrefixed(&d) || !r.empty()) {
+      return core::Status::Corrupt(where + ": truncated or trailing bytes");
+    }
+  } else if (in == kStateMagicV1 && bytes.size() >= kStateMagicV1.size() + 8) {
+    uint64_t n = core::DecodeFixed64(bytes.data() + kStateMagicV1.size());
+    size_t at = kStateMagicV1.size() + 8;
+    if (n > bytes.size() - at) return core::Status::Corrupt(where + ": truncated");
+    w = bytes.substr(at, n);
+    b = bytes.substr(at + n);
+  } else {
+    return core::Status::Corrupt(where + ": not a stream state (bad magic)");
+  }
+  // Check the ids before anything changes; the windower and builder check their own bytes.
+  window::DuplicateFilter ids(options_.window.grid);
+  if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(ids.RestoreCells(d).WithContext(where));  // checked first
+  TRAFFIC_RETURN_IF_ERROR(windower_.RestorePartition(partition, w).WithContext(where));
+  TRAFFIC_RETURN_IF_ERROR(builder_.RestoreCells(b).WithContext(where));
+  if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(duplicates_.RestoreCells(d).WithContext(where));
+  if (auto w = windower_.watermark()) restored_watermark_ = w;
   return core::Status::Ok();
 }
 

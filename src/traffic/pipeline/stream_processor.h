@@ -4,6 +4,17 @@
 // plus dead letters for malformed, invalid and late events. No I/O, no threads, no clock: the
 // caller passes processing time in.
 //
+// What a message must pass, in this order (the first failure is its dead letter's reason):
+//   1. it decodes (codec::TripDecoder: one JSON object and nothing after it; an empty or null
+//      message is malformed), and its Kafka key is its cell_id;
+//   2. the cleaning rules of `traffic clean` (clean::CheckTrip with StreamOptions::rules, the one
+//      code path): bounds, dropoff after pickup, duration, distance, speed. Reason: the rule's
+//      name and the value, e.g. "speed_out_of_range: 3000 mph (allowed 1..60)";
+//   3. it is in the partition its cell belongs to, and not far ahead of processing time;
+//   4. it is not an exact duplicate (same event_id) of an event of its window still open
+//      (window::DuplicateFilter; reason "duplicate: ..."), and its window is not closed (late).
+// Rules 2 and 4 are what `clean` applies, so a trip `clean` would reject is never aggregated.
+//
 // A prediction record is published per closed window (cell, minute): the observed trip count,
 // mean speed and level, and the forecasts made at the window's end (features known at that
 // instant only) for 15, 30 and 60 minutes ahead. Without a forecaster, forecasts are null.
@@ -15,11 +26,13 @@
 #include <string_view>
 #include <vector>
 
+#include "traffic/clean/rules.h"
 #include "traffic/codec/dead_letter.h"
 #include "traffic/codec/prediction_message.h"
 #include "traffic/codec/trip_message.h"
 #include "traffic/features/feature_builder.h"
 #include "traffic/pipeline/forecaster.h"
+#include "traffic/window/duplicate_filter.h"
 #include "traffic/window/windower.h"
 
 namespace traffic::pipeline {
@@ -27,6 +40,8 @@ namespace traffic::pipeline {
 struct StreamOptions {
   window::WindowOptions window;
   window::LevelThresholds thresholds;
+  // The cleaning rules, the same as `traffic clean`'s (bind them from the same options).
+  clean::CleaningRules rules;
   // An event more than this far ahead of processing time is invalid (a bad clock would otherwise
   // drag the watermark forward and make every later event late).
   std::chrono::seconds max_future{3600};
@@ -34,6 +49,10 @@ struct StreamOptions {
   // The historical profile for the features when there is no forecaster (a forecaster brings
   // its own, the one it was trained with).
   const features::HistoricalProfile* profile = nullptr;
+  // A replay that is all late must be loud (issue 8): a period of `late_alarm_period` messages
+  // in which more than `late_alarm_fraction` of them were late raises a LateAlarm.
+  int64_t late_alarm_period = 1000;
+  double late_alarm_fraction = 0.5;
   // When > 0: the input topic's partition count; a message in another partition than
   // codec::PartitionForCell says is invalid (per-partition state relies on that placement).
   int32_t partition_count = 0;
@@ -50,10 +69,32 @@ struct StreamCounters {
   int64_t messages = 0;
   int64_t accepted = 0;
   int64_t malformed = 0;  // not JSON / missing or wrong-typed fields
-  int64_t invalid = 0;    // decodes but cannot be used (inconsistent, outside the grid, far future)
+  int64_t invalid = 0;    // decodes but cannot be used (inconsistent, wrong key, a cleaning
+                          // rule, wrong partition, far future)
+  int64_t duplicates = 0; // an event_id already counted in its (open) window
   int64_t late = 0;
   int64_t windows = 0;
   int64_t forecasts = 0;
+  int64_t late_periods = 0;  // periods of StreamOptions::late_alarm_period messages, mostly late
+  // Per cleaning rule (a subset of `invalid`) and kDuplicate (= duplicates), as `clean` counts.
+  clean::RejectCounts rejects;
+  // messages == accepted + malformed + invalid + duplicates + late.
+
+  void Merge(const StreamCounters& other);
+};
+
+// Most events of a period were late: the stream is fed times it has already closed.
+struct LateAlarm {
+  int64_t messages = 0;  // of the period
+  int64_t late = 0;
+  core::UtcTime oldest_late, newest_late;  // event times of the period's late events
+  std::optional<core::UtcTime> watermark;  // when raised
+  // The watermark the partition states restored from the state topic brought; nullopt when the
+  // stream started without state.
+  std::optional<core::UtcTime> restored_watermark;
+  std::chrono::seconds lateness{0};
+  // One line naming the figures, the restored watermark and the likely cause.
+  std::string Describe() const;
 };
 
 class StreamProcessor {
@@ -71,7 +112,26 @@ class StreamProcessor {
   // End of input / shutdown: closes every open window, then drains.
   core::Status Finish(std::vector<codec::PredictionRecord>* out);
 
+  // ---- Partition state (see window::Windower "Partition state" for the contract) ----
+  // Everything the processor keeps for input partition `partition` and its cells: the windower's
+  // partition state, the feature history of the cells and the event ids of their open windows.
+  // Encoding "TRSS2": magic | three core/coding.h length-prefixed parts (windower, builder, ids),
+  // each with its own checksum. "TRSS1" (the state before the ids were kept: magic | Fixed64
+  // windower length | windower | builder) is still read, with no ids.
+  std::string SnapshotPartition(int32_t partition, const window::CellMask& cells) const;
+  core::Status RestorePartition(int32_t partition, std::string_view bytes);
+
+  // The alarms raised since the last call, appended. A period raises one when it is mostly late
+  // and the period before it was not, so a replay that stays late raises one alarm, not one per
+  // period (counters().late_periods counts them all).
+  void TakeLateAlarms(std::vector<LateAlarm>* out);
+  // End of a run: the current period counts (and may raise an alarm) when it has at least a tenth
+  // of late_alarm_period messages.
+  void CloseLatePeriod();
+
   const StreamCounters& counters() const { return counters_; }
+  // Event ids kept for duplicate detection (those of the open windows).
+  size_t duplicate_ids_held() const { return duplicates_.size(); }
   std::optional<core::UtcTime> watermark() const { return windower_.watermark(); }
   const window::Windower& windower() const { return windower_; }
   window::Windower& windower() { return windower_; }
@@ -80,13 +140,27 @@ class StreamProcessor {
   void set_on_feature_row(std::function<void(const features::FeatureRow&)> f) { on_row_ = std::move(f); }
 
  private:
+  // The event time of a late event, else nullopt.
+  std::optional<core::UtcTime> ProcessOne(const InputMessage& message, std::vector<codec::DeadLetterRecord>* dead_letters);
+  void PruneDuplicates();
+  void CountForAlarm(const std::optional<core::UtcTime>& late_event_time);
+  void EndLatePeriod();
+
   StreamOptions options_;
   const Forecaster* forecaster_;
   geo::Grid grid_;
   codec::TripDecoder decoder_;
   window::Windower windower_;
   features::FeatureBuilder builder_;
+  window::DuplicateFilter duplicates_;
+  int64_t window_s_;
+  std::optional<core::UtcTime> pruned_until_;  // duplicates_ holds no window below this
   codec::TripMessage message_;
+  std::string key_;
+  std::optional<core::UtcTime> restored_watermark_;
+  LateAlarm period_;  // the current period's figures
+  bool previous_period_late_ = false;
+  std::vector<LateAlarm> alarms_;
   std::optional<core::UtcTime> now_;
   std::vector<window::WindowAggregate> closed_;
   std::vector<features::FeatureRow> rows_;

@@ -5,7 +5,7 @@
 namespace traffic::pipeline {
 namespace {
 
-constexpr std::string_view kStateMagic = "TRSS1";
+constexpr std::string_view kPositionedStateMagic = "TRSP1";
 
 }  // namespace
 
@@ -18,26 +18,21 @@ std::string StreamStateKey(std::string_view group, std::string_view input_topic,
   return key;
 }
 
-std::string EncodeStreamState(std::string_view windower, std::string_view builder) {
-  std::string out(kStateMagic);
-  out.reserve(kStateMagic.size() + 8 + windower.size() + builder.size());
-  core::PutFixed64(&out, windower.size());
-  out += windower;
-  out += builder;
+std::string EncodePositionedState(int64_t next_offset, std::string_view processor_state) {
+  std::string out(kPositionedStateMagic);
+  out.reserve(kPositionedStateMagic.size() + 8 + processor_state.size());
+  core::PutFixed64(&out, static_cast<uint64_t>(next_offset));
+  out.append(processor_state);
   return out;
 }
 
-core::Status DecodeStreamState(std::string_view bytes, std::string_view* windower, std::string_view* builder) {
-  core::ByteReader r(bytes);
-  std::string_view magic;
-  uint64_t n;
-  if (!r.GetBytes(kStateMagic.size(), &magic) || magic != kStateMagic || !r.GetFixed64(&n)) {
-    return core::Status::Corrupt("state message is not a stream state (bad magic)");
+PositionedState DecodePositionedState(std::string_view bytes) {
+  const size_t header = kPositionedStateMagic.size() + 8;
+  if (bytes.size() < header || bytes.substr(0, kPositionedStateMagic.size()) != kPositionedStateMagic) {
+    return {-1, bytes};
   }
-  if (n > r.remaining()) return core::Status::Corrupt("state message is truncated");
-  *windower = r.rest().substr(0, n);
-  *builder = r.rest().substr(n);
-  return core::Status::Ok();
+  auto offset = static_cast<int64_t>(core::DecodeFixed64(bytes.data() + kPositionedStateMagic.size()));
+  return {offset >= 0 ? offset : -1, bytes.substr(header)};
 }
 
 }  // namespace traffic::pipeline

@@ -16,30 +16,30 @@ TEST(StreamState, KeyNamesGroupTopicAndPartition) {
   EXPECT_NE(StreamStateKey("x/1/y", "t", 0), StreamStateKey("y", "t", 1));
 }
 
-TEST(StreamState, EnvelopeGoldenBytes) {
-  const std::string bytes = EncodeStreamState("ab", "xyz");
-  EXPECT_EQ(bytes, std::string("TRSS1\x02\x00\x00\x00\x00\x00\x00\x00" "abxyz", 18));
-  std::string_view w, b;
-  ASSERT_TRUE(DecodeStreamState(bytes, &w, &b).ok());
-  EXPECT_EQ(w, "ab");
-  EXPECT_EQ(b, "xyz");
-  ASSERT_TRUE(DecodeStreamState(EncodeStreamState("", ""), &w, &b).ok());
-  EXPECT_EQ(w, "");
-  EXPECT_EQ(b, "");
+TEST(StreamState, PositionedEnvelopeGoldenBytes) {
+  const std::string bytes = EncodePositionedState(0x0102, "TRSS2xyz");
+  EXPECT_EQ(bytes, std::string("TRSP1\x02\x01\x00\x00\x00\x00\x00\x00" "TRSS2xyz", 21));
+  PositionedState s = DecodePositionedState(bytes);
+  EXPECT_EQ(s.next_offset, 0x0102);
+  EXPECT_EQ(s.processor_state, "TRSS2xyz");
+  s = DecodePositionedState(EncodePositionedState(0, ""));
+  EXPECT_EQ(s.next_offset, 0);
+  EXPECT_EQ(s.processor_state, "");
 }
 
-TEST(StreamState, RefusesWhatIsNotAState) {
-  std::string_view w, b;
-  EXPECT_EQ(DecodeStreamState("", &w, &b).code(), core::StatusCode::kCorrupt);
-  EXPECT_EQ(DecodeStreamState("TRSS1\x02", &w, &b).code(), core::StatusCode::kCorrupt);
-  EXPECT_EQ(DecodeStreamState(std::string("TRSS2\x00\x00\x00\x00\x00\x00\x00\x00", 13), &w, &b).code(),
-            core::StatusCode::kCorrupt);
-  // A windower length past the end.
-  EXPECT_EQ(DecodeStreamState(std::string("TRSS1\x03\x00\x00\x00\x00\x00\x00\x00" "ab", 15), &w, &b).code(),
-            core::StatusCode::kCorrupt);
-  // A length near 2^64 must not wrap around the check.
-  EXPECT_EQ(DecodeStreamState(std::string("TRSS1\xff\xff\xff\xff\xff\xff\xff\xff" "ab", 15), &w, &b).code(),
-            core::StatusCode::kCorrupt);
+TEST(StreamState, AStateWithoutTheEnvelopeHasNoPosition) {
+  // Written before the envelope: all of it is processor state.
+  PositionedState s = DecodePositionedState("TRSS2abc");
+  EXPECT_LT(s.next_offset, 0);
+  EXPECT_EQ(s.processor_state, "TRSS2abc");
+  // Too short to hold an offset.
+  s = DecodePositionedState("TRSP1\x02");
+  EXPECT_LT(s.next_offset, 0);
+  EXPECT_EQ(s.processor_state, "TRSP1\x02");
+  // A negative offset (no position) stays none.
+  s = DecodePositionedState(EncodePositionedState(-1001, "x"));
+  EXPECT_LT(s.next_offset, 0);
+  EXPECT_EQ(s.processor_state, "x");
 }
 
 }  // namespace

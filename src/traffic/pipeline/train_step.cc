@@ -4,11 +4,14 @@
 
 #include <chrono>
 
+#include "traffic/core/hash.h"
 #include "traffic/core/json_writer.h"
 #include "traffic/features/feature_row.h"
 #include "traffic/model/evaluation.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
+#include "traffic/pipeline/forecaster.h"
+#include "traffic/pipeline/model_store.h"
 #include "traffic/pipeline/staged_output.h"
 
 namespace traffic::pipeline {
@@ -69,8 +72,9 @@ core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const T
   return trained->ToJson();
 }
 
-// The model card (card.json).
-std::string CardJson(const TrainSummary& summary, const TrainOptions& options, int64_t validation_from_ms) {
+// The model card (card.json); `written` is every file of the model folder with its content.
+std::string CardJson(const TrainSummary& summary, const TrainOptions& options, int64_t validation_from_ms,
+                     const std::vector<std::pair<std::string, std::string>>& written) {
   core::JsonWriter j;
   j.BeginObject();
   j.Key("version").String(summary.version);
@@ -121,14 +125,33 @@ std::string CardJson(const TrainSummary& summary, const TrainOptions& options, i
     j.EndObject();
   }
   j.EndArray();
+  j.Key("promotion").BeginObject();
+  j.Key("promoted").Bool(summary.promoted);
+  j.Key("blocker").String(summary.not_promoted_because);
+  j.Key("forced").Bool(options.promote && !summary.not_promoted_because.empty());
+  j.EndObject();
+  j.Key("files").BeginArray();  // what Forecaster::Load verifies before trusting a file
+  for (const auto& [name, content] : written) {
+    j.BeginObject();
+    j.Key("name").String(name);
+    j.Key("bytes").Int(static_cast<int64_t>(content.size()));
+    j.Key("stable_hash64").String(core::HashToHex(core::StableHash64(content)));
+    j.EndObject();
+  }
+  j.EndArray();
   j.EndObject();
   return j.str();
 }
 
 }  // namespace
 
-core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options) {
+core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& given) {
   auto started = std::chrono::steady_clock::now();
+  TrainOptions options = given;
+  if (options.version.empty()) options.version = NowVersion();
+  if (options.created_utc.empty()) options.created_utc = NowVersion();
+  ModelStore store(fs, options.models_dir);
+  TRAFFIC_RETURN_IF_ERROR(store.CheckNewVersion(options.version));
   TRAFFIC_ASSIGN_OR_RETURN(FeatureSplit split, ReadFeatureSplit(fs, options.features_dir));
   if (split.layout_id != features::FeatureLayoutId()) {
     return core::Status::InvalidArgument(
@@ -141,7 +164,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
 
   TrainSummary summary;
   summary.version = options.version;
-  summary.model_dir = fs::JoinPath(options.models_dir, options.version);
+  summary.model_dir = store.VersionDir(options.version);
   summary.train_from = core::FormatIsoUtc(split.train_from);
   summary.split = core::FormatIsoUtc(split.split);
   summary.test_to = core::FormatIsoUtc(split.test_to);
@@ -159,7 +182,14 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
 
   StagedOutput out(fs, summary.model_dir);
   TRAFFIC_RETURN_IF_ERROR(out.Begin());
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("profile.txt"), profile_text));
+  // Every file of the folder, with its size and hash, for the card (issue 8 #11: verified on load).
+  std::vector<std::pair<std::string, std::string>> written;
+  auto write_file = [&](const std::string& name, std::string content) -> core::Status {
+    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(name), content));
+    written.emplace_back(name, std::move(content));
+    return core::Status::Ok();
+  };
+  TRAFFIC_RETURN_IF_ERROR(write_file("profile.txt", profile_text));
   for (int h = 0; h < features::kHorizonCount; ++h) {
     HorizonResult& result = summary.horizons[static_cast<size_t>(h)];
     result.minutes = features::kHorizonsMin[static_cast<size_t>(h)];
@@ -167,20 +197,58 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& opti
                                   examples.targets[static_cast<size_t>(h)]};
     TRAFFIC_ASSIGN_OR_RETURN(std::string json, TrainHorizon(model::SplitExamples(view, split_options), options, &result));
     result.model_file = fmt::format("model_{}m.json", result.minutes);
-    TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath(result.model_file), json));
+    TRAFFIC_RETURN_IF_ERROR(write_file(result.model_file, std::move(json)));
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.not_promoted_because = PromotionBlocker(summary.horizons);
+  summary.promoted = summary.not_promoted_because.empty() || options.promote;
+  TRAFFIC_RETURN_IF_ERROR(write_file("report.txt", summary.FormatReport()));
 
-  summary.card_json = CardJson(summary, options, split_options.validation_from_ms);
+  summary.card_json = CardJson(summary, options, split_options.validation_from_ms, written);
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("report.txt"), summary.FormatReport()));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));
-  TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(fs::JoinPath(options.models_dir, "latest"), summary.version + "\n"));
+  if (summary.promoted) TRAFFIC_RETURN_IF_ERROR(store.WriteLatest(summary.version));
   return summary;
+}
+
+std::string PromotionBlocker(const std::array<HorizonResult, 3>& horizons) {
+  std::string why;
+  auto add = [&why](std::string reason) { why += (why.empty() ? "" : "; ") + reason; };
+  for (const auto& r : horizons) {
+    if (r.model.macro_f1 <= r.persistence.macro_f1) {
+      add(fmt::format("at {} min it does not beat persistence (macro-F1 {:.3f} vs {:.3f})", r.minutes,
+                      r.model.macro_f1, r.persistence.macro_f1));
+    }
+    if (r.model.macro_f1 <= r.profile.macro_f1) {
+      add(fmt::format("at {} min it does not beat the historical profile (macro-F1 {:.3f} vs {:.3f})", r.minutes,
+                      r.model.macro_f1, r.profile.macro_f1));
+    }
+    if (r.validation_rows == 0) add(fmt::format("at {} min it had no validation examples", r.minutes));
+  }
+  return why;
+}
+
+std::string FormatVerdicts(const std::array<HorizonResult, 3>& horizons) {
+  std::string s;
+  for (const auto& r : horizons) {
+    double gap = r.model.macro_f1 - r.persistence.macro_f1;
+    if (gap > 0) {
+      s += fmt::format("{:>3} min: beats persistence by {:.3f} macro-F1 ({:.3f} vs {:.3f})\n", r.minutes, gap,
+                       r.model.macro_f1, r.persistence.macro_f1);
+    } else {
+      s += fmt::format("{:>3} min: LOSES to persistence by {:.3f} macro-F1 ({:.3f} vs {:.3f}): the stream serves "
+                       "persistence at {} min\n", r.minutes, -gap, r.model.macro_f1, r.persistence.macro_f1, r.minutes);
+    }
+  }
+  return s;
 }
 
 std::string TrainSummary::FormatReport() const {
   std::string s = fmt::format("Model {} (train {} .. {}, test {} .. {})\n\n", version, train_from, split, split, test_to);
+  s += FormatVerdicts(horizons);
+  s += promoted ? (not_promoted_because.empty() ? "Promoted to models/latest.\n\n"
+                                                : "Promoted to models/latest by --promote although " + not_promoted_because + ".\n\n")
+                : "NOT promoted to models/latest: " + not_promoted_because + " (--promote to use it anyway).\n\n";
   s += fmt::format("{:>7}  {:<20} {:>9} {:>9} {:>8} {:>8} {:>8}   {}\n", "horizon", "predictor", "accuracy",
                    "macro-F1", "rec Low", "rec Med", "rec High", "vs model");
   for (const auto& r : horizons) {

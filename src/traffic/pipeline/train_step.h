@@ -16,16 +16,32 @@
 
 namespace traffic::pipeline {
 
+// The classifier settings `traffic train` and `traffic all` start from.
+inline model::ClassifierOptions TrainClassifierDefaults() {
+  model::ClassifierOptions o;
+  o.num_rounds = 300;
+  o.max_depth = 6;
+  o.eta = 0.1;
+  o.early_stopping_rounds = 20;
+  o.nthread = 2;
+  o.seed = 42;
+  return o;
+}
+
 struct TrainOptions {
   std::string features_dir;
   std::string models_dir;
-  std::string version;       // the model's folder name under models_dir (the CLI makes it from the clock)
-  model::ClassifierOptions classifier;
+  std::string version;       // the model's folder name under models_dir: a new, valid name
+                             // (model_store.h); empty: NowVersion()
+  model::ClassifierOptions classifier = TrainClassifierDefaults();
   int train_stride = 1;      // keep every n-th training example (they are minute by minute, so
                              // neighbours are near-duplicates); the test set is never thinned
   bool balanced_class_weights = true;
   window::LevelThresholds thresholds;
-  std::string created_utc;   // for the card
+  std::string created_utc;   // for the card; empty: now
+  // Point models/latest at the model even when PromotionBlocker finds a reason not to (the stream
+  // then publishes persistence at each horizon the model lost, see forecaster.h).
+  bool promote = false;
 };
 
 struct HorizonResult {
@@ -45,9 +61,23 @@ struct TrainSummary {
   std::array<HorizonResult, 3> horizons;
   double seconds = 0;
   std::string card_json;       // what card.json holds
+  bool promoted = false;       // models/latest points at this model
+  std::string not_promoted_because;  // PromotionBlocker's reason ("" when there is none)
   std::string FormatReport() const;  // the human report (also saved as report.txt)
 };
 
+// Why a trained model must not become models/latest by itself: a horizon where it does not beat
+// persistence or the historical profile in macro-F1 on the test days, or had no validation
+// examples. "" when there is none.
+std::string PromotionBlocker(const std::array<HorizonResult, 3>& horizons);
+
+// One line per horizon for people: "15 min: beats persistence by 0.031 macro-F1 (0.786 vs 0.755)"
+// or "30 min: LOSES to persistence by 0.004 macro-F1 (...): persistence is served at 30 min".
+std::string FormatVerdicts(const std::array<HorizonResult, 3>& horizons);
+
+// Writes models_dir/<version> (atomically) and, unless PromotionBlocker finds a reason and
+// options.promote is off, points models_dir/latest at it. Refuses a version name that is not
+// valid or already exists (InvalidArgument naming it).
 core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& options);
 
 }  // namespace traffic::pipeline

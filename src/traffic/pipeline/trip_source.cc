@@ -1,9 +1,11 @@
 #include "traffic/pipeline/trip_source.h"
 
-#include <algorithm>
-#include <queue>
-
 #include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <queue>
 
 #include "traffic/pipeline/clean_step.h"
 #include "traffic/pipeline/trip_stream.h"
@@ -92,6 +94,23 @@ class ScratchSource : public TripSource {
 
 }  // namespace
 
+std::string ReplayScratchParent() {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::temp_directory_path(ec);  // $TMPDIR, else /tmp
+  return ec ? std::string("/tmp") : dir.string();
+}
+
+int SweepDeadReplayScratch(fs::FileSystem& local, const std::string& parent) {
+  auto entries = local.List(parent);
+  if (!entries.ok()) return 0;
+  int swept = 0;
+  for (const auto& e : *entries) {
+    if (!e.is_directory || e.name.rfind("traffic-replay-", 0) != 0 || !fs::IsDebrisOfDeadRun(e.name)) continue;
+    if (local.RemoveAll(e.path).ok()) ++swept;  // another user's scratch: not ours to remove
+  }
+  return swept;
+}
+
 std::unique_ptr<TripSource> MakeSyntheticSource(generate::GeneratorOptions options,
                                                 std::shared_ptr<const ReferenceData> reference) {
   return std::make_unique<SyntheticSource>(std::move(options), std::move(reference));
@@ -108,10 +127,16 @@ core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::Fil
   }
   // Raw CSV: cleaned exactly as `traffic clean` does (same rules, same de-duplication), into a
   // scratch folder that lives as long as the source, then read back in event-time order.
-  char scratch_template[] = "/tmp/traffic-replay-XXXXXX";
-  if (::mkdtemp(scratch_template) == nullptr) return core::Status::IoError("create a scratch folder in /tmp");
-  std::string scratch = scratch_template;
+  // In $TMPDIR, named with our pid so a later run can sweep it if we die (mkdtemp: exclusive,
+  // mode 0700, never an existing entry).
   auto local = fs::MakeLocalFileSystem();
+  const std::string parent = ReplayScratchParent();
+  SweepDeadReplayScratch(*local, parent);
+  std::string scratch_template = fs::JoinPath(parent, "traffic-replay-" + std::to_string(::getpid()) + "-XXXXXX");
+  if (::mkdtemp(scratch_template.data()) == nullptr) {
+    return core::Status::IoError("create a scratch folder in " + parent + " (set $TMPDIR elsewhere)");
+  }
+  std::string scratch = scratch_template;
   CleanOptions clean;
   clean.inputs = paths;
   clean.output_dir = fs::JoinPath(scratch, "processed");
@@ -129,6 +154,27 @@ core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::Fil
   std::string what = std::to_string(cleaned->rows_written) + " clean trips from " + std::to_string(cleaned->files) +
                      " CSV file(s) (" + std::to_string(cleaned->rejects.Total()) + " rows rejected)";
   return std::unique_ptr<TripSource>(new ScratchSource(std::move(stream), std::move(local), scratch, what));
+}
+
+core::Result<std::unique_ptr<TripSource>> OpenTripSource(const TripSourceOptions& options) {
+  if (options.synthetic == !options.inputs.empty()) {
+    return core::Status::InvalidArgument("choose one source: --synthetic or --input FILES|DIR");
+  }
+  auto local = fs::MakeLocalFileSystem();
+  TRAFFIC_ASSIGN_OR_RETURN(auto reference,
+                           LoadReferenceData(*local, ResolveGeoDir(options.geo_dir),
+                                             options.synthetic ? Needs::kAlsoLand : Needs::kZonesAndManhattan));
+  if (options.synthetic) {
+    auto start = core::ParseLocalDateTime(options.start + " 00:00:00");
+    if (!start) return core::Status::InvalidArgument("--start '" + options.start + "' is not a date YYYY-MM-DD");
+    generate::GeneratorOptions g;
+    g.seed = options.seed;
+    g.start = *start;
+    g.days = options.days;
+    g.trips_per_day = options.trips_per_day;
+    return MakeSyntheticSource(g, reference);
+  }
+  return MakeFileSource(fs::MakeLocalFileSystem(), options.inputs, reference);
 }
 
 }  // namespace traffic::pipeline

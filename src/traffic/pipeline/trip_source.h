@@ -27,13 +27,35 @@ class TripSource {
   virtual std::string Describe() const = 0;
 };
 
+// Where replay scratch goes: $TMPDIR, else /tmp.
+std::string ReplayScratchParent();
+// Removes `traffic-replay-PID-*` folders in `parent` whose process is gone; returns how many.
+int SweepDeadReplayScratch(fs::FileSystem& local, const std::string& parent);
+
 std::unique_ptr<TripSource> MakeSyntheticSource(generate::GeneratorOptions options,
                                                 std::shared_ptr<const ReferenceData> reference);
 
-// `paths`: a processed/ folder (has _SUCCESS), or CSV files / folders of CSV.
+// `paths`: a processed/ folder (has _SUCCESS), or CSV files / folders of CSV. CSV is cleaned
+// into a scratch folder `traffic-replay-PID-XXXXXX` under ReplayScratchParent(), removed with
+// the source; scratch of dead runs found there is swept first.
 // The source keeps `fs` alive as long as it reads through it.
 core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::FileSystem> fs,
                                                          const std::vector<std::string>& paths,
                                                          std::shared_ptr<const ReferenceData> reference);
+
+// What `traffic produce` and `traffic stream --embedded` read: --synthetic or --input.
+struct TripSourceOptions {
+  bool synthetic = false;           // the generator, endless by default (days x trips_per_day)
+  std::vector<std::string> inputs;  // else: a processed/ folder, or CSV files / folders of CSV
+  uint64_t seed = 42;               // --synthetic only, from here on
+  std::string start = "2016-01-04";  // first New York local day, YYYY-MM-DD
+  int days = 365;
+  int64_t trips_per_day = 400000;
+  std::string geo_dir;              // reference data (ResolveGeoDir)
+};
+
+// Loads the reference data the source needs and opens it. InvalidArgument when neither or both
+// of synthetic and inputs are given, or start is not a date.
+core::Result<std::unique_ptr<TripSource>> OpenTripSource(const TripSourceOptions& options);
 
 }  // namespace traffic::pipeline

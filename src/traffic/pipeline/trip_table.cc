@@ -69,9 +69,13 @@ void TripTableBuilder::Append(const trip::Trip& t) {
   batch_.Get<int16_t>(kDropoffZone).push_back(std::max<int16_t>(t.dropoff_zone, 0));
   int nullable_cols[3] = {kPassengers, kPickupZone, kDropoffZone};
   for (int i = 0; i < 3; ++i) {
+    // `valid` stays empty (= all present) until the batch's first null; then the rows before it
+    // are marked present. The row just appended is at index size() - 1, which is 0 for the first
+    // row: a null there must still be recorded (issue 8 #14: it was lost).
     auto& valid = batch_.column(nullable_cols[i]).valid;
-    if (!nullable_present[i] && valid.empty()) valid.assign(batch_.Get<int16_t>(nullable_cols[i]).size() - 1, 1);
-    if (!valid.empty()) valid.push_back(nullable_present[i] ? 1 : 0);
+    const size_t row = batch_.Get<int16_t>(nullable_cols[i]).size() - 1;
+    if (!nullable_present[i] && valid.empty()) valid.assign(row, 1);
+    if (!valid.empty() || !nullable_present[i]) valid.push_back(nullable_present[i] ? 1 : 0);
   }
   batch_.Get<int32_t>(kDuration).push_back(static_cast<int32_t>(t.duration_s()));
   batch_.Get<double>(kSpeed).push_back(t.speed_mph());

@@ -203,7 +203,9 @@ TEST_P(FileSystemContractTest, ALaterWriteIsNotOlder) {
   ASSERT_OK_AND_ASSIGN(FileInfo output, fs_->Stat("output"));
   EXPECT_GE(output.modified_ns, input.modified_ns);
   EXPECT_GT(input.modified_ns, int64_t{1'500'000'000} * 1'000'000'000);  // since the epoch, not 0
-  if (GetParam() == Kind::kMem) EXPECT_GT(output.modified_ns, input.modified_ns);  // never a tie
+  if (GetParam() == Kind::kMem) {
+    EXPECT_GT(output.modified_ns, input.modified_ns);  // never a tie
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, FileSystemContractTest, ::testing::Values(Kind::kLocal, Kind::kMem),

@@ -7,6 +7,7 @@ std::string_view RejectReasonName(RejectReason reason) {
     case RejectReason::kMalformedRow: return "malformed_row";
     case RejectReason::kBadField: return "bad_field";
     case RejectReason::kUnknownZone: return "unknown_zone";
+    case RejectReason::kTimeOutOfRange: return "time_out_of_range";
     case RejectReason::kPickupOutOfBounds: return "pickup_out_of_bounds";
     case RejectReason::kDropoffOutOfBounds: return "dropoff_out_of_bounds";
     case RejectReason::kDropoffNotAfterPickup: return "dropoff_not_after_pickup";

@@ -42,6 +42,7 @@ enum class RejectReason : uint8_t {
   kMalformedRow = 0,       // wrong field count, NUL byte, unterminated quote
   kBadField,               // a needed field is empty or does not parse
   kUnknownZone,            // zone-based record whose LocationID has no centroid
+  kTimeOutOfRange,         // pickup or dropoff outside the accepted time range (e.g. year 1900)
   kPickupOutOfBounds,      // pickup outside the cleaning box (includes 0,0 missing GPS)
   kDropoffOutOfBounds,
   kDropoffNotAfterPickup,
