@@ -1,5 +1,6 @@
 // A minimal streaming JSON writer for summaries, model cards and messages: correct escaping and
-// commas, no DOM. Parsing JSON is simdjson's job.
+// commas, no DOM; strings are always valid UTF-8 (invalid bytes become U+FFFD). Parsing JSON is
+// simdjson's job.
 #pragma once
 
 #include <cstdint>
