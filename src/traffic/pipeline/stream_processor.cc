@@ -33,6 +33,7 @@ void StreamCounters::Merge(const StreamCounters& o) {
   late += o.late;
   windows += o.windows;
   forecasts += o.forecasts;
+  late_periods += o.late_periods;
   rejects.Merge(o.rejects);
 }
 
@@ -64,6 +65,39 @@ void StreamProcessor::PruneDuplicates() {
 void StreamProcessor::AdvanceProcessingTime(core::UtcTime now) {
   now_ = now;
   windower_.AdvanceProcessingTime(now);
+}
+
+void AppendStreamChecksJson(const StreamCounters& k, const std::string& late_warning, core::JsonWriter* j) {
+  j->Key("duplicates").Int(k.duplicates).Key("rejects").BeginObject();
+  for (int i = 0; i < trip::kRejectReasonCount; ++i) {
+    auto reason = static_cast<trip::RejectReason>(i);
+    if (k.rejects.Get(reason) > 0) j->Key(trip::RejectReasonName(reason)).Int(k.rejects.Get(reason));
+  }
+  j->EndObject().Key("late_periods").Int(k.late_periods).Key("late_warning");
+  if (late_warning.empty()) {
+    j->Null();
+  } else {
+    j->String(late_warning);
+  }
+}
+
+std::string DescribeStreamChecks(const StreamCounters& k, const std::string& late_warning) {
+  std::string text;
+  if (k.rejects.Total() > 0) {
+    text += "  refused by the cleaning rules of `traffic clean`, or exact duplicates:";
+    for (int i = 0; i < trip::kRejectReasonCount; ++i) {
+      auto reason = static_cast<trip::RejectReason>(i);
+      if (k.rejects.Get(reason) > 0) {
+        text += " " + std::string(trip::RejectReasonName(reason)) + " " + std::to_string(k.rejects.Get(reason));
+      }
+    }
+    text += "\n";
+  }
+  if (!late_warning.empty()) {
+    text += "  WARNING: " + late_warning + " (" + std::to_string(k.late) + " of " + std::to_string(k.messages) +
+            " events late over the run)\n";
+  }
+  return text;
 }
 
 std::string LateAlarm::Describe() const {

@@ -670,5 +670,33 @@ TEST(StreamProcessor, AMessageInTheWrongPartitionIsAnInvalidDeadLetter) {
   EXPECT_EQ(unchecked.counters().accepted, 1);
 }
 
+// Regression: Merge left late_periods out, so a Kafka worker's summary (the counters of each
+// assignment, merged) said "late_periods": 0 beside its late warning.
+TEST(StreamCountersTest, MergeAddsEveryField) {
+  StreamCounters a, b;
+  b.messages = 1;
+  b.accepted = 2;
+  b.malformed = 3;
+  b.invalid = 4;
+  b.duplicates = 5;
+  b.late = 6;
+  b.windows = 7;
+  b.forecasts = 8;
+  b.late_periods = 9;
+  b.rejects.Add(trip::RejectReason::kSpeedOutOfRange);
+  a.Merge(b);
+  a.Merge(b);
+  EXPECT_EQ(a.messages, 2);
+  EXPECT_EQ(a.accepted, 4);
+  EXPECT_EQ(a.malformed, 6);
+  EXPECT_EQ(a.invalid, 8);
+  EXPECT_EQ(a.duplicates, 10);
+  EXPECT_EQ(a.late, 12);
+  EXPECT_EQ(a.windows, 14);
+  EXPECT_EQ(a.forecasts, 16);
+  EXPECT_EQ(a.late_periods, 18);
+  EXPECT_EQ(a.rejects.Get(trip::RejectReason::kSpeedOutOfRange), 2);
+}
+
 }  // namespace
 }  // namespace traffic::pipeline
