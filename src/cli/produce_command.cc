@@ -17,12 +17,17 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
   AddKafkaOptions(c, &options->kafka);
   c->add_option("--topic", options->topic, "topic to send to")->capture_default_str();
   AddDurationOption(c, &options->produce.duration_s, "stop after this many seconds (0: until stopped or the input ends)");
+  c->add_flag("!--no-resume", options->resume,
+              "send from the source's start even when the topic already holds later events (by default produce "
+              "resumes after the topic's last event, so a restored stream does not see a replay as late; an "
+              "explicit --start also replays from there)");
 
-  return {c, [&shared, options]() -> int {
+  return {c, [&shared, options, c]() -> int {
             InitLogging(shared);
             InstallStopSignals();
             options->kafka.brokers = shared.Brokers();
             options->source.geo_dir = shared.geo_dir;
+            if (options->source.synthetic && c->count("--start") > 0) options->resume = false;  // a replay on purpose
             const bool tty = ::isatty(STDERR_FILENO) == 1;
             options->produce.progress_interval_s = tty ? 0.5 : 5.0;
             auto progress = [tty](const pipeline::ProduceProgress& p) {
@@ -37,6 +42,11 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
             };
             auto s = pipeline::ProduceToKafka(*options, progress, StopFlag());
             if (!s.ok()) return Fail(shared, s.status(), "produce");
+            if (s->resumed_after) {
+              std::fprintf(stderr, "traffic produce: %s already held events up to %s: resumed after it "
+                           "(--no-resume or --start to replay)\n", s->topic.c_str(),
+                           core::FormatIsoUtc(*s->resumed_after).c_str());
+            }
             const double seconds = s->produce.seconds;
             const int64_t sent = s->produce.sent;
             if (shared.json) {
@@ -45,7 +55,13 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
               j.Key("source").String(s->source).Key("sent").Int(sent);
               j.Key("delivered").Int(s->delivered);
               j.Key("bytes").Int(s->bytes_delivered).Key("seconds").Double(seconds);
-              j.Key("rate_per_s").Double(seconds > 0 ? sent / seconds : 0).EndObject();
+              j.Key("rate_per_s").Double(seconds > 0 ? sent / seconds : 0).Key("resumed_after");
+              if (s->resumed_after) {
+                j.String(core::FormatIsoUtc(*s->resumed_after));
+              } else {
+                j.Null();
+              }
+              j.EndObject();
               fmt::print("{}\n", j.str());
             } else {
               fmt::print("Produced {} events to {} on {} in {:.1f} s ({:.1f}/s), {} delivered\n",

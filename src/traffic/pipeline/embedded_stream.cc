@@ -1,5 +1,7 @@
 #include "traffic/pipeline/embedded_stream.h"
 
+#include <spdlog/spdlog.h>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -121,6 +123,15 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
   std::vector<codec::DeadLetterRecord> dead;
   std::vector<codec::PredictionRecord> records;
   core::Status status;
+  std::vector<LateAlarm> alarms;
+  auto report_late = [&] {
+    alarms.clear();
+    processor.TakeLateAlarms(&alarms);
+    for (const LateAlarm& a : alarms) {
+      spdlog::warn("stream: {}", a.Describe());
+      if (stats.late_warning.empty()) stats.late_warning = a.Describe();
+    }
+  };
   auto last_drain = clock.SteadyNow();
   auto drain = [&]() -> core::Status {
     processor.AdvanceProcessingTime(clock.ProcessingTime());
@@ -129,6 +140,7 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
     if (!records.empty()) TRAFFIC_RETURN_IF_ERROR(on_records(records));
     if (!dead.empty()) TRAFFIC_RETURN_IF_ERROR(on_dead_letters(dead));
     dead.clear();
+    report_late();
     if (options.on_progress) options.on_progress(processor.counters(), processor.watermark(), produced.load());
     last_drain = clock.SteadyNow();
     return core::Status::Ok();
@@ -154,6 +166,8 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
   producer.join();
   if (!status.ok()) return status;
   TRAFFIC_RETURN_IF_ERROR(producer_status);
+  processor.CloseLatePeriod();
+  report_late();
   records.clear();
   TRAFFIC_RETURN_IF_ERROR(processor.Finish(&records));
   if (!records.empty()) TRAFFIC_RETURN_IF_ERROR(on_records(records));

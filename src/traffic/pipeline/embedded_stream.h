@@ -31,6 +31,7 @@ struct EmbeddedStats {
   int64_t produced = 0;
   double seconds = 0;
   StreamCounters counters;
+  std::string late_warning;  // the first LateAlarm, described (also logged); empty when none
 };
 
 using RecordsCallback = std::function<core::Status(const std::vector<codec::PredictionRecord>&)>;

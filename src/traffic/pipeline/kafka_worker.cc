@@ -45,7 +45,11 @@ class Worker {
     TRAFFIC_RETURN_IF_ERROR(Open());
     TRAFFIC_RETURN_IF_ERROR(Loop(stop));
     TRAFFIC_RETURN_IF_ERROR(error_);
-    if (processor_) TRAFFIC_RETURN_IF_ERROR(CommitCycle());
+    if (processor_) {
+      processor_->CloseLatePeriod();
+      ReportLateAlarms();
+      TRAFFIC_RETURN_IF_ERROR(CommitCycle());
+    }
     TRAFFIC_RETURN_IF_ERROR(consumer_->Close());  // on_revoke commits (nothing new) and leaves
     TRAFFIC_RETURN_IF_ERROR(error_);
     stats_.seconds = std::chrono::duration<double>(clock_.SteadyNow() - started_).count();
@@ -120,6 +124,7 @@ class Worker {
         consumed += static_cast<int64_t>(messages.size());
         if (processor_->windower().closed_until() != before) closed_at_.push_back(clock_.SteadyNow());
         TRAFFIC_RETURN_IF_ERROR(ProduceDeadLetters());
+        ReportLateAlarms();
       }
       if (clock_.SteadyNow() - last_commit >= options_.commit_interval) {
         last_commit = clock_.SteadyNow();
@@ -346,6 +351,17 @@ class Worker {
     next_offset_.clear();
   }
 
+  // Logs every LateAlarm raised since the last call; the run's first goes into the summary.
+  void ReportLateAlarms() {
+    alarms_.clear();
+    processor_->TakeLateAlarms(&alarms_);
+    for (const LateAlarm& a : alarms_) {
+      std::string text = a.Describe();
+      spdlog::warn("worker {}: {}", options_.worker_id, text);
+      if (stats_.late_warning.empty()) stats_.late_warning = std::move(text);
+    }
+  }
+
   std::string StateKey(int32_t partition) const {
     return StreamStateKey(options_.group, options_.input_topic, partition);
   }
@@ -366,6 +382,7 @@ class Worker {
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<StreamProcessor> processor_;
   std::vector<int32_t> owned_;
+  std::vector<LateAlarm> alarms_;
   std::map<int32_t, int64_t> next_offset_;  // owned partition -> input offset its state covers
   bool in_txn_ = false;
   bool abandoned_ = false;

@@ -60,6 +60,9 @@ struct KafkaWorkerStats {
   // commit that published the window: median and 99th percentile over the run, milliseconds.
   double publish_latency_p50_ms = 0;
   double publish_latency_p99_ms = 0;
+  // The first LateAlarm of the run (StreamProcessor::TakeLateAlarms), described; empty when none.
+  // Every alarm is also logged as a warning when raised.
+  std::string late_warning;
 };
 
 // With duration_s, every blocking call's timeout is cut to what is left of it plus this grace

@@ -7,6 +7,7 @@
 #include "traffic/codec/message_key.h"
 #include "traffic/codec/trip_message.h"
 #include "traffic/kafka/producer.h"
+#include "traffic/pipeline/produce_resume.h"
 
 namespace traffic::pipeline {
 namespace {
@@ -96,14 +97,19 @@ core::Result<KafkaProduceSummary> ProduceToKafka(const KafkaProduceOptions& opti
                                                  const ProduceProgressCallback& on_progress,
                                                  const std::atomic<bool>* stop) {
   TRAFFIC_ASSIGN_OR_RETURN(auto config, options.kafka.ClientConfig());
-  TRAFFIC_ASSIGN_OR_RETURN(auto source, OpenTripSource(options.source));
   TRAFFIC_RETURN_IF_ERROR(EnsureTopics(config, options.kafka, {TripsTopicSpec(options.topic, options.kafka)}));
+  TripSourceOptions source_options = options.source;
+  if (options.resume) {
+    TRAFFIC_ASSIGN_OR_RETURN(source_options.resume_after, LastEventTime(config, options.topic));
+  }
+  TRAFFIC_ASSIGN_OR_RETURN(auto source, OpenTripSource(source_options));
   TRAFFIC_ASSIGN_OR_RETURN(auto producer, kafka::Producer::Open(config, kafka::ProducerOptions{}));
   TRAFFIC_ASSIGN_OR_RETURN(int32_t partitions, producer->PartitionCount(options.topic));
   KafkaTripSink sink(*producer, options.topic, partitions);
   KafkaProduceSummary summary;
   TRAFFIC_ASSIGN_OR_RETURN(summary.produce, Produce(*source, sink, options.produce, on_progress, stop));
   summary.source = source->Describe();
+  summary.resumed_after = source_options.resume_after;
   summary.topic = options.topic;
   summary.brokers = config.brokers;
   summary.delivered = static_cast<int64_t>(producer->stats().messages_delivered);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "traffic/core/status.h"
@@ -62,6 +63,9 @@ struct KafkaProduceOptions {
   ProduceOptions produce;
   KafkaOptions kafka;
   std::string topic = kTripsTopic;
+  // Send only the trips after the topic's last event (pipeline/produce_resume.h says why); false
+  // replays the source from its start (`--no-resume`, or an explicit `--start`).
+  bool resume = true;
 };
 
 struct KafkaProduceSummary {
@@ -71,6 +75,7 @@ struct KafkaProduceSummary {
   std::string brokers;
   int64_t delivered = 0;
   int64_t bytes_delivered = 0;
+  std::optional<core::UtcTime> resumed_after;  // the topic's last event, when resumed after it
 };
 
 core::Result<KafkaProduceSummary> ProduceToKafka(const KafkaProduceOptions& options,

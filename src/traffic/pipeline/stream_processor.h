@@ -30,6 +30,7 @@
 #include "traffic/codec/dead_letter.h"
 #include "traffic/codec/prediction_message.h"
 #include "traffic/codec/trip_message.h"
+#include "traffic/core/json_writer.h"
 #include "traffic/features/feature_builder.h"
 #include "traffic/pipeline/forecaster.h"
 #include "traffic/window/duplicate_filter.h"
@@ -167,6 +168,14 @@ class StreamProcessor {
   StreamCounters counters_;
   std::function<void(const features::FeatureRow&)> on_row_;
 };
+
+// The parts of a stream summary the counters alone cannot print: "duplicates", "rejects" (per
+// cleaning-rule reason, as `clean` reports them), "late_periods" and "late_warning" (the text,
+// or null), appended as keys of the open JSON object `j`.
+void AppendStreamChecksJson(const StreamCounters& counters, const std::string& late_warning, core::JsonWriter* j);
+// The same for people: "" when there is nothing to say, else lines for stderr: the rule rejects
+// and duplicates, and "WARNING: <late warning>".
+std::string DescribeStreamChecks(const StreamCounters& counters, const std::string& late_warning);
 
 features::FeatureOptions FeatureOptionsFor(const StreamOptions& options, const Forecaster* forecaster);
 

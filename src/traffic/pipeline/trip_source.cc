@@ -8,6 +8,7 @@
 #include <queue>
 
 #include "traffic/pipeline/clean_step.h"
+#include "traffic/pipeline/produce_resume.h"
 #include "traffic/pipeline/trip_stream.h"
 
 namespace traffic::pipeline {
@@ -172,9 +173,13 @@ core::Result<std::unique_ptr<TripSource>> OpenTripSource(const TripSourceOptions
     g.start = *start;
     g.days = options.days;
     g.trips_per_day = options.trips_per_day;
-    return MakeSyntheticSource(g, reference);
+    if (!options.resume_after) return MakeSyntheticSource(g, reference);
+    return std::unique_ptr<TripSource>(std::make_unique<ResumedSource>(
+        MakeSyntheticSource(ResumeGenerator(g, *options.resume_after), reference), *options.resume_after));
   }
-  return MakeFileSource(fs::MakeLocalFileSystem(), options.inputs, reference);
+  TRAFFIC_ASSIGN_OR_RETURN(auto source, MakeFileSource(fs::MakeLocalFileSystem(), options.inputs, reference));
+  if (!options.resume_after) return source;
+  return std::unique_ptr<TripSource>(std::make_unique<ResumedSource>(std::move(source), *options.resume_after));
 }
 
 }  // namespace traffic::pipeline

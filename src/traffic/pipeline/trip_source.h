@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct TripSourceOptions {
   int days = 365;
   int64_t trips_per_day = 400000;
   std::string geo_dir;              // reference data (ResolveGeoDir)
+  // Only the trips after this instant (a producer resuming after its topic's last event:
+  // pipeline/produce_resume.h).
+  std::optional<core::UtcTime> resume_after;
 };
 
 // Loads the reference data the source needs and opens it. InvalidArgument when neither or both
