@@ -131,6 +131,7 @@ part kafka ctest --test-dir "$BUILD_DIR" --output-on-failure -j 1 --timeout 600 
 part smoke tests/kafka_smoke_test.sh
 part stream tests/stream_kafka_test.sh "$BUILD_DIR/traffic"
 part stream-rules tests/stream_rules_kafka_test.sh "$BUILD_DIR/traffic"
+part stream-replay tests/stream_replay_kafka_test.sh "$BUILD_DIR/traffic"
 part serve tests/serve_kafka_test.sh "$BUILD_DIR/traffic"
 # The dashboard: its unit tests (Vitest), then end to end in headless Chromium against `traffic demo`.
 part web scripts/web.sh test
