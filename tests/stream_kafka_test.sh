@@ -4,7 +4,8 @@
 #      committed output) and a broker restart mid-stream leave in the output topic (read_committed)
 #      exactly the window results and dead letters of an uninterrupted run; the last restart
 #      resumes from the committed offsets (it consumes more than the input produced after the
-#      kills, less than the whole input);
+#      kills, less than the whole input); the Parquet archive (--output all) then holds exactly
+#      the output topic's records, each once (the rows a killed worker had buffered included);
 #   2. scale-out: a second worker joins the group while the input is still being produced, is
 #      given partitions and publishes windows, then leaves (rebalances); every window is
 #      published once, with the same observed values as the uninterrupted run;
@@ -49,6 +50,22 @@ count_topic() {  # committed messages of topic $1 (nothing if kcat fails)
   n=$(timeout 60 kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '\n' \
       2>/dev/null | wc -l) && echo "$n"
 }
+# archive_rows TOPIC: "ROWS DISTINCT" of TOPIC's files in the streaming archive (ROWS and DISTINCT
+# (cell, window) pairs; pipeline/archive_follower.h names each file by its topic).
+archive_rows() {
+  .venv/bin/python - "$WORK/data/streaming" "$1" <<'PY'
+import glob, sys
+import pyarrow.parquet as pq
+root, topic = sys.argv[1], sys.argv[2]
+n, distinct = 0, set()
+for f in glob.glob(f"{root}/**/part-{topic}-p*.parquet", recursive=True):
+    t = pq.read_table(f, columns=["cell_id", "window_start"])
+    for c, w in zip(t.column(0).to_pylist(), t.column(1).to_pylist()):
+        n += 1
+        distinct.add((c, w))
+print(n, len(distinct))
+PY
+}
 # window_start, cell, trip_count, avg_speed, congestion_level of each prediction (the observed part).
 observed() { python3 -c '
 import json, sys
@@ -88,7 +105,7 @@ wait_stable() {
 start_worker() {
   local name=$1 input=$2
   shift 2
-  "$TRAFFIC" stream --data-dir "$WORK/data" --output kafka --input-topic "$input" --commit-interval-ms 200 \
+  "$TRAFFIC" stream --data-dir "$WORK/data" --output all --input-topic "$input" --commit-interval-ms 200 \
     --json "$@" >"$WORK/$name.json" 2>"$WORK/$name.err" &
   worker=$!
   PIDS+=("$worker")
@@ -211,6 +228,13 @@ c = collections.Counter((json.loads(l)["window_start"], json.loads(l)["cell_id"]
 print(sum(1 for v in c.values() if v > 1))')
 [ "$nf" -gt 1000 ] && [ "$dups" = 0 ] && ok "no window published twice ($nf window results)" \
   || bad "$dups windows published more than once (of $nf results)"
+# Issue 8 item 8: the archive of the killed workers holds the topic's records, each once.
+read -r na nd < <(archive_rows "out-f-$RUN")
+if [ "${na:-0}" = "$nf" ] && [ "${nd:-0}" = "$nf" ]; then
+  ok "the Parquet archive after kill -9 x2 + broker restart holds the $nf committed results, each once"
+else
+  bad "the archive holds ${na:-?} rows (${nd:-?} distinct) for $nf committed results of out-f-$RUN"
+fi
 # The uninterrupted run read the whole input; the last restart only what was not yet committed.
 ref_events=$(json_field "$WORK/r.json" events)
 f3_events=$(json_field "$WORK/f3.json" events)
@@ -266,6 +290,13 @@ if [ "$ns" -gt 1000 ] && cmp -s "$WORK/s.obs" "$WORK/r.obs"; then
   ok "two workers with rebalances: $ns windows, each once, observed values identical"
 else
   bad "two-worker run differs (or too few windows): $ns vs $(wc -l < "$WORK/r.obs"); $(diff "$WORK/s.obs" "$WORK/r.obs" | head -3)"
+fi
+# Two workers' archive followers shared the output partitions through rebalances.
+read -r na nd < <(archive_rows "out-s-$RUN")
+if [ "${na:-0}" = "$ns" ] && [ "${nd:-0}" = "$ns" ]; then
+  ok "two workers' Parquet archive holds the $ns results, each once"
+else
+  bad "two workers' archive holds ${na:-?} rows (${nd:-?} distinct) for $ns results of out-s-$RUN"
 fi
 
 # ---- 3. bad input ----

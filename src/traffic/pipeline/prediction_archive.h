@@ -3,8 +3,10 @@
 // start. Files roll when the hour changes or a file reaches `roll_rows`, and on Close(): never a
 // file per micro-batch. Each file is written atomically (visible complete or not at all).
 //
-// Delivery: rows buffered for a file not yet rolled are lost if the process dies (kill -9); the
-// Kafka topic is the exactly-once record, the archive is at-most-once across a crash.
+// PredictionArchive archives from memory: `traffic stream --embedded` (whose run has no durable
+// state to resume: a process that dies loses its open windows and buffered rows alike). On Kafka
+// the archive follows the committed output topic instead, exactly once across kill -9
+// (pipeline/archive_follower.h), with the helpers below.
 #pragma once
 
 #include <memory>
@@ -19,6 +21,12 @@
 namespace traffic::pipeline {
 
 parquet::Schema PredictionTableSchema();
+// The archive's folder of a window: "date=YYYY-MM-DD/hour=HH" of its start, UTC.
+std::string ArchiveHourOf(core::UtcTime window_start);
+// Appends `record` as one row of the PredictionTableSchema() table.
+void AppendPredictionRow(const codec::PredictionRecord& record, parquet::ColumnBatch* rows);
+// Writes `rows` as the Parquet file `path`: visible complete or not at all.
+core::Status WritePredictionFile(fs::FileSystem& fs, const std::string& path, const parquet::ColumnBatch& rows);
 
 class PredictionArchive {
  public:

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
+#include "traffic/pipeline/archive_follower.h"
 #include "traffic/pipeline/forecaster.h"
 #include "traffic/pipeline/model_store.h"
 #include "traffic/pipeline/prediction_archive.h"
@@ -74,15 +76,14 @@ core::Result<StreamStepSummary> RunStreamEmbedded(fs::FileSystem& layout_fs, con
 }
 
 core::Result<StreamStepSummary> RunStreamOnKafka(fs::FileSystem& layout_fs, const StreamStepOptions& options,
-                                                   const StreamCallbacks& callbacks, const std::atomic<bool>* stop) {
+                                                 const StreamCallbacks& callbacks, const std::atomic<bool>* stop) {
   TRAFFIC_ASSIGN_OR_RETURN(auto config, options.kafka.ClientConfig());
+  auto deadline = std::chrono::steady_clock::time_point::max();
   if (options.produce.duration_s > 0) {
     // Reaching the broker counts against --duration (issue 8 item 17).
-    config.connect_timeout = BoundedTimeout(config.connect_timeout,
-                                            std::chrono::steady_clock::now() +
-                                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                    std::chrono::duration<double>(options.produce.duration_s)),
-                                            std::chrono::steady_clock::now());
+    deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                      std::chrono::duration<double>(options.produce.duration_s));
+    config.connect_timeout = BoundedTimeout(config.connect_timeout, deadline, std::chrono::steady_clock::now());
   }
   TRAFFIC_ASSIGN_OR_RETURN(auto forecaster, LoadModel(layout_fs, options, callbacks));
   if (!forecaster) Notice(callbacks, "no model: forecasts are off, observed windows only");
@@ -94,7 +95,8 @@ core::Result<StreamStepSummary> RunStreamOnKafka(fs::FileSystem& layout_fs, cons
   worker.output_topic = options.topics.output;
   worker.dead_letter_topic = options.topics.dead_letter;
   worker.state_topic = options.topics.state;
-  worker.publish = options.Publish();
+  // The archive follows the output topic (archive_follower.h): archiving publishes too.
+  worker.publish = options.Publish() || options.Archive();
   worker.stream = options.stream;
   worker.stream.source_topic = options.topics.input;
   worker.commit_interval = std::chrono::milliseconds(options.commit_interval_ms);
@@ -106,19 +108,58 @@ core::Result<StreamStepSummary> RunStreamOnKafka(fs::FileSystem& layout_fs, cons
                : st;
   }
 
-  PredictionArchive archive(layout_fs, options.layout.Streaming(), WriterId());
   RecordsCallback after_commit = [&](const std::vector<codec::PredictionRecord>& records) -> core::Status {
     if (options.Console() && callbacks.on_records) TRAFFIC_RETURN_IF_ERROR(callbacks.on_records(records));
-    if (options.Archive()) return archive.Write(records);
     return core::Status::Ok();
   };
-  auto stats = RunKafkaWorker(worker, forecaster.get(), after_commit, stop);
-  if (options.Archive()) TRAFFIC_RETURN_IF_ERROR(archive.Close());
+  // The archive, exactly once: a follower of the committed output topic on its own thread, in
+  // a consumer group of this stream's archivers. It stops the worker when it fails (a full disk)
+  // and, when the worker is done, archives to the topic's end.
+  std::unique_ptr<ArchiveFollower> follower;
+  if (options.Archive()) {
+    ArchiveFollowerOptions archive;
+    archive.client = config;
+    archive.topic = options.topics.output;
+    archive.group = options.group + "-archive";
+    archive.streaming_dir = options.layout.Streaming();
+    TRAFFIC_ASSIGN_OR_RETURN(follower, ArchiveFollower::Open(layout_fs, archive));
+  }
+  std::atomic<bool> halt{false};  // the caller's stop, or the archive's failure
+  std::atomic<bool> worker_done{false}, worker_ok{false};
+  core::Status archive_status;
+  std::thread archiver;
+  if (follower) {
+    archiver = std::thread([&] {
+      while (!worker_done.load()) {
+        if (stop && stop->load()) halt.store(true);
+        archive_status = follower->Poll(std::chrono::milliseconds(200));
+        if (!archive_status.ok()) {
+          halt.store(true);
+          return;
+        }
+      }
+      if (!worker_ok.load()) return;  // the worker's error is the run's
+      archive_status =
+          follower->Finish(BoundedTimeout(std::chrono::seconds(60), deadline, std::chrono::steady_clock::now()));
+    });
+  }
+  auto stats = RunKafkaWorker(worker, forecaster.get(), after_commit, follower ? &halt : stop);
+  worker_ok.store(stats.ok());
+  worker_done.store(true);
+  if (archiver.joinable()) archiver.join();
+  if (archive_status.code() == core::StatusCode::kUnavailable) {
+    // Out of time before the archive reached the topic's end: nothing is lost, the next run's
+    // follower archives the rest from where the files end.
+    Notice(callbacks, "archive: " + archive_status.message() + "; the next run archives the rest");
+  } else {
+    TRAFFIC_RETURN_IF_ERROR(
+        archive_status.WithContext("archive " + options.topics.output + " to " + options.layout.Streaming()));
+  }
   TRAFFIC_RETURN_IF_ERROR(stats.status());
   StreamStepSummary summary;
   summary.kafka_stats = *stats;
-  summary.archive_files = archive.files_written();
-  summary.archive_rows = archive.rows_written();
+  summary.archive_files = follower ? follower->files_written() : 0;
+  summary.archive_rows = follower ? follower->rows_written() : 0;
   summary.model_version = forecaster ? forecaster->version() : "";
   return summary;
 }
