@@ -1,6 +1,7 @@
 #include "traffic/pipeline/produce_resume.h"
 
 #include <map>
+#include <thread>
 
 #include "traffic/codec/trip_message.h"
 #include "traffic/kafka/consumer.h"
@@ -19,7 +20,13 @@ core::Result<std::optional<core::UtcTime>> LastEventTime(const kafka::ClientConf
   kafka::RebalanceCallbacks cb;
   cb.on_assign = [&](std::vector<kafka::TopicPartition>& tps) {
     for (auto& tp : tps) {
+      // A topic created a moment ago may have no leader yet ("Not leader for partition"): ask
+      // again for a while before giving up.
       auto end = reader->HighWatermark(topic, tp.partition, 10s);
+      for (int attempt = 0; !end.ok() && attempt < 20; ++attempt) {
+        std::this_thread::sleep_for(250ms);
+        end = reader->HighWatermark(topic, tp.partition, 10s);
+      }
       if (!end.ok()) {
         assign_error = end.status();
         continue;
@@ -66,7 +73,8 @@ core::Result<std::optional<core::UtcTime>> LastEventTime(const kafka::ClientConf
 
 generate::GeneratorOptions ResumeGenerator(generate::GeneratorOptions options, core::UtcTime last) {
   core::LocalDateTime day = core::UtcToNewYork(last);
-  const int64_t start_day = core::LocalToEpochSeconds({options.start.year, options.start.month, options.start.day, 0, 0, 0}) / 86400;
+  const int64_t start_day =
+      core::LocalToEpochSeconds({options.start.year, options.start.month, options.start.day, 0, 0, 0}) / 86400;
   const int64_t last_day = core::LocalToEpochSeconds({day.year, day.month, day.day, 0, 0, 0}) / 86400;
   if (last_day <= start_day) return options;
   // The day before the last event's: trips picked up late that day end after it.
