@@ -27,8 +27,8 @@ const Messages& MakeMessages(int64_t trips_per_day) {
   auto it = cache.find(trips_per_day);
   if (it != cache.end()) return it->second;
   auto local = fs::MakeLocalFileSystem();
-  auto reference = pipeline::LoadReferenceData(*local, std::string(TRAFFIC_SHARED_DIR) + "/data/geo",
-                                               pipeline::Needs::kAlsoLand);
+  auto reference =
+      pipeline::LoadReferenceData(*local, std::string(TRAFFIC_SHARED_DIR) + "/data/geo", pipeline::Needs::kAlsoLand);
   generate::GeneratorOptions g;
   g.days = 60;
   g.trips_per_day = trips_per_day;
@@ -79,7 +79,8 @@ void RunStream(benchmark::State& state, bool with_model) {
     windows += static_cast<int64_t>(records.size());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(m.values.size()));
-  state.counters["windows_per_event"] = static_cast<double>(windows) / static_cast<double>(state.iterations() * m.values.size());
+  state.counters["windows_per_event"] =
+      static_cast<double>(windows) / static_cast<double>(state.iterations() * m.values.size());
 }
 
 void BM_StreamNoModel(benchmark::State& state) { RunStream(state, false); }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Every test, part by part (each part runs even if an earlier one failed):
 #   harness     tests/harness_test.sh: this script and tests/checks.sh can report a failure
+#   format      scripts/format.sh --check: every C++ file as .clang-format has it
 #   ctest       unit and end-to-end tests (CTest labels unit, e2e; the real files in ../shared/data)
 #   sanitizers  the same tests on the ASan+UBSan build (the `debug` preset), halting on the first
-#               finding; only when SANITIZED_BUILD_DIR is given (./run test gives it)
+#               finding; only when SANITIZED_BUILD_DIR is given (TRAFFIC_SANITIZERS=1 ./run test)
 #   kafka       the CTest tests against the real broker (label kafka), one at a time
-#   smoke, stream  tests/kafka_smoke_test.sh and tests/stream_kafka_test.sh against the broker
+#   smoke, stream, stream-rules, stream-replay, serve   tests/*_kafka_test.sh against the broker
+#   web, dashboard  the web app's Vitest tests, then headless Chromium against `traffic demo`
 #
 # Usage: scripts/test.sh [BUILD_DIR [SANITIZED_BUILD_DIR]]   (default build/release, no sanitizers)
 #
@@ -106,6 +108,7 @@ stop_broker() {
 trap stop_broker EXIT
 
 part harness tests/harness_test.sh
+part format scripts/format.sh --check
 part ctest ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 --timeout 600 -LE kafka --no-tests=error
 if [ -n "$SANITIZED_DIR" ]; then
   if grep -q -- '-fsanitize=address,undefined' "$SANITIZED_DIR/CMakeCache.txt" 2>/dev/null; then

@@ -19,9 +19,9 @@ simdjson::dom::element ParseJson(simdjson::dom::parser& parser, const std::strin
 
 TEST(CleanE2E, EverySchemaVariant2009To2016ParsesAndIsAccountedFor) {
   testing::TempDir dir;
-  auto r = RunTraffic("clean --json --data-dir data --rejects rejects.csv '" +
-                          SharedData("nyc-taxi/tlc_schema_heads_2009_2016") + "'",
-                      dir.path());
+  auto r = RunTraffic(
+      "clean --json --data-dir data --rejects rejects.csv '" + SharedData("nyc-taxi/tlc_schema_heads_2009_2016") + "'",
+      dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   simdjson::dom::parser parser;
   auto doc = ParseJson(parser, r.out);
@@ -68,8 +68,8 @@ TEST(CleanE2E, EverySchemaVariant2009To2016ParsesAndIsAccountedFor) {
 TEST(CleanE2E, AllRealSamplesCleanWithExpectedRejectReasons) {
   testing::TempDir dir;
   std::string inputs;
-  for (const char* sub : {"tlc_yellow_coords_2015_2016", "kaggle_nyc_taxi_trip_duration_2016",
-                          "tlc_yellow_zones_2018_2019"}) {
+  for (const char* sub :
+       {"tlc_yellow_coords_2015_2016", "kaggle_nyc_taxi_trip_duration_2016", "tlc_yellow_zones_2018_2019"}) {
     inputs += " '" + SharedData(std::string("nyc-taxi/") + sub) + "'";
   }
   auto r = RunTraffic("clean --json --data-dir data --rejects rejects.csv" + inputs, dir.path());
@@ -90,9 +90,7 @@ TEST(CleanE2E, AllRealSamplesCleanWithExpectedRejectReasons) {
 TEST(CleanE2E, BadInputGivesClearErrorsAndExitCodes) {
   testing::TempDir dir;
   std::filesystem::create_directories(dir.path() / "raw");
-  {
-    std::ofstream(dir / "raw/empty.csv");
-  }
+  { std::ofstream(dir / "raw/empty.csv"); }
   auto empty = RunTraffic("clean --data-dir data raw/empty.csv", dir.path());
   EXPECT_EQ(empty.exit_code, 1);
   EXPECT_NE(empty.err.find("raw/empty.csv: empty file"), std::string::npos) << empty.err;
@@ -120,7 +118,8 @@ TEST(CleanE2E, BadInputGivesClearErrorsAndExitCodes) {
 
 TEST(CleanE2E, NulBytesAndTruncatedRowsAreCountedRejects) {
   testing::TempDir dir;
-  std::string header = ReadFile(SharedData("nyc-taxi/tlc_yellow_coords_2015_2016/yellow_tripdata_2015-01_head1999.csv"));
+  std::string header =
+      ReadFile(SharedData("nyc-taxi/tlc_yellow_coords_2015_2016/yellow_tripdata_2015-01_head1999.csv"));
   std::string first_lines = header.substr(0, header.find('\n', header.find('\n') + 1) + 1);
   std::string row = first_lines.substr(first_lines.find('\n') + 1);
   std::string bad = row;

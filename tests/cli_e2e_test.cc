@@ -42,12 +42,24 @@ void ExpectKeys(simdjson::dom::element doc, const std::vector<std::pair<const ch
     ASSERT_EQ(doc[key].get(v), simdjson::SUCCESS) << what << ": no key " << key;
     bool ok = false;
     switch (type) {
-      case 'i': ok = v.is_int64() || v.is_uint64(); break;
-      case 'd': ok = v.is_number(); break;
-      case 's': ok = v.is_string(); break;
-      case 'a': ok = v.is_array(); break;
-      case 'o': ok = v.is_object(); break;
-      case 'b': ok = v.is_bool(); break;
+      case 'i':
+        ok = v.is_int64() || v.is_uint64();
+        break;
+      case 'd':
+        ok = v.is_number();
+        break;
+      case 's':
+        ok = v.is_string();
+        break;
+      case 'a':
+        ok = v.is_array();
+        break;
+      case 'o':
+        ok = v.is_object();
+        break;
+      case 'b':
+        ok = v.is_bool();
+        break;
     }
     EXPECT_TRUE(ok) << what << ": key " << key << " is not of type " << type;
   }
@@ -62,8 +74,9 @@ TEST(CliE2E, JsonSummaryOfEveryCommandHasItsKeys) {
   ASSERT_EQ(g.exit_code, 0) << g.err;
   ASSERT_TRUE(ParseSummary(g.out, &gen));
   EXPECT_EQ(Step(gen.doc), "generate");
-  ExpectKeys(gen.doc, {{"trips", 'i'}, {"incidents", 'i'}, {"bytes", 'i'}, {"seconds", 'd'}, {"seed", 'i'},
-                       {"files", 'a'}}, "generate");
+  ExpectKeys(gen.doc,
+             {{"trips", 'i'}, {"incidents", 'i'}, {"bytes", 'i'}, {"seconds", 'd'}, {"seed", 'i'}, {"files", 'a'}},
+             "generate");
   ExpectKeys(gen.doc["files"].at(0), {{"path", 's'}, {"rows", 'i'}}, "generate files[0]");
 
   Parsed clean;
@@ -71,15 +84,34 @@ TEST(CliE2E, JsonSummaryOfEveryCommandHasItsKeys) {
   ASSERT_EQ(c.exit_code, 0) << c.err;
   ASSERT_TRUE(ParseSummary(c.out, &clean));
   EXPECT_EQ(Step(clean.doc), "clean");
-  ExpectKeys(clean.doc, {{"files", 'i'}, {"bytes_read", 'i'}, {"rows_read", 'i'}, {"blank_lines", 'i'},
-                         {"rows_written", 'i'}, {"rows_rejected", 'i'}, {"rejects", 'o'}, {"seconds", 'd'},
-                         {"mb_per_s", 'd'}, {"rows_per_s", 'd'}, {"output_dir", 's'}, {"rejects_file", 's'},
-                         {"partitions", 'a'}, {"input_files", 'a'}}, "clean");
-  ExpectKeys(clean.doc["rejects"], {{"malformed_row", 'i'}, {"bad_field", 'i'}, {"unknown_zone", 'i'},
-                                    {"pickup_out_of_bounds", 'i'}, {"dropoff_out_of_bounds", 'i'},
-                                    {"dropoff_not_after_pickup", 'i'}, {"duration_out_of_range", 'i'},
-                                    {"distance_out_of_range", 'i'}, {"speed_out_of_range", 'i'},
-                                    {"duplicate", 'i'}}, "clean rejects");
+  ExpectKeys(clean.doc,
+             {{"files", 'i'},
+              {"bytes_read", 'i'},
+              {"rows_read", 'i'},
+              {"blank_lines", 'i'},
+              {"rows_written", 'i'},
+              {"rows_rejected", 'i'},
+              {"rejects", 'o'},
+              {"seconds", 'd'},
+              {"mb_per_s", 'd'},
+              {"rows_per_s", 'd'},
+              {"output_dir", 's'},
+              {"rejects_file", 's'},
+              {"partitions", 'a'},
+              {"input_files", 'a'}},
+             "clean");
+  ExpectKeys(clean.doc["rejects"],
+             {{"malformed_row", 'i'},
+              {"bad_field", 'i'},
+              {"unknown_zone", 'i'},
+              {"pickup_out_of_bounds", 'i'},
+              {"dropoff_out_of_bounds", 'i'},
+              {"dropoff_not_after_pickup", 'i'},
+              {"duration_out_of_range", 'i'},
+              {"distance_out_of_range", 'i'},
+              {"speed_out_of_range", 'i'},
+              {"duplicate", 'i'}},
+             "clean rejects");
   ExpectKeys(clean.doc["partitions"].at(0), {{"year", 'i'}, {"month", 'i'}, {"rows", 'i'}, {"path", 's'}},
              "clean partitions[0]");
   ExpectKeys(clean.doc["input_files"].at(0), {{"path", 's'}, {"layout", 's'}, {"rows", 'i'}, {"accepted", 'i'}},
@@ -90,30 +122,72 @@ TEST(CliE2E, JsonSummaryOfEveryCommandHasItsKeys) {
   ASSERT_EQ(f.exit_code, 0) << f.err;
   ASSERT_TRUE(ParseSummary(f.out, &features));
   EXPECT_EQ(Step(features.doc), "features");
-  ExpectKeys(features.doc, {{"trips", 'i'}, {"windows", 'i'}, {"rows_train", 'i'}, {"rows_test", 'i'},
-                            {"rows_embargoed", 'i'}, {"late_events", 'i'}, {"labelled", 'o'},
-                            {"first_event", 's'}, {"last_event", 's'}, {"days", 'i'}, {"test_days", 'i'},
-                            {"train_from", 's'}, {"split", 's'}, {"test_to", 's'}, {"feature_layout", 's'},
-                            {"features", 'a'}, {"seconds", 'd'}, {"trips_per_s", 'd'}, {"features_dir", 's'}},
+  ExpectKeys(features.doc,
+             {{"trips", 'i'},
+              {"windows", 'i'},
+              {"rows_train", 'i'},
+              {"rows_test", 'i'},
+              {"rows_embargoed", 'i'},
+              {"late_events", 'i'},
+              {"labelled", 'o'},
+              {"first_event", 's'},
+              {"last_event", 's'},
+              {"days", 'i'},
+              {"test_days", 'i'},
+              {"train_from", 's'},
+              {"split", 's'},
+              {"test_to", 's'},
+              {"feature_layout", 's'},
+              {"features", 'a'},
+              {"seconds", 'd'},
+              {"trips_per_s", 'd'},
+              {"features_dir", 's'}},
              "features");
 
   Parsed train;
   auto t = RunTraffic("train --json --data-dir data --rounds 5 --promote", dir.path());
   ASSERT_EQ(t.exit_code, 0) << t.err;
   ASSERT_TRUE(ParseSummary(t.out, &train));
-  ExpectKeys(train.doc, {{"version", 's'}, {"created_utc", 's'}, {"kind", 's'}, {"classes", 'a'},
-                         {"thresholds_mph", 'o'}, {"feature_layout", 's'}, {"features", 'a'},
-                         {"training", 'o'}, {"horizons", 'a'}, {"promotion", 'o'}}, "train");
-  ExpectKeys(train.doc["training"], {{"train_from", 's'}, {"split", 's'}, {"test_to", 's'},
-                                     {"validation_from", 's'}, {"train_stride", 'i'},
-                                     {"balanced_class_weights", 'b'}, {"num_rounds", 'i'}, {"max_depth", 'i'},
-                                     {"eta", 'd'}, {"early_stopping_rounds", 'i'}, {"seed", 'i'}, {"seconds", 'd'}},
+  ExpectKeys(train.doc,
+             {{"version", 's'},
+              {"created_utc", 's'},
+              {"kind", 's'},
+              {"classes", 'a'},
+              {"thresholds_mph", 'o'},
+              {"feature_layout", 's'},
+              {"features", 'a'},
+              {"training", 'o'},
+              {"horizons", 'a'},
+              {"promotion", 'o'}},
+             "train");
+  ExpectKeys(train.doc["training"],
+             {{"train_from", 's'},
+              {"split", 's'},
+              {"test_to", 's'},
+              {"validation_from", 's'},
+              {"train_stride", 'i'},
+              {"balanced_class_weights", 'b'},
+              {"num_rounds", 'i'},
+              {"max_depth", 'i'},
+              {"eta", 'd'},
+              {"early_stopping_rounds", 'i'},
+              {"seed", 'i'},
+              {"seconds", 'd'}},
              "train training");
   ASSERT_EQ(train.doc["horizons"].get_array().size(), 3u);
   for (auto h : train.doc["horizons"].get_array()) {
-    ExpectKeys(h, {{"minutes", 'i'}, {"model_file", 's'}, {"rounds", 'i'}, {"train_rows", 'i'},
-                   {"validation_rows", 'i'}, {"test_rows", 'i'}, {"model", 'o'}, {"baselines", 'o'},
-                   {"beats_persistence_macro_f1", 'b'}, {"beats_profile_macro_f1", 'b'}}, "train horizon");
+    ExpectKeys(h,
+               {{"minutes", 'i'},
+                {"model_file", 's'},
+                {"rounds", 'i'},
+                {"train_rows", 'i'},
+                {"validation_rows", 'i'},
+                {"test_rows", 'i'},
+                {"model", 'o'},
+                {"baselines", 'o'},
+                {"beats_persistence_macro_f1", 'b'},
+                {"beats_profile_macro_f1", 'b'}},
+               "train horizon");
     ExpectKeys(h["baselines"], {{"persistence", 'o'}, {"historical_profile", 'o'}}, "train baselines");
     ExpectKeys(h["model"], {{"macro_f1", 'd'}, {"accuracy", 'd'}}, "train model");
   }
@@ -130,14 +204,25 @@ TEST(CliE2E, JsonSummaryOfEveryCommandHasItsKeys) {
   ExpectKeys(all.doc["steps"], {{"clean", 's'}, {"features", 's'}, {"train", 's'}}, "all steps (up to date)");
 
   Parsed stream;
-  auto s = RunTraffic("stream --embedded --json --data-dir data --synthetic --rate 0 --max-events 5000 --output parquet",
-                      dir.path());
+  auto s = RunTraffic(
+      "stream --embedded --json --data-dir data --synthetic --rate 0 --max-events 5000 --output parquet", dir.path());
   ASSERT_EQ(s.exit_code, 0) << s.err;
   ASSERT_TRUE(ParseSummary(s.out, &stream));
   EXPECT_EQ(Step(stream.doc), "stream");
-  ExpectKeys(stream.doc, {{"mode", 's'}, {"events", 'i'}, {"accepted", 'i'}, {"late", 'i'}, {"malformed", 'i'},
-                          {"invalid", 'i'}, {"windows", 'i'}, {"forecasts", 'i'}, {"seconds", 'd'},
-                          {"events_per_s", 'd'}, {"archive_files", 'i'}, {"archive_rows", 'i'}, {"model", 's'}},
+  ExpectKeys(stream.doc,
+             {{"mode", 's'},
+              {"events", 'i'},
+              {"accepted", 'i'},
+              {"late", 'i'},
+              {"malformed", 'i'},
+              {"invalid", 'i'},
+              {"windows", 'i'},
+              {"forecasts", 'i'},
+              {"seconds", 'd'},
+              {"events_per_s", 'd'},
+              {"archive_files", 'i'},
+              {"archive_rows", 'i'},
+              {"model", 's'}},
              "stream");
 }
 
@@ -155,8 +240,8 @@ std::string StepState(simdjson::dom::element steps, const char* step) {
 // it failed and why (a script parsing stdout got nothing before).
 TEST(CliE2E, JsonFailureIsOneObjectSayingOkFalse) {
   testing::TempDir dir;
-  for (const char* args : {"train --json --data-dir nowhere", "features --json --data-dir nowhere",
-                           "all --json --data-dir nowhere"}) {
+  for (const char* args :
+       {"train --json --data-dir nowhere", "features --json --data-dir nowhere", "all --json --data-dir nowhere"}) {
     auto r = RunTraffic(args, dir.path());
     EXPECT_EQ(r.exit_code, 1) << args << ": " << r.err;
     simdjson::dom::parser parser;
@@ -247,8 +332,8 @@ TEST(CliE2E, AllRerunsTheStepsWhoseInputIsNewerAndForceRerunsEvery) {
 // Runs `traffic <args>` with stdin, stdout and stderr on a new pseudo-terminal; returns what the
 // terminal received.
 std::string RunOnPty(const std::string& args, const std::filesystem::path& cwd, int* exit_code) {
-  const std::string command = "cd '" + cwd.string() + "' && TRAFFIC_GEO_DIR='" + SharedData("geo") + "' '" +
-                              TRAFFIC_BINARY + "' " + args;
+  const std::string command =
+      "cd '" + cwd.string() + "' && TRAFFIC_GEO_DIR='" + SharedData("geo") + "' '" + TRAFFIC_BINARY + "' " + args;
   int master = -1;
   pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   if (pid < 0) return "forkpty failed";

@@ -29,13 +29,15 @@ TEST(ForecastE2E, AllOnThreeGeneratedWeeksBeatsPersistenceAndThenSkips) {
   std::string blocker{std::string_view(train["promotion"]["blocker"])};
   EXPECT_EQ(promoted, blocker.empty()) << blocker;
   EXPECT_EQ(ReadFile(dir / "data/models/latest"), promoted ? version + "\n" : "") << blocker;
-  for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
+  for (const char* f :
+       {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
     EXPECT_TRUE(std::filesystem::exists(dir.path() / "data/models" / version / f)) << f;
   }
   std::string report = ReadFile(dir.path() / "data/models" / version / "report.txt");
   EXPECT_NE(report.find(" 15 min: beats persistence by "), std::string::npos) << report;
   EXPECT_NE(report.find(promoted ? "Promoted to models/latest." : "NOT promoted to models/latest: " + blocker),
-            std::string::npos) << report;
+            std::string::npos)
+      << report;
 
   // The same options again: every step is up to date (other options would rerun the steps they
   // change, issue 8 item 13).

@@ -20,7 +20,8 @@ TEST(GenerateE2E, SameSeedSameBytesOtherSeedOtherBytes) {
 
 TEST(GenerateE2E, GeneratedTripsCleanWithAlmostNoRejects) {
   testing::TempDir dir;
-  auto gen = RunTraffic("generate --json --data-dir data --days 3 --trips-per-day 20000 --start 2016-01-30", dir.path());
+  auto gen =
+      RunTraffic("generate --json --data-dir data --days 3 --trips-per-day 20000 --start 2016-01-30", dir.path());
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;

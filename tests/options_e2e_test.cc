@@ -43,9 +43,10 @@ TEST(OptionsE2E, ModelVersionIsANameNotAPath) {
 // million they take milliseconds; at 100/s they would not fit into --duration 5.
 TEST(OptionsE2E, SpeedupPacesTheEmbeddedStream) {
   testing::TempDir dir;
-  auto r = RunTraffic("stream --embedded --model none --json --data-dir data --synthetic --speedup 1000000 "
-                      "--max-events 1000 --duration 5 --output parquet",
-                      dir.path());
+  auto r = RunTraffic(
+      "stream --embedded --model none --json --data-dir data --synthetic --speedup 1000000 "
+      "--max-events 1000 --duration 5 --output parquet",
+      dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;

@@ -14,9 +14,10 @@ TEST(StreamE2E, EmbeddedWithoutModelIsAnErrorUnlessAllowed) {
   EXPECT_NE(refused.err.find("models/latest"), std::string::npos) << refused.err;
   EXPECT_NE(refused.err.find("--allow-no-model"), std::string::npos) << refused.err;
 
-  auto allowed = RunTraffic("stream --embedded --allow-no-model --json --data-dir data --synthetic --rate 0 "
-                            "--max-events 20000 --output all",
-                            dir.path());
+  auto allowed = RunTraffic(
+      "stream --embedded --allow-no-model --json --data-dir data --synthetic --rate 0 "
+      "--max-events 20000 --output all",
+      dir.path());
   ASSERT_EQ(allowed.exit_code, 0) << allowed.err;
   EXPECT_NE(allowed.err.find("forecasts are OFF"), std::string::npos) << allowed.err;
   // With --json the console table goes to stderr: stdout is the one summary object (issue 8
@@ -39,8 +40,8 @@ TEST(StreamE2E, EmbeddedWithAModelForecasts) {
   testing::TempDir dir;
   ASSERT_EQ(RunTraffic("generate --data-dir data --days 4 --trips-per-day 3000", dir.path()).exit_code, 0);
   ASSERT_EQ(RunTraffic("all --data-dir data --rounds 10 --promote", dir.path()).exit_code, 0);
-  auto r = RunTraffic("stream --embedded --json --data-dir data --synthetic --rate 0 --max-events 20000 --output parquet",
-                      dir.path());
+  auto r = RunTraffic(
+      "stream --embedded --json --data-dir data --synthetic --rate 0 --max-events 20000 --output parquet", dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -55,9 +56,9 @@ TEST(StreamE2E, ReplayingRawCsvStreamsAsManyEventsAsTrafficCleanWrites) {
   std::string input = SharedData("nyc-taxi/tlc_yellow_coords_2015_2016");
   auto clean = RunTraffic("clean --json --data-dir data '" + input + "'", dir.path());
   ASSERT_EQ(clean.exit_code, 0) << clean.err;
-  auto stream = RunTraffic("stream --embedded --model none --json --data-dir data --rate 0 --output parquet --input '" +
-                               input + "'",
-                           dir.path());
+  auto stream = RunTraffic(
+      "stream --embedded --model none --json --data-dir data --rate 0 --output parquet --input '" + input + "'",
+      dir.path());
   ASSERT_EQ(stream.exit_code, 0) << stream.err;
   simdjson::dom::parser p1, p2;
   simdjson::dom::element c, s;

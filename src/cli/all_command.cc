@@ -49,9 +49,11 @@ Command AddAllCommand(CLI::App& app, SharedOptions& shared) {
   AddFeaturesOptions(c, &options->features);
   // Train options, minus the thresholds `features` already defines (both must agree).
   auto& train = options->train;
-  c->add_option("--rounds", train.classifier.num_rounds, "boosting rounds (at most)")->capture_default_str()
+  c->add_option("--rounds", train.classifier.num_rounds, "boosting rounds (at most)")
+      ->capture_default_str()
       ->check(kPositive);
-  c->add_option("--train-stride", train.train_stride, "keep every n-th training example")->capture_default_str()
+  c->add_option("--train-stride", train.train_stride, "keep every n-th training example")
+      ->capture_default_str()
       ->check(kPositive);
   c->add_flag("--promote", train.promote,
               "point models/latest at the new model even if it does not beat both baselines at every horizon");

@@ -12,8 +12,8 @@ namespace traffic::cli {
 void PrintCleanSummary(const pipeline::CleanSummary& s) {
   using core::WithThousands;
   double mb = static_cast<double>(s.bytes_read) / 1e6;
-  fmt::print("Cleaned {} file(s), {} in {:.2f} s ({:.0f} MB/s, {} rows/s)\n", s.files,
-             FormatBytes(s.bytes_read), s.seconds, s.seconds > 0 ? mb / s.seconds : 0.0,
+  fmt::print("Cleaned {} file(s), {} in {:.2f} s ({:.0f} MB/s, {} rows/s)\n", s.files, FormatBytes(s.bytes_read),
+             s.seconds, s.seconds > 0 ? mb / s.seconds : 0.0,
              WithThousands(static_cast<int64_t>(s.seconds > 0 ? s.rows_read / s.seconds : 0)));
   auto pct = [&](int64_t n) { return s.rows_read > 0 ? 100.0 * n / s.rows_read : 0.0; };
   fmt::print("  {:<28} {:>12}\n", "rows read", WithThousands(s.rows_read));
@@ -38,17 +38,15 @@ void PrintCleanSummary(const pipeline::CleanSummary& s) {
   if (!s.rejects_path.empty()) fmt::print("Rejected rows: {}\n", s.rejects_path);
 }
 
-
 void ShowCleanProgress(pipeline::CleanOptions* options, ProgressLine* progress) {
   if (!progress->enabled()) return;
   options->progress = [progress, started = std::chrono::steady_clock::now()](const pipeline::CleanProgress& p) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     double rate = secs > 0 ? static_cast<double>(p.bytes_done) / secs : 0;
     double eta = rate > 0 ? static_cast<double>(p.bytes_total - p.bytes_done) / rate : 0;
-    progress->Update(fmt::format("clean: {} / {} | {} rows/s | ETA {:.0f} s | {}", FormatBytes(p.bytes_done),
-                                 FormatBytes(p.bytes_total),
-                                 core::WithThousands(static_cast<int64_t>(secs > 0 ? p.rows / secs : 0)), eta,
-                                 p.current_file));
+    progress->Update(fmt::format(
+        "clean: {} / {} | {} rows/s | ETA {:.0f} s | {}", FormatBytes(p.bytes_done), FormatBytes(p.bytes_total),
+        core::WithThousands(static_cast<int64_t>(secs > 0 ? p.rows / secs : 0)), eta, p.current_file));
   };
 }
 

@@ -11,19 +11,22 @@
 namespace traffic::cli {
 
 Command AddDemoCommand(CLI::App& app, SharedOptions& shared) {
-  auto* c = app.add_subcommand("demo", "Live demo: generated trips -> in-process stream -> dashboard at http://127.0.0.1:3000");
+  auto* c = app.add_subcommand("demo",
+                               "Live demo: generated trips -> in-process stream -> dashboard at http://127.0.0.1:3000");
   AddSharedOptions(c, &shared);
   auto o = std::make_shared<pipeline::DemoOptions>();
   AddServeHttpOptions(c, &o->serve);
   c->add_option("--speedup", o->embedded.produce.speedup, "event time runs this many times faster than wall time")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   c->add_option("--trips-per-day", o->live.trips_per_day, "generated trips per day (match the model's training data)")
       ->capture_default_str();
   c->add_option("--seed", o->live.seed, "seed of the live trips")->capture_default_str();
   auto start = std::make_shared<std::string>("2016-01-25");
   c->add_option("--start", *start, "first live day, New York local (after the training days)")->capture_default_str();
   c->add_option("--skip-hours", o->skip_hours, "start the live trips this many hours after local midnight")
-      ->capture_default_str()->check(CLI::Range(0, 23));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 23));
   c->add_flag("!--no-archive", o->archive, "do not write the Parquet archive under DIR/streaming");
   return {c, [&shared, o, start]() -> int {
             InitLogging(shared);
@@ -53,8 +56,8 @@ Command AddDemoCommand(CLI::App& app, SharedOptions& shared) {
               j.Key("seconds").Double(s->serve.seconds).EndObject();
               fmt::print("{}\n", j.str());
             } else {
-              fmt::print(stderr, "demo: {} events, {} window results, {} archived rows in {:.1f} s\n", s->events, s->windows,
-                         s->archive_rows, s->serve.seconds);
+              fmt::print(stderr, "demo: {} events, {} window results, {} archived rows in {:.1f} s\n", s->events,
+                         s->windows, s->archive_rows, s->serve.seconds);
             }
             return kExitOk;
           }};

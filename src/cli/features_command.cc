@@ -12,9 +12,8 @@ void PrintFeaturesSummary(const pipeline::FeaturesSummary& s) {
   fmt::print("Features: {} trips -> {} windows -> {} examples in {:.1f} s ({} trips/s)\n", WithThousands(s.trips),
              WithThousands(s.windows), WithThousands(s.rows_train + s.rows_test), s.seconds,
              WithThousands(static_cast<int64_t>(s.seconds > 0 ? s.trips / s.seconds : 0)));
-  fmt::print("  days {} ({} .. {}), test period: last {} day(s) from {}\n", s.days,
-             core::FormatIsoUtc(s.first_event), core::FormatIsoUtc(s.last_event), s.test_days,
-             core::FormatIsoUtc(s.split));
+  fmt::print("  days {} ({} .. {}), test period: last {} day(s) from {}\n", s.days, core::FormatIsoUtc(s.first_event),
+             core::FormatIsoUtc(s.last_event), s.test_days, core::FormatIsoUtc(s.split));
   fmt::print("  examples: train {}, test {} (embargoed at the split: {})\n", WithThousands(s.rows_train),
              WithThousands(s.rows_test), WithThousands(s.rows_embargoed));
   for (size_t h = 0; h < 3; ++h) {

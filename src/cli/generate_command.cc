@@ -25,9 +25,11 @@ Command AddGenerateCommand(CLI::App& app, SharedOptions& shared) {
        },
        "first day, YYYY-MM-DD (New York local)")
       ->default_str(core::FormatLocal(g.start).substr(0, 10));
-  c->add_option("--trips-per-day", g.trips_per_day, "expected trips per day")->capture_default_str()
+  c->add_option("--trips-per-day", g.trips_per_day, "expected trips per day")
+      ->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}));
-  c->add_option("--incidents-per-day", g.incidents_per_day, "expected traffic incidents per day")->capture_default_str()
+  c->add_option("--incidents-per-day", g.incidents_per_day, "expected traffic incidents per day")
+      ->capture_default_str()
       ->check(kNonNegative);
   c->add_option("--out", options->out_path, "write one CSV file here instead of DIR/raw/synthetic_yellow_YYYY-MM.csv");
   c->add_option("--incidents", options->incidents_path, "also write the incidents (ground truth) to this CSV");
@@ -51,13 +53,15 @@ Command AddGenerateCommand(CLI::App& app, SharedOptions& shared) {
               j.Key("incidents").Int(summary->incidents).Key("bytes").Int(static_cast<int64_t>(summary->bytes));
               j.Key("seconds").Double(summary->seconds).Key("seed").Int(static_cast<int64_t>(options->generator.seed));
               j.Key("files").BeginArray();
-              for (const auto& [path, rows] : summary->files) j.BeginObject().Key("path").String(path).Key("rows").Int(rows).EndObject();
+              for (const auto& [path, rows] : summary->files)
+                j.BeginObject().Key("path").String(path).Key("rows").Int(rows).EndObject();
               j.EndArray().EndObject();
               fmt::print("{}\n", j.str());
             } else {
               fmt::print("Generated {} trips ({} incidents) in {:.2f} s, {}\n", core::WithThousands(summary->trips),
                          summary->incidents, summary->seconds, FormatBytes(summary->bytes));
-              for (const auto& [path, rows] : summary->files) fmt::print("  {}  {} rows\n", path, core::WithThousands(rows));
+              for (const auto& [path, rows] : summary->files)
+                fmt::print("  {}  {} rows\n", path, core::WithThousands(rows));
             }
             return kExitOk;
           }};

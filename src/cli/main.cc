@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "traffic: internal error: %s (a bug: please report it with the command line)\n", e.what());
   } catch (...) {
-    std::fprintf(stderr, "traffic: internal error: unknown exception (a bug: please report it with the command line)\n");
+    std::fprintf(stderr,
+                 "traffic: internal error: unknown exception (a bug: please report it with the command line)\n");
   }
   return traffic::cli::kExitInternal;
 }

@@ -14,9 +14,8 @@ namespace {
 void CheckOrdered(double low, double high, const std::string& low_name, const std::string& high_name,
                   bool strict = false) {
   if (low > high || (strict && low == high) || std::isnan(low) || std::isnan(high)) {
-    throw CLI::ValidationError(low_name + "/" + high_name,
-                               fmt::format("{} ({}) must be {} {} ({})", low_name, low, strict ? "below" : "at most",
-                                           high_name, high));
+    throw CLI::ValidationError(low_name + "/" + high_name, fmt::format("{} ({}) must be {} {} ({})", low_name, low,
+                                                                       strict ? "below" : "at most", high_name, high));
   }
 }
 
@@ -33,7 +32,8 @@ void CheckThresholds(CLI::App* c, const window::LevelThresholds* t) {
 }
 
 void AddCleanOptions(CLI::App* c, pipeline::CleanOptions* options) {
-  c->add_option("--rejects", options->rejects_path, "write every rejected row with its reason, file and line to this CSV");
+  c->add_option("--rejects", options->rejects_path,
+                "write every rejected row with its reason, file and line to this CSV");
   c->add_flag("--skip-bad-files", options->skip_bad_files,
               "skip (and list) files with no usable header instead of failing the run");
   auto& r = options->rules;
@@ -73,7 +73,8 @@ void AddCleanOptions(CLI::App* c, pipeline::CleanOptions* options) {
   c->add_flag("--allow-empty", options->allow_empty,
               "write the output even when no row survives cleaning (default: fail, keep the previous output)");
   c->add_option("--kaggle-route-factor", options->parse.kaggle_route_factor,
-                "Kaggle rows have no distance: great-circle distance x this factor")->capture_default_str();
+                "Kaggle rows have no distance: great-circle distance x this factor")
+      ->capture_default_str();
   c->add_option_function<size_t>(
        "--memory-mb", [options](size_t mb) { options->memory_budget_bytes = mb << 20; },
        "parsed trips held in memory before spilling to disk")
@@ -91,8 +92,10 @@ void AddCleanOptions(CLI::App* c, pipeline::CleanOptions* options) {
 
 void AddFeaturesOptions(CLI::App* c, pipeline::FeaturesOptions* options) {
   c->add_option("--test-days", options->test_days, "the last N days are the test period (0: about a fifth)")
-      ->capture_default_str()->check(kNonNegative);
-  c->add_option("--min-trips", options->min_trips, "trips a target needs in [t, t+h)")->capture_default_str()
+      ->capture_default_str()
+      ->check(kNonNegative);
+  c->add_option("--min-trips", options->min_trips, "trips a target needs in [t, t+h)")
+      ->capture_default_str()
       ->check(kPositive);
   c->add_option("--high-below", options->thresholds.high_below_mph, "congestion High below this mean speed (mph)")
       ->capture_default_str();
@@ -103,26 +106,34 @@ void AddFeaturesOptions(CLI::App* c, pipeline::FeaturesOptions* options) {
 
 void AddSourceOptions(CLI::App* c, pipeline::TripSourceOptions* source, pipeline::ProduceOptions* produce) {
   c->add_flag("--synthetic", source->synthetic, "generated trips (as `traffic generate`), endless by default");
-  c->add_option("--input", source->inputs, "replay trips from CSV files/folders or a processed/ folder, in event-time order");
-  c->add_option("--rate", produce->rate, "events per second (0: as fast as possible)")->capture_default_str()
+  c->add_option("--input", source->inputs,
+                "replay trips from CSV files/folders or a processed/ folder, in event-time order");
+  c->add_option("--rate", produce->rate, "events per second (0: as fast as possible)")
+      ->capture_default_str()
       ->check(kNonNegative);
-  c->add_option("--speedup", produce->speedup, "with --input: keep the trips' own spacing, X times faster (instead of --rate)")
+  c->add_option("--speedup", produce->speedup,
+                "with --input: keep the trips' own spacing, X times faster (instead of --rate)")
       ->check(kNonNegative);
-  c->add_option("--max-events", produce->max_events, "stop after this many events (0: no limit)")->capture_default_str()
+  c->add_option("--max-events", produce->max_events, "stop after this many events (0: no limit)")
+      ->capture_default_str()
       ->check(kNonNegative);
   c->add_option("--seed", source->seed, "--synthetic: random seed")->capture_default_str();
   c->add_option("--start", source->start, "--synthetic: first day, YYYY-MM-DD (New York)")->capture_default_str();
   c->add_option("--days", source->days, "--synthetic: days of trips")->capture_default_str()->check(kPositive);
-  c->add_option("--trips-per-day", source->trips_per_day, "--synthetic: trips per day")->capture_default_str()
+  c->add_option("--trips-per-day", source->trips_per_day, "--synthetic: trips per day")
+      ->capture_default_str()
       ->check(kPositive);
 }
 
 void AddKafkaOptions(CLI::App* c, pipeline::KafkaOptions* kafka) {
-  c->add_option("-X", kafka->properties, "librdkafka property key=value for producer and consumer (repeatable, as kcat)");
-  c->add_option("--partitions", kafka->partitions, "partitions of topics this tool creates")->capture_default_str()
+  c->add_option("-X", kafka->properties,
+                "librdkafka property key=value for producer and consumer (repeatable, as kcat)");
+  c->add_option("--partitions", kafka->partitions, "partitions of topics this tool creates")
+      ->capture_default_str()
       ->check(kPositive);
   c->add_option("--replication", kafka->replication, "replication factor of topics this tool creates")
-      ->capture_default_str()->check(kPositive);
+      ->capture_default_str()
+      ->check(kPositive);
   c->add_flag("!--no-create-topics", kafka->create_topics, "fail on a missing topic instead of creating it");
 }
 

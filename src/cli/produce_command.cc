@@ -16,7 +16,8 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
   AddSourceOptions(c, &options->source, &options->produce);
   AddKafkaOptions(c, &options->kafka);
   c->add_option("--topic", options->topic, "topic to send to")->capture_default_str();
-  AddDurationOption(c, &options->produce.duration_s, "stop after this many seconds (0: until stopped or the input ends)");
+  AddDurationOption(c, &options->produce.duration_s,
+                    "stop after this many seconds (0: until stopped or the input ends)");
   c->add_flag("!--no-resume", options->resume,
               "send from the source's start even when the topic already holds later events (by default produce "
               "resumes after the topic's last event, so a restored stream does not see a replay as late; an "
@@ -43,9 +44,10 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
             auto s = pipeline::ProduceToKafka(*options, progress, StopFlag());
             if (!s.ok()) return Fail(shared, s.status(), "produce");
             if (s->resumed_after) {
-              std::fprintf(stderr, "traffic produce: %s already held events up to %s: resumed after it "
-                           "(--no-resume or --start to replay)\n", s->topic.c_str(),
-                           core::FormatIsoUtc(*s->resumed_after).c_str());
+              std::fprintf(stderr,
+                           "traffic produce: %s already held events up to %s: resumed after it "
+                           "(--no-resume or --start to replay)\n",
+                           s->topic.c_str(), core::FormatIsoUtc(*s->resumed_after).c_str());
             }
             const double seconds = s->produce.seconds;
             const int64_t sent = s->produce.sent;

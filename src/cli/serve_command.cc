@@ -14,16 +14,21 @@ namespace traffic::cli {
 void AddServeHttpOptions(CLI::App* c, pipeline::ServeOptions* o) {
   c->add_option("--host", o->http.host, "address to bind (127.0.0.1: this machine only; 0.0.0.0: every interface)")
       ->capture_default_str();
-  c->add_option("--port", o->http.port, "HTTP port (dashboard, API, SSE, metrics)")->capture_default_str()
+  c->add_option("--port", o->http.port, "HTTP port (dashboard, API, SSE, metrics)")
+      ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  c->add_option("--cors", o->http.cors_origin, "allow this one browser origin (e.g. http://localhost:5173); default: CORS off");
+  c->add_option("--cors", o->http.cors_origin,
+                "allow this one browser origin (e.g. http://localhost:5173); default: CORS off");
   c->add_option("--web-dir", o->web_dir, "the built dashboard (npm run build in web/)")->capture_default_str();
-  c->add_option("--model", o->model_version, "model version under DIR/models for /api/model and typical speeds (\"none\": off)")
+  c->add_option("--model", o->model_version,
+                "model version under DIR/models for /api/model and typical speeds (\"none\": off)")
       ->capture_default_str();
   c->add_option("--max-sse-clients", o->http.max_sse_clients, "live clients at once")->capture_default_str();
-  c->add_option("--sse-queue-events", o->http.sse_queue_events, "a live client further behind than this many events is dropped")
+  c->add_option("--sse-queue-events", o->http.sse_queue_events,
+                "a live client further behind than this many events is dropped")
       ->capture_default_str();
-  c->add_option("--duration", o->duration_s, "stop after this many seconds (0: until SIGINT/SIGTERM)")->capture_default_str();
+  c->add_option("--duration", o->duration_s, "stop after this many seconds (0: until SIGINT/SIGTERM)")
+      ->capture_default_str();
   auto* retention = c->add_option_function<double>(
       "--retention-hours", [o](double h) { o->store.retention = std::chrono::seconds(static_cast<int64_t>(h * 3600)); },
       "keep this many hours of event time per cell");
@@ -44,14 +49,16 @@ void PrintServeSummary(const SharedOptions& shared, const char* step, const pipe
 }
 
 Command AddServeCommand(CLI::App& app, SharedOptions& shared) {
-  auto* c = app.add_subcommand("serve", "Serve the live congestion map, its API and metrics, fed from Kafka traffic-predictions");
+  auto* c = app.add_subcommand(
+      "serve", "Serve the live congestion map, its API and metrics, fed from Kafka traffic-predictions");
   AddSharedOptions(c, &shared);
   auto o = std::make_shared<pipeline::ServeOptions>();
   AddServeHttpOptions(c, o.get());
   auto properties = std::make_shared<std::vector<std::string>>();
   c->add_option("-X", *properties, "librdkafka property key=value (repeatable)");
   c->add_option("--topic", o->topic, "window results to follow")->capture_default_str();
-  c->add_option("--dead-letter-topic", o->dead_letter_topic, "dead letters to show (\"\": none)")->capture_default_str();
+  c->add_option("--dead-letter-topic", o->dead_letter_topic, "dead letters to show (\"\": none)")
+      ->capture_default_str();
   c->add_option("--group", o->group, "consumer group (default traffic-serve-<pid>: this server reads every partition)");
   c->add_option_function<double>(
        "--lookback-hours", [o](double h) { o->lookback = std::chrono::seconds(static_cast<int64_t>(h * 3600)); },
@@ -67,7 +74,8 @@ Command AddServeCommand(CLI::App& app, SharedOptions& shared) {
             o->models_dir = shared.Layout().Models();
             o->geo_dir = shared.geo_dir;
             auto s = pipeline::RunServe(
-                *o, [](const std::string& url) {
+                *o,
+                [](const std::string& url) {
                   fmt::print("Smart City Traffic: serving {}\n", url);
                   std::fflush(stdout);
                 },

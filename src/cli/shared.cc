@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <cmath>
 #include <cstdlib>
 
 namespace traffic::cli {
@@ -27,7 +27,8 @@ void AddSharedOptions(CLI::App* c, SharedOptions* o) {
   c->add_option("--hdfs-uri", o->hdfs_uri, "HDFS NameNode URI (implies --hdfs)")
       ->capture_default_str()
       ->each([o](const std::string&) { o->hdfs = true; });
-  c->add_option("--brokers", o->brokers, "Kafka bootstrap servers HOST:PORT[,...] (default $TRAFFIC_BROKERS or localhost:9092)");
+  c->add_option("--brokers", o->brokers,
+                "Kafka bootstrap servers HOST:PORT[,...] (default $TRAFFIC_BROKERS or localhost:9092)");
   c->add_flag("--json", o->json, "print the end-of-run summary as one JSON object on stdout");
   c->add_option("--geo-dir", o->geo_dir,
                 "NYC taxi-zone and borough geometry folder (default $TRAFFIC_GEO_DIR or ../shared/data/geo)");
@@ -69,8 +70,8 @@ ProgressLine::~ProgressLine() { Finish(); }
 
 void ProgressLine::Update(const std::string& text) {
   if (!enabled_) return;
-  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch()).count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   if (now - last_ns_ < 100'000'000) return;
   last_ns_ = now;
   std::fprintf(stderr, "\r\033[K%s", text.c_str());
@@ -85,9 +86,12 @@ void ProgressLine::Finish() {
 
 std::string FormatBytes(uint64_t bytes) {
   char buf[32];
-  if (bytes >= (uint64_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f GB", static_cast<double>(bytes) / 1e9);
-  else if (bytes >= (uint64_t{1} << 20)) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(bytes) / 1e3);
+  if (bytes >= (uint64_t{1} << 30))
+    std::snprintf(buf, sizeof buf, "%.2f GB", static_cast<double>(bytes) / 1e9);
+  else if (bytes >= (uint64_t{1} << 20))
+    std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(bytes) / 1e3);
   return buf;
 }
 
@@ -98,8 +102,8 @@ CLI::Validator NumberCheck(bool allow_zero) {
         double value = 0;
         if (!CLI::detail::lexical_cast(input, value) || !std::isfinite(value) || value < 0 ||
             (!allow_zero && value == 0)) {
-          return std::string(allow_zero ? "must be a finite number >= 0" : "must be a finite number > 0") +
-                 ", not '" + input + "'";
+          return std::string(allow_zero ? "must be a finite number >= 0" : "must be a finite number > 0") + ", not '" +
+                 input + "'";
         }
         return {};
       },
@@ -112,7 +116,9 @@ const CLI::Validator kPositive = NumberCheck(false);
 
 CLI::Option* AddSecondsOption(CLI::App* c, const std::string& name, std::chrono::seconds* field,
                               const std::string& help) {
-  return c->add_option_function<int64_t>(name, [field](int64_t s) { *field = std::chrono::seconds(s); }, help)
+  return c
+      ->add_option_function<int64_t>(
+          name, [field](int64_t s) { *field = std::chrono::seconds(s); }, help)
       ->default_str(std::to_string(field->count()))
       ->check(kNonNegative);
 }

@@ -43,10 +43,11 @@ void ConsoleTable::Write(const std::vector<codec::PredictionRecord>& records) {
                "forecast_15m");
     for (size_t i = 0; i < rows.size() && i < max_rows_; ++i) {
       const auto& r = *rows[i];
-      std::string forecast = r.forecasts[0]
-                                 ? fmt::format("{} ({:.2f}{})", window::LevelName(r.forecasts[0]->level), r.forecasts[0]->confidence,
-                                               r.forecasts[0]->source == codec::ForecastSource::kPersistence ? ", persistence" : "")
-                                 : "off (no model)";
+      std::string forecast =
+          r.forecasts[0]
+              ? fmt::format("{} ({:.2f}{})", window::LevelName(r.forecasts[0]->level), r.forecasts[0]->confidence,
+                            r.forecasts[0]->source == codec::ForecastSource::kPersistence ? ", persistence" : "")
+              : "off (no model)";
       fmt::print(out_, "{:<8}| {:>10} | {:>9.1f} | {:<16} | {}\n", r.cell.ToString(), r.trip_count, r.avg_speed_mph,
                  window::LevelName(r.congestion_level), forecast);
     }
@@ -100,12 +101,13 @@ void PrintKafkaSummary(const pipeline::StreamStepSummary& s, const std::string& 
     j.EndObject();
     fmt::print("{}\n", j.str());
   } else {
-    fmt::print(stderr,
-               "\nstream (kafka, worker {}): {} events in {:.1f} s | accepted {} | late {} | malformed {} | invalid {} | "
-               "windows {} | published {} | dead letters {} | transactions {} ({} aborted)\n",
-               worker_id, core::WithThousands(k.messages), stats.seconds, core::WithThousands(k.accepted), k.late,
-               k.malformed, k.invalid, core::WithThousands(k.windows), core::WithThousands(stats.records_published),
-               stats.dead_letters, stats.transactions, stats.aborted);
+    fmt::print(
+        stderr,
+        "\nstream (kafka, worker {}): {} events in {:.1f} s | accepted {} | late {} | malformed {} | invalid {} | "
+        "windows {} | published {} | dead letters {} | transactions {} ({} aborted)\n",
+        worker_id, core::WithThousands(k.messages), stats.seconds, core::WithThousands(k.accepted), k.late, k.malformed,
+        k.invalid, core::WithThousands(k.windows), core::WithThousands(stats.records_published), stats.dead_letters,
+        stats.transactions, stats.aborted);
     fmt::print(stderr, "{}", pipeline::DescribeStreamChecks(k, stats.late_warning));
   }
 }
@@ -113,11 +115,13 @@ void PrintKafkaSummary(const pipeline::StreamStepSummary& s, const std::string& 
 }  // namespace
 
 Command AddStreamCommand(CLI::App& app, SharedOptions& shared) {
-  auto* c = app.add_subcommand("stream", "Window trips per cell on event time, forecast, publish (Kafka or --embedded)");
+  auto* c =
+      app.add_subcommand("stream", "Window trips per cell on event time, forecast, publish (Kafka or --embedded)");
   AddSharedOptions(c, &shared);
   auto o = std::make_shared<pipeline::StreamStepOptions>();
   auto console_rows = std::make_shared<size_t>(10);
-  c->add_option("--model", o->model_version, "model version under DIR/models (\"latest\", or \"none\" for no forecasts)")
+  c->add_option("--model", o->model_version,
+                "model version under DIR/models (\"latest\", or \"none\" for no forecasts)")
       ->capture_default_str();
   c->add_flag("--allow-no-model", o->allow_no_model,
               "if the model cannot be loaded, continue without forecasts instead of failing");
@@ -127,7 +131,8 @@ Command AddStreamCommand(CLI::App& app, SharedOptions& shared) {
       ->check(kPositive);
   c->add_option("--max-rows", *console_rows, "console: cells shown per closed minute")->capture_default_str();
   AddSourceOptions(c, &o->source, &o->produce);
-  c->add_option("--output", o->output, "console, parquet, kafka or all")->capture_default_str()
+  c->add_option("--output", o->output, "console, parquet, kafka or all")
+      ->capture_default_str()
       ->check(CLI::IsMember({"console", "parquet", "kafka", "all"}));
   AddDurationOption(c, &o->produce.duration_s, "stop after this many seconds (0: until SIGINT/SIGTERM)");
   c->add_flag("--embedded", o->embedded, "produce and stream in this process through a bounded queue (no broker)");
@@ -142,7 +147,8 @@ Command AddStreamCommand(CLI::App& app, SharedOptions& shared) {
   c->add_option("--state-topic", o->topics.state, "compacted topic holding each partition's window state")
       ->capture_default_str();
   c->add_option("--commit-interval-ms", o->commit_interval_ms, "transaction (and publish) interval")
-      ->capture_default_str()->check(kPositive);
+      ->capture_default_str()
+      ->check(kPositive);
 
   return {c, [&shared, o, console_rows]() -> int {
             InitLogging(shared);

@@ -15,10 +15,10 @@ Command AddTopicsCommand(CLI::App& app, SharedOptions& shared) {
   auto* create = c->add_subcommand("create", "Create the topics that are missing on --brokers");
   for (auto* sub : {list, create}) {
     AddSharedOptions(sub, &shared);
-    sub->add_option("--partitions", kafka->partitions, "partitions of the keyed topics")->capture_default_str()
+    sub->add_option("--partitions", kafka->partitions, "partitions of the keyed topics")
+        ->capture_default_str()
         ->check(kPositive);
-    sub->add_option("--replication", kafka->replication, "replication factor")->capture_default_str()
-        ->check(kPositive);
+    sub->add_option("--replication", kafka->replication, "replication factor")->capture_default_str()->check(kPositive);
   }
   create->add_option("-X", kafka->properties, "librdkafka property key=value (repeatable, as kcat)");
 
@@ -32,7 +32,8 @@ Command AddTopicsCommand(CLI::App& app, SharedOptions& shared) {
             kafka->brokers = shared.Brokers();
             auto config = kafka->ClientConfig();
             if (!config.ok()) return Fail(shared, config.status(), "topics create");
-            if (auto st = pipeline::EnsureTopics(*config, *kafka, specs); !st.ok()) return Fail(shared, st, "topics create");
+            if (auto st = pipeline::EnsureTopics(*config, *kafka, specs); !st.ok())
+              return Fail(shared, st, "topics create");
             if (!shared.json) fmt::print("{}", pipeline::FormatTopicSpecs(specs));
             return kExitOk;
           }};

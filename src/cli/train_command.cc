@@ -35,23 +35,28 @@ Command AddTrainCommand(CLI::App& app, SharedOptions& shared) {
                 "name of the model folder, new, letters, digits, '.', '_', '-' (default: the UTC time, e.g. "
                 "20261124T193000Z)")
       ->check(kVersionName);
-  c->add_option("--rounds", o->classifier.num_rounds, "boosting rounds (at most)")->capture_default_str()
+  c->add_option("--rounds", o->classifier.num_rounds, "boosting rounds (at most)")
+      ->capture_default_str()
       ->check(kPositive);
   c->add_option("--max-depth", o->classifier.max_depth)->capture_default_str()->check(kPositive);
   c->add_option("--eta", o->classifier.eta, "learning rate")->capture_default_str()->check(kPositive);
   c->add_option("--early-stopping", o->classifier.early_stopping_rounds,
-                "stop after N rounds without improvement on the last training day (0: off)")->capture_default_str()
+                "stop after N rounds without improvement on the last training day (0: off)")
+      ->capture_default_str()
       ->check(kNonNegative);
   c->add_option("--threads", o->classifier.nthread)->capture_default_str()->check(kPositive);
   c->add_option("--seed", o->classifier.seed)->capture_default_str();
-  c->add_option("--train-stride", o->train_stride, "keep every n-th training example")->capture_default_str()
+  c->add_option("--train-stride", o->train_stride, "keep every n-th training example")
+      ->capture_default_str()
       ->check(kPositive);
   c->add_flag("!--no-class-weights", o->balanced_class_weights, "do not weight classes by inverse frequency");
   c->add_flag("--promote", o->promote,
               "point models/latest at the model even if it does not beat both baselines at every horizon (the "
               "stream then serves persistence where it lost)");
-  c->add_option("--high-below", o->thresholds.high_below_mph, "congestion High below this mean speed (mph)")->capture_default_str();
-  c->add_option("--low-above", o->thresholds.low_above_mph, "congestion Low above this mean speed (mph)")->capture_default_str();
+  c->add_option("--high-below", o->thresholds.high_below_mph, "congestion High below this mean speed (mph)")
+      ->capture_default_str();
+  c->add_option("--low-above", o->thresholds.low_above_mph, "congestion Low above this mean speed (mph)")
+      ->capture_default_str();
   CheckThresholds(c, &o->thresholds);
   return {c, [&shared, o]() -> int {
             InitLogging(shared);

@@ -41,8 +41,10 @@ std::string DescribeRuleFailure(const trip::Trip& t, trip::RejectReason reason, 
                        r.max_lon);
   };
   switch (reason) {
-    case RejectReason::kPickupOutOfBounds: return name + ": pickup " + box(t.pickup_lat, t.pickup_lon);
-    case RejectReason::kDropoffOutOfBounds: return name + ": dropoff " + box(t.dropoff_lat, t.dropoff_lon);
+    case RejectReason::kPickupOutOfBounds:
+      return name + ": pickup " + box(t.pickup_lat, t.pickup_lon);
+    case RejectReason::kDropoffOutOfBounds:
+      return name + ": dropoff " + box(t.dropoff_lat, t.dropoff_lon);
     case RejectReason::kDropoffNotAfterPickup:
       return fmt::format("{}: dropoff {} s after pickup", name, t.duration_s());
     case RejectReason::kDurationOutOfRange:
@@ -51,7 +53,8 @@ std::string DescribeRuleFailure(const trip::Trip& t, trip::RejectReason reason, 
       return fmt::format("{}: {} mi (allowed {}..{})", name, t.distance_mi, r.min_distance_mi, r.max_distance_mi);
     case RejectReason::kSpeedOutOfRange:
       return fmt::format("{}: {} mph (allowed {}..{})", name, t.speed_mph(), r.min_speed_mph, r.max_speed_mph);
-    default: return name;
+    default:
+      return name;
   }
 }
 

@@ -55,7 +55,7 @@ TEST(CheckTrip, BoundsAreInclusiveAndRulesConfigurable) {
   t.pickup_lat = rules.max_lat;
   t.pickup_lon = rules.min_lon;
   t.dropoff_time = t.pickup_time + std::chrono::seconds(60);  // exactly the minimum
-  t.distance_mi = 1.0;                                         // exactly 60 mph
+  t.distance_mi = 1.0;                                        // exactly 60 mph
   EXPECT_FALSE(CheckTrip(t, rules));
   rules.max_speed_mph = 50;
   EXPECT_EQ(CheckTrip(t, rules), RejectReason::kSpeedOutOfRange);
@@ -63,8 +63,8 @@ TEST(CheckTrip, BoundsAreInclusiveAndRulesConfigurable) {
 
 TEST(CheckTrip, FirstFailingRuleWins) {
   auto t = GoodTrip();
-  t.pickup_lat = 0;                              // out of bounds
-  t.dropoff_time = t.pickup_time;                // and not after pickup
+  t.pickup_lat = 0;                // out of bounds
+  t.dropoff_time = t.pickup_time;  // and not after pickup
   EXPECT_EQ(CheckTrip(t, {}), RejectReason::kPickupOutOfBounds);
 }
 
@@ -98,39 +98,59 @@ TEST(CheckTrip, EveryBoundIsInclusiveAndJustPastItFails) {
   auto at_lat = [](trip::Trip& t, double lat, bool pickup) { (pickup ? t.pickup_lat : t.dropoff_lat) = lat; };
   auto at_lon = [](trip::Trip& t, double lon, bool pickup) { (pickup ? t.pickup_lon : t.dropoff_lon) = lon; };
   std::vector<Case> cases = {
-      {"pickup min_lat", [&](trip::Trip& t, double v) { at_lat(t, v, true); }, rules.min_lat, -eps, RejectReason::kPickupOutOfBounds},
-      {"pickup max_lat", [&](trip::Trip& t, double v) { at_lat(t, v, true); }, rules.max_lat, +eps, RejectReason::kPickupOutOfBounds},
-      {"pickup min_lon", [&](trip::Trip& t, double v) { at_lon(t, v, true); }, rules.min_lon, -eps, RejectReason::kPickupOutOfBounds},
-      {"pickup max_lon", [&](trip::Trip& t, double v) { at_lon(t, v, true); }, rules.max_lon, +eps, RejectReason::kPickupOutOfBounds},
-      {"dropoff min_lat", [&](trip::Trip& t, double v) { at_lat(t, v, false); }, rules.min_lat, -eps, RejectReason::kDropoffOutOfBounds},
-      {"dropoff max_lat", [&](trip::Trip& t, double v) { at_lat(t, v, false); }, rules.max_lat, +eps, RejectReason::kDropoffOutOfBounds},
-      {"dropoff min_lon", [&](trip::Trip& t, double v) { at_lon(t, v, false); }, rules.min_lon, -eps, RejectReason::kDropoffOutOfBounds},
-      {"dropoff max_lon", [&](trip::Trip& t, double v) { at_lon(t, v, false); }, rules.max_lon, +eps, RejectReason::kDropoffOutOfBounds},
+      {"pickup min_lat", [&](trip::Trip& t, double v) { at_lat(t, v, true); }, rules.min_lat, -eps,
+       RejectReason::kPickupOutOfBounds},
+      {"pickup max_lat", [&](trip::Trip& t, double v) { at_lat(t, v, true); }, rules.max_lat, +eps,
+       RejectReason::kPickupOutOfBounds},
+      {"pickup min_lon", [&](trip::Trip& t, double v) { at_lon(t, v, true); }, rules.min_lon, -eps,
+       RejectReason::kPickupOutOfBounds},
+      {"pickup max_lon", [&](trip::Trip& t, double v) { at_lon(t, v, true); }, rules.max_lon, +eps,
+       RejectReason::kPickupOutOfBounds},
+      {"dropoff min_lat", [&](trip::Trip& t, double v) { at_lat(t, v, false); }, rules.min_lat, -eps,
+       RejectReason::kDropoffOutOfBounds},
+      {"dropoff max_lat", [&](trip::Trip& t, double v) { at_lat(t, v, false); }, rules.max_lat, +eps,
+       RejectReason::kDropoffOutOfBounds},
+      {"dropoff min_lon", [&](trip::Trip& t, double v) { at_lon(t, v, false); }, rules.min_lon, -eps,
+       RejectReason::kDropoffOutOfBounds},
+      {"dropoff max_lon", [&](trip::Trip& t, double v) { at_lon(t, v, false); }, rules.max_lon, +eps,
+       RejectReason::kDropoffOutOfBounds},
       // Durations, distances and speeds, each with the other two kept in range.
-      {"min_duration_s", [](trip::Trip& t, double v) {
+      {"min_duration_s",
+       [](trip::Trip& t, double v) {
          t.dropoff_time = t.pickup_time + std::chrono::seconds(static_cast<int64_t>(v));
          t.distance_mi = 0.5;  // 30 mph at 60 s
-       }, 60, -1, RejectReason::kDurationOutOfRange},
-      {"max_duration_s", [](trip::Trip& t, double v) {
+       },
+       60, -1, RejectReason::kDurationOutOfRange},
+      {"max_duration_s",
+       [](trip::Trip& t, double v) {
          t.dropoff_time = t.pickup_time + std::chrono::seconds(static_cast<int64_t>(v));
          t.distance_mi = 30;  // 10 mph at 3 hours
-       }, 10800, +1, RejectReason::kDurationOutOfRange},
-      {"min_distance_mi", [](trip::Trip& t, double v) {
+       },
+       10800, +1, RejectReason::kDurationOutOfRange},
+      {"min_distance_mi",
+       [](trip::Trip& t, double v) {
          t.dropoff_time = t.pickup_time + std::chrono::seconds(60);
          t.distance_mi = v;  // 6 mph at 0.1 mi
-       }, 0.1, -eps, RejectReason::kDistanceOutOfRange},
-      {"max_distance_mi", [](trip::Trip& t, double v) {
+       },
+       0.1, -eps, RejectReason::kDistanceOutOfRange},
+      {"max_distance_mi",
+       [](trip::Trip& t, double v) {
          t.dropoff_time = t.pickup_time + std::chrono::seconds(10800);
          t.distance_mi = v;  // 33 mph at 100 mi
-       }, 100, +eps, RejectReason::kDistanceOutOfRange},
-      {"min_speed_mph", [](trip::Trip& t, double v) {
+       },
+       100, +eps, RejectReason::kDistanceOutOfRange},
+      {"min_speed_mph",
+       [](trip::Trip& t, double v) {
          t.dropoff_time = t.pickup_time + std::chrono::seconds(3600);
          t.distance_mi = v;  // mph = miles in one hour
-       }, 1, -eps, RejectReason::kSpeedOutOfRange},
-      {"max_speed_mph", [](trip::Trip& t, double v) {
+       },
+       1, -eps, RejectReason::kSpeedOutOfRange},
+      {"max_speed_mph",
+       [](trip::Trip& t, double v) {
          t.dropoff_time = t.pickup_time + std::chrono::seconds(3600);
          t.distance_mi = v;
-       }, 60, +eps, RejectReason::kSpeedOutOfRange},
+       },
+       60, +eps, RejectReason::kSpeedOutOfRange},
   };
   for (const Case& c : cases) {
     trip::Trip t = GoodTrip();

@@ -30,7 +30,7 @@ TEST(TimeRange, Year1900IsRejectedWithItsOwnReason) {
 TEST(TimeRange, DefaultUpperLimitIsADayAfterTheNowPassedIn) {
   CleaningRules rules;
   rules.now = core::NewYorkToUtc({2016, 1, 4, 12, 0, 0});
-  EXPECT_FALSE(CheckTrip(TripAt({2016, 1, 5, 8, 0, 0}), rules));                         // < now + 1 day
+  EXPECT_FALSE(CheckTrip(TripAt({2016, 1, 5, 8, 0, 0}), rules));                              // < now + 1 day
   EXPECT_EQ(CheckTrip(TripAt({2016, 1, 6, 8, 0, 0}), rules), RejectReason::kTimeOutOfRange);  // > now + 1 day
   EXPECT_EQ(CheckTrip(TripAt({9999, 1, 6, 8, 0, 0}), rules), RejectReason::kTimeOutOfRange);
   // A dropoff past the limit is enough.

@@ -15,8 +15,7 @@ using internal::AppendKey;
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // Writes bytes as "encoding":"...","name":"..." (encoding first so readers know how to read it).
-void AppendBytes(std::string* out, std::string_view encoding_key, std::string_view key,
-                 std::string_view bytes) {
+void AppendBytes(std::string* out, std::string_view encoding_key, std::string_view key, std::string_view bytes) {
   bool utf8 = simdjson::validate_utf8(bytes.data(), bytes.size());
   AppendKey(out, encoding_key);
   internal::AppendJsonString(out, utf8 ? "utf-8" : "base64");
@@ -30,10 +29,12 @@ void AppendBytes(std::string* out, std::string_view encoding_key, std::string_vi
   }
 }
 
-void AppendOptionalTime(std::string* out, std::string_view key,
-                        const std::optional<core::UtcTime>& t) {
+void AppendOptionalTime(std::string* out, std::string_view key, const std::optional<core::UtcTime>& t) {
   AppendKey(out, key);
-  if (t) internal::AppendIsoUtc(out, *t); else out->append("null");
+  if (t)
+    internal::AppendIsoUtc(out, *t);
+  else
+    out->append("null");
 }
 
 }  // namespace
@@ -89,8 +90,7 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
-void AppendDeadLetterMessage(const DeadLetterRecord& r, std::string* out,
-                             size_t max_payload_bytes) {
+void AppendDeadLetterMessage(const DeadLetterRecord& r, std::string* out, size_t max_payload_bytes) {
   std::string_view payload = r.payload;
   bool truncated = payload.size() > max_payload_bytes;
   if (truncated) {
@@ -161,29 +161,22 @@ DecodeStatus DeadLetterDecoder::DecodeImpl(std::string_view json, DeadLetterReco
   if (!Require(object, "kind", &v, &st) || !ReadString(v, "kind", &kind_text, &st) ||
       !Require(object, "reason", &v, &st) || !ReadString(v, "reason", &reason, &st) ||
       !Require(object, "source_topic", &v, &st) || !ReadString(v, "source_topic", &topic, &st) ||
-      !Require(object, "source_partition", &v, &st) ||
-      !internal::ReadInt(v, "source_partition", &partition, &st) ||
-      !Require(object, "source_offset", &v, &st) ||
-      !internal::ReadInt(v, "source_offset", &r.source_offset, &st) ||
-      !nullable("key_encoding", &key_encoding, &key_encoding_null) ||
-      !nullable("key", &key, &key_null) ||
-      !Require(object, "payload_encoding", &v, &st) ||
-      !ReadString(v, "payload_encoding", &payload_encoding, &st) ||
+      !Require(object, "source_partition", &v, &st) || !internal::ReadInt(v, "source_partition", &partition, &st) ||
+      !Require(object, "source_offset", &v, &st) || !internal::ReadInt(v, "source_offset", &r.source_offset, &st) ||
+      !nullable("key_encoding", &key_encoding, &key_encoding_null) || !nullable("key", &key, &key_null) ||
+      !Require(object, "payload_encoding", &v, &st) || !ReadString(v, "payload_encoding", &payload_encoding, &st) ||
       !Require(object, "payload", &v, &st) || !ReadString(v, "payload", &payload, &st) ||
-      !Require(object, "payload_bytes", &v, &st) ||
-      !internal::ReadInt(v, "payload_bytes", &r.payload_bytes, &st) ||
+      !Require(object, "payload_bytes", &v, &st) || !internal::ReadInt(v, "payload_bytes", &r.payload_bytes, &st) ||
       !Require(object, "payload_truncated", &v, &st) ||
       !internal::ReadBool(v, "payload_truncated", &r.payload_truncated, &st) ||
-      !nullable("event_time", &event_time, &event_time_null) ||
-      !nullable("watermark", &watermark, &watermark_null)) {
+      !nullable("event_time", &event_time, &event_time_null) || !nullable("watermark", &watermark, &watermark_null)) {
     return st;
   }
 
   std::optional<DeadLetterKind> kind = ParseDeadLetterKind(kind_text);
   if (!kind) {
     return internal::FieldError(DecodeErrorKind::kOutOfRange, "kind",
-                                "\"" + internal::Excerpt(kind_text) +
-                                    "\" is not malformed, late or invalid");
+                                "\"" + internal::Excerpt(kind_text) + "\" is not malformed, late or invalid");
   }
   r.kind = *kind;
   r.reason.assign(reason);
@@ -193,8 +186,8 @@ DecodeStatus DeadLetterDecoder::DecodeImpl(std::string_view json, DeadLetterReco
   }
   r.source_partition = static_cast<int32_t>(partition);
 
-  auto bytes = [&](std::string_view encoding_name, std::string_view encoding,
-                   std::string_view name, std::string_view text, std::string* dest) -> DecodeStatus {
+  auto bytes = [&](std::string_view encoding_name, std::string_view encoding, std::string_view name,
+                   std::string_view text, std::string* dest) -> DecodeStatus {
     if (encoding == "utf-8") {
       dest->assign(text);
     } else if (encoding == "base64") {
@@ -210,8 +203,7 @@ DecodeStatus DeadLetterDecoder::DecodeImpl(std::string_view json, DeadLetterReco
     return {};
   };
   if (key_null != key_encoding_null) {
-    return internal::FieldError(DecodeErrorKind::kInconsistent, "key_encoding",
-                                "must be null exactly when key is");
+    return internal::FieldError(DecodeErrorKind::kInconsistent, "key_encoding", "must be null exactly when key is");
   }
   if (!key_null) {
     r.key.emplace();
@@ -219,13 +211,11 @@ DecodeStatus DeadLetterDecoder::DecodeImpl(std::string_view json, DeadLetterReco
       return s;
     }
   }
-  if (DecodeStatus s = bytes("payload_encoding", payload_encoding, "payload", payload, &r.payload);
-      !s.ok()) {
+  if (DecodeStatus s = bytes("payload_encoding", payload_encoding, "payload", payload, &r.payload); !s.ok()) {
     return s;
   }
-  for (auto [name, text, is_null, dest] :
-       {std::tuple{"event_time", event_time, event_time_null, &r.event_time},
-        std::tuple{"watermark", watermark, watermark_null, &r.watermark}}) {
+  for (auto [name, text, is_null, dest] : {std::tuple{"event_time", event_time, event_time_null, &r.event_time},
+                                           std::tuple{"watermark", watermark, watermark_null, &r.watermark}}) {
     if (is_null) continue;
     std::optional<core::UtcTime> t = internal::ParseIsoUtc(text);
     if (!t) {

@@ -41,8 +41,8 @@ struct DeadLetterRecord {
   std::string source_topic;
   int32_t source_partition = -1;
   int64_t source_offset = -1;
-  std::optional<std::string> key;  // the original message key, bytes
-  std::string payload;             // the original message value, bytes (kept after truncation)
+  std::optional<std::string> key;           // the original message key, bytes
+  std::string payload;                      // the original message value, bytes (kept after truncation)
   std::optional<core::UtcTime> event_time;  // late events
   std::optional<core::UtcTime> watermark;   // late events
   // Set by the decoder; the encoder computes them.

@@ -4,21 +4,30 @@ namespace traffic::codec {
 
 std::string_view DecodeErrorKindName(DecodeErrorKind kind) {
   switch (kind) {
-    case DecodeErrorKind::kNone: return "ok";
-    case DecodeErrorKind::kMalformed: return "malformed";
-    case DecodeErrorKind::kMissingField: return "missing_field";
-    case DecodeErrorKind::kWrongType: return "wrong_type";
-    case DecodeErrorKind::kOutOfRange: return "out_of_range";
-    case DecodeErrorKind::kInconsistent: return "inconsistent";
+    case DecodeErrorKind::kNone:
+      return "ok";
+    case DecodeErrorKind::kMalformed:
+      return "malformed";
+    case DecodeErrorKind::kMissingField:
+      return "missing_field";
+    case DecodeErrorKind::kWrongType:
+      return "wrong_type";
+    case DecodeErrorKind::kOutOfRange:
+      return "out_of_range";
+    case DecodeErrorKind::kInconsistent:
+      return "inconsistent";
   }
   return "unknown";
 }
 
 std::string_view DeadLetterKindName(DeadLetterKind kind) {
   switch (kind) {
-    case DeadLetterKind::kMalformed: return "malformed";
-    case DeadLetterKind::kLate: return "late";
-    case DeadLetterKind::kInvalid: return "invalid";
+    case DeadLetterKind::kMalformed:
+      return "malformed";
+    case DeadLetterKind::kLate:
+      return "late";
+    case DeadLetterKind::kInvalid:
+      return "invalid";
   }
   return "unknown";
 }

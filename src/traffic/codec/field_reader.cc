@@ -14,12 +14,18 @@ static_assert(simdjson::SIMDJSON_PADDING <= 64, "PaddedParser rounds capacity wi
 
 std::string_view TypeName(od::json_type t) {
   switch (t) {
-    case od::json_type::array: return "an array";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
+    case od::json_type::array:
+      return "an array";
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::boolean:
+      return "a boolean";
+    case od::json_type::null:
+      return "null";
   }
   return "something else";
 }
@@ -75,12 +81,24 @@ DecodeStatus PaddedParser::Open(std::string_view json, od::document* doc, od::ob
 DecodeStatus MalformedJson(simdjson::error_code error) {
   std::string_view what;
   switch (error) {
-    case simdjson::UTF8_ERROR: what = "the input is not valid UTF-8"; break;
-    case simdjson::EMPTY: what = "the message is empty"; break;
-    case simdjson::UNCLOSED_STRING: what = "unclosed string (truncated message?)"; break;
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: what = "unclosed object or array (truncated message?)"; break;
-    case simdjson::UNESCAPED_CHARS: what = "unescaped control character in a string"; break;
-    default: what = simdjson::error_message(error); break;
+    case simdjson::UTF8_ERROR:
+      what = "the input is not valid UTF-8";
+      break;
+    case simdjson::EMPTY:
+      what = "the message is empty";
+      break;
+    case simdjson::UNCLOSED_STRING:
+      what = "unclosed string (truncated message?)";
+      break;
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      what = "unclosed object or array (truncated message?)";
+      break;
+    case simdjson::UNESCAPED_CHARS:
+      what = "unescaped control character in a string";
+      break;
+    default:
+      what = simdjson::error_message(error);
+      break;
   }
   return MalformedJson(what);
 }
@@ -89,9 +107,7 @@ DecodeStatus MalformedJson(std::string_view what) {
   return {DecodeErrorKind::kMalformed, "malformed JSON: " + std::string(what)};
 }
 
-DecodeStatus Missing(std::string_view field) {
-  return {DecodeErrorKind::kMissingField, Field(field) + "missing"};
-}
+DecodeStatus Missing(std::string_view field) { return {DecodeErrorKind::kMissingField, Field(field) + "missing"}; }
 
 DecodeStatus Duplicate(std::string_view field) {
   return {DecodeErrorKind::kMalformed, Field(field) + "given more than once"};
@@ -105,8 +121,7 @@ DecodeStatus FieldError(DecodeErrorKind kind, std::string_view field, std::strin
   return {kind, Field(field) + std::string(text)};
 }
 
-DecodeStatus BadValue(std::string_view field, std::string_view expected, simdjson::error_code error,
-                      od::value& v) {
+DecodeStatus BadValue(std::string_view field, std::string_view expected, simdjson::error_code error, od::value& v) {
   od::json_type type;
   if (v.type().get(type) != simdjson::SUCCESS) {
     // Not a JSON value at all: NaN, Infinity, 'single quotes', a stray comma.
@@ -114,8 +129,7 @@ DecodeStatus BadValue(std::string_view field, std::string_view expected, simdjso
     if (token.empty() || token.front() == ',' || token.front() == '}' || token.front() == ']') {
       return {DecodeErrorKind::kMalformed, Field(field) + "no value"};
     }
-    return {DecodeErrorKind::kMalformed,
-            Field(field) + "not a JSON value: " + Excerpt(token)};
+    return {DecodeErrorKind::kMalformed, Field(field) + "not a JSON value: " + Excerpt(token)};
   }
   std::string_view token = Token(v);
   // type() looks at the first byte only: "nan" looks like null, "tru" like a boolean.
@@ -132,21 +146,18 @@ DecodeStatus BadValue(std::string_view field, std::string_view expected, simdjso
   if (type == od::json_type::number && expected == "an integer") {
     int64_t i;
     auto r = std::from_chars(token.data(), token.data() + token.size(), i);
-    if (r.ec == std::errc::result_out_of_range ||
-        error == simdjson::NUMBER_OUT_OF_RANGE) {
+    if (r.ec == std::errc::result_out_of_range || error == simdjson::NUMBER_OUT_OF_RANGE) {
       return OutOfRange(field, Excerpt(token));
     }
-    return {DecodeErrorKind::kWrongType,
-            Field(field) + "wrong type: expected an integer, got " + Excerpt(token)};
+    return {DecodeErrorKind::kWrongType, Field(field) + "wrong type: expected an integer, got " + Excerpt(token)};
   }
   if (error != simdjson::INCORRECT_TYPE) {
     // The right kind of token, but broken (e.g. "nul", a bad escape in a string).
-    return {DecodeErrorKind::kMalformed, Field(field) + "malformed value: " + Excerpt(token) + " (" +
-                                             simdjson::error_message(error) + ")"};
+    return {DecodeErrorKind::kMalformed,
+            Field(field) + "malformed value: " + Excerpt(token) + " (" + simdjson::error_message(error) + ")"};
   }
-  return {DecodeErrorKind::kWrongType, Field(field) + "wrong type: expected " +
-                                           std::string(expected) + ", got " +
-                                           std::string(TypeName(type))};
+  return {DecodeErrorKind::kWrongType,
+          Field(field) + "wrong type: expected " + std::string(expected) + ", got " + std::string(TypeName(type))};
 }
 
 bool Require(od::object& object, std::string_view name, od::value* v, DecodeStatus* st) {

@@ -48,7 +48,8 @@ DecodeStatus MalformedJson(std::string_view what);
 // the JSON around it is broken (*st set: check st->ok()).
 inline bool Find(od::object& object, std::string_view name, od::value* v, DecodeStatus* st) {
   simdjson::error_code e = object.find_field_unordered(name).get(*v);
-  if (e == simdjson::SUCCESS) [[likely]] return true;
+  if (e == simdjson::SUCCESS) [[likely]]
+    return true;
   if (e != simdjson::NO_SUCH_FIELD) *st = MalformedJson(e);
   return false;
 }
@@ -61,35 +62,37 @@ DecodeStatus OutOfRange(std::string_view field, std::string_view detail);  // "f
 // "field: text" of the given kind.
 DecodeStatus FieldError(DecodeErrorKind kind, std::string_view field, std::string_view text);
 // For a value whose conversion to `expected` ("a number") failed with `error`.
-DecodeStatus BadValue(std::string_view field, std::string_view expected, simdjson::error_code error,
-                      od::value& v);
+DecodeStatus BadValue(std::string_view field, std::string_view expected, simdjson::error_code error, od::value& v);
 
 inline bool ReadDouble(od::value& v, std::string_view field, double* out, DecodeStatus* st) {
   simdjson::error_code e = v.get_double().get(*out);
-  if (e == simdjson::SUCCESS) [[likely]] return true;
+  if (e == simdjson::SUCCESS) [[likely]]
+    return true;
   *st = BadValue(field, "a number", e, v);
   return false;
 }
 
 inline bool ReadInt(od::value& v, std::string_view field, int64_t* out, DecodeStatus* st) {
   simdjson::error_code e = v.get_int64().get(*out);
-  if (e == simdjson::SUCCESS) [[likely]] return true;
+  if (e == simdjson::SUCCESS) [[likely]]
+    return true;
   *st = BadValue(field, "an integer", e, v);
   return false;
 }
 
 inline bool ReadBool(od::value& v, std::string_view field, bool* out, DecodeStatus* st) {
   simdjson::error_code e = v.get_bool().get(*out);
-  if (e == simdjson::SUCCESS) [[likely]] return true;
+  if (e == simdjson::SUCCESS) [[likely]]
+    return true;
   *st = BadValue(field, "true or false", e, v);
   return false;
 }
 
 // The unescaped string, valid until the next PaddedParser::Open.
-inline bool ReadString(od::value& v, std::string_view field, std::string_view* out,
-                       DecodeStatus* st) {
+inline bool ReadString(od::value& v, std::string_view field, std::string_view* out, DecodeStatus* st) {
   simdjson::error_code e = v.get_string().get(*out);
-  if (e == simdjson::SUCCESS) [[likely]] return true;
+  if (e == simdjson::SUCCESS) [[likely]]
+    return true;
   *st = BadValue(field, "a string", e, v);
   return false;
 }
@@ -97,7 +100,8 @@ inline bool ReadString(od::value& v, std::string_view field, std::string_view* o
 // true (and consumes it) when the value is JSON null.
 inline bool IsNull(od::value& v, std::string_view field, bool* is_null, DecodeStatus* st) {
   simdjson::error_code e = v.is_null().get(*is_null);
-  if (e == simdjson::SUCCESS) [[likely]] return true;
+  if (e == simdjson::SUCCESS) [[likely]]
+    return true;
   *st = BadValue(field, "a value", e, v);
   return false;
 }

@@ -64,13 +64,27 @@ void AppendJsonString(std::string* out, std::string_view s) {
     out->append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out->append("\\\"", 2); break;
-      case '\\': out->append("\\\\", 2); break;
-      case '\n': out->append("\\n", 2); break;
-      case '\r': out->append("\\r", 2); break;
-      case '\t': out->append("\\t", 2); break;
-      case '\b': out->append("\\b", 2); break;
-      case '\f': out->append("\\f", 2); break;
+      case '"':
+        out->append("\\\"", 2);
+        break;
+      case '\\':
+        out->append("\\\\", 2);
+        break;
+      case '\n':
+        out->append("\\n", 2);
+        break;
+      case '\r':
+        out->append("\\r", 2);
+        break;
+      case '\t':
+        out->append("\\t", 2);
+        break;
+      case '\b':
+        out->append("\\b", 2);
+        break;
+      case '\f':
+        out->append("\\f", 2);
+        break;
       default: {
         char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
         out->append(u, 6);

@@ -43,7 +43,10 @@ inline void AppendInt(std::string* out, int64_t v) {
 }
 
 inline void AppendBool(std::string* out, bool v) {
-  if (v) out->append("true", 4); else out->append("false", 5);
+  if (v)
+    out->append("true", 4);
+  else
+    out->append("false", 5);
 }
 
 // `"28_27"` with the quotes when `quoted`.

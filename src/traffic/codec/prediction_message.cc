@@ -11,18 +11,15 @@ namespace {
 using internal::AppendDouble;
 using internal::AppendKey;
 
-static_assert(features::kHorizonCount == 3 && features::kHorizonsMin[0] == 15 &&
-                  features::kHorizonsMin[1] == 30 && features::kHorizonsMin[2] == 60,
+static_assert(features::kHorizonCount == 3 && features::kHorizonsMin[0] == 15 && features::kHorizonsMin[1] == 30 &&
+                  features::kHorizonsMin[2] == 60,
               "the forecast field names below follow features::kHorizonsMin");
 
 constexpr std::string_view kForecastKeys[] = {"forecast_15m", "forecast_30m", "forecast_60m"};
-constexpr std::string_view kConfidenceKeys[] = {"confidence_15m", "confidence_30m",
-                                                "confidence_60m"};
-constexpr std::string_view kSourceKeys[] = {"forecast_source_15m", "forecast_source_30m",
-                                            "forecast_source_60m"};
+constexpr std::string_view kConfidenceKeys[] = {"confidence_15m", "confidence_30m", "confidence_60m"};
+constexpr std::string_view kSourceKeys[] = {"forecast_source_15m", "forecast_source_30m", "forecast_source_60m"};
 
-bool ReadLevel(internal::od::value& v, std::string_view field, window::CongestionLevel* out,
-               DecodeStatus* st) {
+bool ReadLevel(internal::od::value& v, std::string_view field, window::CongestionLevel* out, DecodeStatus* st) {
   std::string_view s;
   if (!internal::ReadString(v, field, &s, st)) return false;
   std::optional<window::CongestionLevel> level = window::ParseLevel(s);
@@ -79,14 +76,23 @@ void AppendPredictionMessage(const PredictionRecord& r, std::string* out) {
   for (int h = 0; h < features::kHorizonCount; ++h) {
     const std::optional<HorizonForecast>& f = r.forecasts[static_cast<size_t>(h)];
     AppendKey(out, kForecastKeys[h]);
-    if (f) internal::AppendJsonString(out, window::LevelName(f->level)); else out->append("null");
+    if (f)
+      internal::AppendJsonString(out, window::LevelName(f->level));
+    else
+      out->append("null");
     AppendKey(out, kConfidenceKeys[h]);
-    if (f) AppendDouble(out, f->confidence); else out->append("null");
+    if (f)
+      AppendDouble(out, f->confidence);
+    else
+      out->append("null");
   }
   for (int h = 0; h < features::kHorizonCount; ++h) {
     const std::optional<HorizonForecast>& f = r.forecasts[static_cast<size_t>(h)];
     AppendKey(out, kSourceKeys[h]);
-    if (f) internal::AppendJsonString(out, ForecastSourceName(f->source)); else out->append("null");
+    if (f)
+      internal::AppendJsonString(out, ForecastSourceName(f->source));
+    else
+      out->append("null");
   }
   out->push_back('}');
 }
@@ -119,21 +125,15 @@ DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionReco
   od::value v;
   using internal::ReadDouble;
   using internal::Require;
-  if (!Require(object, "window_start", &v, &st) ||
-      !internal::ReadTime(v, "window_start", &r.window_start, &st) ||
-      !Require(object, "window_end", &v, &st) ||
-      !internal::ReadTime(v, "window_end", &r.window_end, &st) ||
-      !Require(object, "cell_id", &v, &st) ||
-      !internal::ReadString(v, "cell_id", &cell_text, &st) ||
+  if (!Require(object, "window_start", &v, &st) || !internal::ReadTime(v, "window_start", &r.window_start, &st) ||
+      !Require(object, "window_end", &v, &st) || !internal::ReadTime(v, "window_end", &r.window_end, &st) ||
+      !Require(object, "cell_id", &v, &st) || !internal::ReadString(v, "cell_id", &cell_text, &st) ||
       !Require(object, "centre_lat", &v, &st) || !ReadDouble(v, "centre_lat", &r.centre_lat, &st) ||
       !Require(object, "centre_lon", &v, &st) || !ReadDouble(v, "centre_lon", &r.centre_lon, &st) ||
-      !Require(object, "trip_count", &v, &st) ||
-      !internal::ReadInt(v, "trip_count", &r.trip_count, &st) ||
+      !Require(object, "trip_count", &v, &st) || !internal::ReadInt(v, "trip_count", &r.trip_count, &st) ||
       !Require(object, "avg_speed", &v, &st) || !ReadDouble(v, "avg_speed", &r.avg_speed_mph, &st) ||
-      !Require(object, "congestion_level", &v, &st) ||
-      !ReadLevel(v, "congestion_level", &r.congestion_level, &st) ||
-      !Require(object, "model_version", &v, &st) ||
-      !internal::ReadString(v, "model_version", &version, &st)) {
+      !Require(object, "congestion_level", &v, &st) || !ReadLevel(v, "congestion_level", &r.congestion_level, &st) ||
+      !Require(object, "model_version", &v, &st) || !internal::ReadString(v, "model_version", &version, &st)) {
     return st;
   }
   r.model_version.assign(version);
@@ -188,8 +188,7 @@ DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionReco
   }
   r.cell = *cell;
   if (r.window_end <= r.window_start) {
-    return internal::FieldError(DecodeErrorKind::kInconsistent, "window_end",
-                                "not after window_start");
+    return internal::FieldError(DecodeErrorKind::kInconsistent, "window_end", "not after window_start");
   }
   if (r.trip_count < 0) return internal::OutOfRange("trip_count", std::to_string(r.trip_count));
   if (!std::isfinite(r.avg_speed_mph) || r.avg_speed_mph < 0) {
@@ -199,10 +198,9 @@ DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionReco
     std::string_view forecast = kForecastKeys[h];
     std::string_view confidence = kConfidenceKeys[h];
     if (levels[h].has_value() != confidences[h].has_value()) {
-      return internal::FieldError(DecodeErrorKind::kInconsistent,
-                                  levels[h] ? confidence : forecast,
-                                  "missing or null while " +
-                                      std::string(levels[h] ? forecast : confidence) + " is set");
+      return internal::FieldError(
+          DecodeErrorKind::kInconsistent, levels[h] ? confidence : forecast,
+          "missing or null while " + std::string(levels[h] ? forecast : confidence) + " is set");
     }
     if (!levels[h]) {
       if (sources[h]) {
@@ -212,8 +210,7 @@ DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionReco
       continue;
     }
     if (!(*confidences[h] >= 0 && *confidences[h] <= 1)) {
-      return internal::OutOfRange(confidence,
-                                  internal::DoubleText(*confidences[h]) + " (expected 0..1)");
+      return internal::OutOfRange(confidence, internal::DoubleText(*confidences[h]) + " (expected 0..1)");
     }
     if (r.model_version.empty()) {
       return internal::FieldError(DecodeErrorKind::kInconsistent, forecast,

@@ -81,7 +81,8 @@ TEST(PredictionMessage, ForecastSourceIsOptionalButChecked) {
   ASSERT_OK(Decode(json, &back));
   EXPECT_EQ(back.forecasts[0]->source, ForecastSource::kPersistence);
 
-  DecodeStatus bad = Decode(Replace(json, "\"forecast_source_30m\":\"model\"", "\"forecast_source_30m\":\"oracle\""), &back);
+  DecodeStatus bad =
+      Decode(Replace(json, "\"forecast_source_30m\":\"model\"", "\"forecast_source_30m\":\"oracle\""), &back);
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(bad.reason().find("forecast_source_30m"), std::string::npos) << bad.reason();
   std::string off = Encode(Sample(false));
@@ -146,16 +147,14 @@ TEST(PredictionMessage, Rejects) {
       {Replace(good, "\"trip_count\":4,", ""), DecodeErrorKind::kMissingField, "trip_count: missing"},
       {Replace(good, "\"High\",\"model", "\"Severe\",\"model"), DecodeErrorKind::kOutOfRange,
        "congestion_level: \"Severe\" is not Low, Medium or High"},
-      {Replace(good, "0.71", "1.5"), DecodeErrorKind::kOutOfRange,
-       "confidence_15m: out of range: 1.5 (expected 0..1)"},
+      {Replace(good, "0.71", "1.5"), DecodeErrorKind::kOutOfRange, "confidence_15m: out of range: 1.5 (expected 0..1)"},
       {Replace(good, "0.71", "null"), DecodeErrorKind::kInconsistent,
        "confidence_15m: missing or null while forecast_15m is set"},
       {Replace(good, "\"20160115-ab12\"", "\"\""), DecodeErrorKind::kInconsistent,
        "forecast_15m: set while model_version is empty (forecasts off)"},
       {Replace(good, "\"trip_count\":4", "\"trip_count\":\"4\""), DecodeErrorKind::kWrongType,
        "trip_count: wrong type: expected an integer, got a string"},
-      {Replace(good, "00:24:00Z", "00:22:00Z"), DecodeErrorKind::kInconsistent,
-       "window_end: not after window_start"},
+      {Replace(good, "00:24:00Z", "00:22:00Z"), DecodeErrorKind::kInconsistent, "window_end: not after window_start"},
       {Replace(good, "\"28_27\"", "\"28_99\""), DecodeErrorKind::kOutOfRange,
        "cell_id: out of range: 28_99 is outside the grid"},
       {good.substr(0, good.size() / 2), DecodeErrorKind::kMalformed,

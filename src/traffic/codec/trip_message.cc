@@ -20,10 +20,14 @@ bool ParseHex64(std::string_view s, uint64_t* out) {
   uint64_t v = 0;
   for (char c : s) {
     unsigned d;
-    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-    else return false;
+    if (c >= '0' && c <= '9')
+      d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      d = static_cast<unsigned>(c - 'A' + 10);
+    else
+      return false;
     v = (v << 4) | d;
   }
   *out = v;
@@ -57,7 +61,8 @@ bool ReadSmall(internal::od::value& v, std::string_view field, int16_t* out, Dec
 }
 
 bool CheckRange(double v, double lo, double hi, std::string_view field, DecodeStatus* st) {
-  if (v >= lo && v <= hi) [[likely]] return true;  // false for NaN too
+  if (v >= lo && v <= hi) [[likely]]
+    return true;  // false for NaN too
   std::string range = internal::DoubleText(lo) + ".." + internal::DoubleText(hi);
   if (std::isinf(hi)) range = ">= " + internal::DoubleText(lo);
   *st = internal::OutOfRange(field, internal::DoubleText(v) + " (expected " + range + ")");
@@ -66,8 +71,7 @@ bool CheckRange(double v, double lo, double hi, std::string_view field, DecodeSt
 
 }  // namespace
 
-void AppendTripMessage(const trip::Trip& t, geo::CellId cell, bool is_manhattan,
-                       std::string* out) {
+void AppendTripMessage(const trip::Trip& t, geo::CellId cell, bool is_manhattan, std::string* out) {
   out->push_back('{');
   AppendKey(out, "event_id", /*first=*/true);
   AppendHex64(out, t.event_id);
@@ -147,18 +151,13 @@ DecodeStatus TripDecoder::DecodeImpl(std::string_view json, TripMessage* out) {
   if (!Require(object, "event_id", &v, &st) || !ReadString(v, "event_id", &event_id, &st) ||
       !Require(object, "event_time", &v, &st) || !ReadTime(v, "event_time", &event_time, &st) ||
       !Require(object, "cell_id", &v, &st) || !ReadString(v, "cell_id", &cell_text, &st) ||
-      !Require(object, "pickup_time", &v, &st) ||
-      !ReadTime(v, "pickup_time", &t.pickup_time, &st) ||
-      !Require(object, "dropoff_time", &v, &st) ||
-      !ReadTime(v, "dropoff_time", &t.dropoff_time, &st) ||
+      !Require(object, "pickup_time", &v, &st) || !ReadTime(v, "pickup_time", &t.pickup_time, &st) ||
+      !Require(object, "dropoff_time", &v, &st) || !ReadTime(v, "dropoff_time", &t.dropoff_time, &st) ||
       !Require(object, "pickup_lat", &v, &st) || !ReadDouble(v, "pickup_lat", &t.pickup_lat, &st) ||
       !Require(object, "pickup_lon", &v, &st) || !ReadDouble(v, "pickup_lon", &t.pickup_lon, &st) ||
-      !Require(object, "dropoff_lat", &v, &st) ||
-      !ReadDouble(v, "dropoff_lat", &t.dropoff_lat, &st) ||
-      !Require(object, "dropoff_lon", &v, &st) ||
-      !ReadDouble(v, "dropoff_lon", &t.dropoff_lon, &st) ||
-      !Require(object, "trip_distance", &v, &st) ||
-      !ReadDouble(v, "trip_distance", &t.distance_mi, &st) ||
+      !Require(object, "dropoff_lat", &v, &st) || !ReadDouble(v, "dropoff_lat", &t.dropoff_lat, &st) ||
+      !Require(object, "dropoff_lon", &v, &st) || !ReadDouble(v, "dropoff_lon", &t.dropoff_lon, &st) ||
+      !Require(object, "trip_distance", &v, &st) || !ReadDouble(v, "trip_distance", &t.distance_mi, &st) ||
       !Require(object, "speed_mph", &v, &st) || !ReadDouble(v, "speed_mph", &out->speed_mph, &st)) {
     return st;
   }
@@ -167,14 +166,11 @@ DecodeStatus TripDecoder::DecodeImpl(std::string_view json, TripMessage* out) {
   } else if (!st.ok()) {
     return st;
   }
-  if (!Require(object, "is_rush_hour", &v, &st) ||
-      !internal::ReadBool(v, "is_rush_hour", &out->is_rush_hour, &st) ||
-      !Require(object, "is_manhattan", &v, &st) ||
-      !internal::ReadBool(v, "is_manhattan", &out->is_manhattan, &st)) {
+  if (!Require(object, "is_rush_hour", &v, &st) || !internal::ReadBool(v, "is_rush_hour", &out->is_rush_hour, &st) ||
+      !Require(object, "is_manhattan", &v, &st) || !internal::ReadBool(v, "is_manhattan", &out->is_manhattan, &st)) {
     return st;
   }
-  for (auto [name, zone] : {std::pair{"pickup_zone", &t.pickup_zone},
-                            std::pair{"dropoff_zone", &t.dropoff_zone}}) {
+  for (auto [name, zone] : {std::pair{"pickup_zone", &t.pickup_zone}, std::pair{"dropoff_zone", &t.dropoff_zone}}) {
     if (internal::Find(object, name, &v, &st)) {
       if (!ReadSmall(v, name, zone, &st)) return st;
     } else if (!st.ok()) {
@@ -193,8 +189,7 @@ DecodeStatus TripDecoder::DecodeImpl(std::string_view json, TripMessage* out) {
 
   // Ranges.
   if (!ParseHex64(event_id, &t.event_id)) {
-    return internal::OutOfRange("event_id", "\"" + internal::Excerpt(event_id) +
-                                                "\" is not 16 hex digits");
+    return internal::OutOfRange("event_id", "\"" + internal::Excerpt(event_id) + "\" is not 16 hex digits");
   }
   if (!CheckRange(t.pickup_lat, -90, 90, "pickup_lat", &st) ||
       !CheckRange(t.pickup_lon, -180, 180, "pickup_lon", &st) ||
@@ -221,19 +216,19 @@ DecodeStatus TripDecoder::DecodeImpl(std::string_view json, TripMessage* out) {
 
   // Consistency.
   if (event_time != t.dropoff_time) {
-    return internal::FieldError(DecodeErrorKind::kInconsistent, "event_time",
-                                core::FormatIsoUtc(event_time) + " is not dropoff_time " +
-                                    core::FormatIsoUtc(t.dropoff_time));
+    return internal::FieldError(
+        DecodeErrorKind::kInconsistent, "event_time",
+        core::FormatIsoUtc(event_time) + " is not dropoff_time " + core::FormatIsoUtc(t.dropoff_time));
   }
   if (options_.check_cell) {
     std::optional<geo::CellId> located = grid_.Locate(t.pickup_lat, t.pickup_lon);
     if (located != cell) [[unlikely]] {
-      std::string where = located ? "which is in cell " + located->ToString()
-                                  : std::string("which is outside the grid");
-      return internal::FieldError(
-          DecodeErrorKind::kInconsistent, "cell_id",
-          std::string(cell_text) + " does not match pickup (" + internal::DoubleText(t.pickup_lat) +
-              ", " + internal::DoubleText(t.pickup_lon) + "), " + where);
+      std::string where =
+          located ? "which is in cell " + located->ToString() : std::string("which is outside the grid");
+      return internal::FieldError(DecodeErrorKind::kInconsistent, "cell_id",
+                                  std::string(cell_text) + " does not match pickup (" +
+                                      internal::DoubleText(t.pickup_lat) + ", " + internal::DoubleText(t.pickup_lon) +
+                                      "), " + where);
     }
   }
   return {};

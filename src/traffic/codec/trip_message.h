@@ -47,8 +47,7 @@ class PaddedParser;
 // Appends the `taxi-trips` message of `trip` to *out (does not clear it). `cell` is the trip's
 // pickup cell (geo::Grid::Locate of the pickup); `is_manhattan` comes from the borough polygon.
 // Allocation-free once *out has the capacity. Times must be in years 0000..9999.
-void AppendTripMessage(const trip::Trip& trip, geo::CellId cell, bool is_manhattan,
-                       std::string* out);
+void AppendTripMessage(const trip::Trip& trip, geo::CellId cell, bool is_manhattan, std::string* out);
 
 // A decoded `taxi-trips` message.
 struct TripMessage {

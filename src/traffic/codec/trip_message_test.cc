@@ -110,9 +110,7 @@ void ExpectReject(std::string_view json, DecodeErrorKind kind, std::string_view 
   EXPECT_EQ(st.reason().substr(0, prefix.size()), prefix) << st.reason() << "\n" << json;
 }
 
-TEST(TripMessage, GoldenString) {
-  EXPECT_EQ(Encode(SampleTrip(), kSampleCell), Join(SampleFields()));
-}
+TEST(TripMessage, GoldenString) { EXPECT_EQ(Encode(SampleTrip(), kSampleCell), Join(SampleFields())); }
 
 TEST(TripMessage, GoldenWithOptionalFields) {
   trip::Trip t = SampleTrip();
@@ -284,12 +282,9 @@ TEST(TripMessage, EveryFieldWrongType) {
   for (const auto& [key, value] : SampleFields()) {
     // A string where a number or boolean goes, a number where a string goes.
     std::string wrong = value.front() == '"' ? "12" : "\"" + value + "\"";
-    ExpectReject(Join(With(SampleFields(), key, wrong)), DecodeErrorKind::kWrongType,
-                 key + ": wrong type: expected ");
-    ExpectReject(Join(With(SampleFields(), key, "[1]")), DecodeErrorKind::kWrongType,
-                 key + ": wrong type: expected ");
-    ExpectReject(Join(With(SampleFields(), key, "{}")), DecodeErrorKind::kWrongType,
-                 key + ": wrong type: expected ");
+    ExpectReject(Join(With(SampleFields(), key, wrong)), DecodeErrorKind::kWrongType, key + ": wrong type: expected ");
+    ExpectReject(Join(With(SampleFields(), key, "[1]")), DecodeErrorKind::kWrongType, key + ": wrong type: expected ");
+    ExpectReject(Join(With(SampleFields(), key, "{}")), DecodeErrorKind::kWrongType, key + ": wrong type: expected ");
     if (key != "passenger_count") {
       ExpectReject(Join(With(SampleFields(), key, "null")), DecodeErrorKind::kWrongType,
                    key + ": wrong type: expected ");
@@ -302,8 +297,8 @@ TEST(TripMessage, EveryFieldWrongType) {
 }
 
 TEST(TripMessage, MalformedJson) {
-  for (std::string_view bad : {"", " ", "not json", "[1,2]", "42", "\"text\"", "null", "{",
-                               "}", "{\"event_id\"}", "{\"event_id\":}", "{,}", "{'a':1}"}) {
+  for (std::string_view bad : {"", " ", "not json", "[1,2]", "42", "\"text\"", "null", "{", "}", "{\"event_id\"}",
+                               "{\"event_id\":}", "{,}", "{'a':1}"}) {
     TripDecoder decoder;
     TripMessage m;
     DecodeStatus st = decoder.Decode(bad, &m);
@@ -320,7 +315,8 @@ TEST(TripMessage, MalformedJson) {
 // accepted because simdjson On-Demand only checks that the last token closes the document.
 TEST(TripMessage, TrailingContentAfterTheObjectIsMalformed) {
   const std::string good = Join(SampleFields());
-  for (std::string tail : std::vector<std::string>{" {\"a\":1}", "{}", "}", " }", ",{}", "\n" + good, " null", " 1", "[]"}) {
+  for (std::string tail :
+       std::vector<std::string>{" {\"a\":1}", "{}", "}", " }", ",{}", "\n" + good, " null", " 1", "[]"}) {
     ExpectReject(good + tail, DecodeErrorKind::kMalformed, "malformed JSON");
   }
   // Whitespace after the object is not content.
@@ -372,10 +368,9 @@ TEST(TripMessage, NumbersOutOfRange) {
                "dropoff_lon: out of range: -180.5");
   ExpectReject(Join(With(SampleFields(), "trip_distance", "-0.5")), DecodeErrorKind::kOutOfRange,
                "trip_distance: out of range: -0.5 (expected >= 0)");
-  ExpectReject(Join(With(SampleFields(), "speed_mph", "-3")), DecodeErrorKind::kOutOfRange,
-               "speed_mph: out of range");
-  ExpectReject(Join(With(SampleFields(), "passenger_count", "99999999999999999999")),
-               DecodeErrorKind::kOutOfRange, "passenger_count: out of range: 99999999999999999999");
+  ExpectReject(Join(With(SampleFields(), "speed_mph", "-3")), DecodeErrorKind::kOutOfRange, "speed_mph: out of range");
+  ExpectReject(Join(With(SampleFields(), "passenger_count", "99999999999999999999")), DecodeErrorKind::kOutOfRange,
+               "passenger_count: out of range: 99999999999999999999");
   ExpectReject(Join(With(SampleFields(), "passenger_count", "40000")), DecodeErrorKind::kOutOfRange,
                "passenger_count: out of range: 40000 (expected 0..32767)");
   ExpectReject(Join(With(SampleFields(), "passenger_count", "-1")), DecodeErrorKind::kOutOfRange,
@@ -383,15 +378,14 @@ TEST(TripMessage, NumbersOutOfRange) {
   // A long run of digits that still fits a double is fine.
   TripDecoder decoder;
   TripMessage m;
-  EXPECT_OK(decoder.Decode(Join(With(SampleFields(), "trip_distance",
-                                     "1.5900000000000000000000000000000000000001")), &m));
+  EXPECT_OK(
+      decoder.Decode(Join(With(SampleFields(), "trip_distance", "1.5900000000000000000000000000000000000001")), &m));
   EXPECT_EQ(m.trip.distance_mi, 1.59);
 }
 
 TEST(TripMessage, NanAndInfinityTextAreNotNumbers) {
   for (std::string token : {"NaN", "nan", "Infinity", "inf"}) {
-    ExpectReject(Join(With(SampleFields(), "pickup_lon", token)), DecodeErrorKind::kMalformed,
-                 "pickup_lon: ");
+    ExpectReject(Join(With(SampleFields(), "pickup_lon", token)), DecodeErrorKind::kMalformed, "pickup_lon: ");
   }
   ExpectReject(Join(With(SampleFields(), "pickup_lon", "NaN")), DecodeErrorKind::kMalformed,
                "pickup_lon: not a JSON value: NaN");
@@ -406,25 +400,25 @@ TEST(TripMessage, NanAndInfinityTextAreNotNumbers) {
 TEST(TripMessage, BadStrings) {
   ExpectReject(Join(With(SampleFields(), "event_id", "\"xyz\"")), DecodeErrorKind::kOutOfRange,
                "event_id: out of range: \"xyz\" is not 16 hex digits");
-  ExpectReject(Join(With(SampleFields(), "event_id", "\"9f86d081884c7d6g\"")),
-               DecodeErrorKind::kOutOfRange, "event_id: out of range");
+  ExpectReject(Join(With(SampleFields(), "event_id", "\"9f86d081884c7d6g\"")), DecodeErrorKind::kOutOfRange,
+               "event_id: out of range");
   ExpectReject(Join(With(SampleFields(), "cell_id", "\"27-26\"")), DecodeErrorKind::kOutOfRange,
                "cell_id: \"27-26\" is not {row}_{col}");
   ExpectReject(Join(With(SampleFields(), "cell_id", "\"99_26\"")), DecodeErrorKind::kOutOfRange,
                "cell_id: out of range: 99_26 is outside the 45 x 56 grid");
-  ExpectReject(Join(With(SampleFields(), "pickup_time", "\"2015-01-16 00:05:39\"")),
-               DecodeErrorKind::kOutOfRange, "pickup_time: not an ISO-8601 UTC time");
-  ExpectReject(Join(With(SampleFields(), "pickup_time", "\"2015-02-30T00:05:39Z\"")),
-               DecodeErrorKind::kOutOfRange, "pickup_time: not an ISO-8601 UTC time");
-  ExpectReject(Join(With(SampleFields(), "dropoff_time", "\"2015-01-16T00:23:42\"")),
-               DecodeErrorKind::kOutOfRange, "dropoff_time: not an ISO-8601 UTC time");
-  ExpectReject(Join(With(SampleFields(), "event_time", "\"2015-01-16T00:23:42+05:00\"")),
-               DecodeErrorKind::kOutOfRange, "event_time: not an ISO-8601 UTC time");
-  ExpectReject(Join(With(SampleFields(), "event_time", "\"bad \\\" time\"")),
-               DecodeErrorKind::kOutOfRange, "event_time: not an ISO-8601 UTC time like "
-                                             "2016-01-01T05:00:00Z: \"bad \" time\"");
-  ExpectReject(Join(With(SampleFields(), "cell_id", "\"bad \\x escape\"")),
-               DecodeErrorKind::kMalformed, "cell_id: malformed value");
+  ExpectReject(Join(With(SampleFields(), "pickup_time", "\"2015-01-16 00:05:39\"")), DecodeErrorKind::kOutOfRange,
+               "pickup_time: not an ISO-8601 UTC time");
+  ExpectReject(Join(With(SampleFields(), "pickup_time", "\"2015-02-30T00:05:39Z\"")), DecodeErrorKind::kOutOfRange,
+               "pickup_time: not an ISO-8601 UTC time");
+  ExpectReject(Join(With(SampleFields(), "dropoff_time", "\"2015-01-16T00:23:42\"")), DecodeErrorKind::kOutOfRange,
+               "dropoff_time: not an ISO-8601 UTC time");
+  ExpectReject(Join(With(SampleFields(), "event_time", "\"2015-01-16T00:23:42+05:00\"")), DecodeErrorKind::kOutOfRange,
+               "event_time: not an ISO-8601 UTC time");
+  ExpectReject(Join(With(SampleFields(), "event_time", "\"bad \\\" time\"")), DecodeErrorKind::kOutOfRange,
+               "event_time: not an ISO-8601 UTC time like "
+               "2016-01-01T05:00:00Z: \"bad \" time\"");
+  ExpectReject(Join(With(SampleFields(), "cell_id", "\"bad \\x escape\"")), DecodeErrorKind::kMalformed,
+               "cell_id: malformed value");
 }
 
 TEST(TripMessage, AcceptedTimeVariants) {
@@ -456,8 +450,7 @@ TEST(TripMessage, EventsFarInTheFutureOrPastStillDecode) {
 }
 
 TEST(TripMessage, InconsistentFields) {
-  ExpectReject(Join(With(SampleFields(), "event_time", "\"2015-01-16T00:23:43Z\"")),
-               DecodeErrorKind::kInconsistent,
+  ExpectReject(Join(With(SampleFields(), "event_time", "\"2015-01-16T00:23:43Z\"")), DecodeErrorKind::kInconsistent,
                "event_time: 2015-01-16T00:23:43Z is not dropoff_time 2015-01-16T00:23:42Z");
   ExpectReject(Join(With(SampleFields(), "cell_id", "\"28_27\"")), DecodeErrorKind::kInconsistent,
                "cell_id: 28_27 does not match pickup (40.7501106262207, -73.993896484375), which "

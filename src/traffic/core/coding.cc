@@ -105,9 +105,7 @@ bool ByteReader::GetVarintSigned64(int64_t* value) {
   return true;
 }
 
-bool ByteReader::GetVarint64AtMost(uint64_t max, uint64_t* value) {
-  return GetVarint64(value) && *value <= max;
-}
+bool ByteReader::GetVarint64AtMost(uint64_t max, uint64_t* value) { return GetVarint64(value) && *value <= max; }
 
 bool ByteReader::GetBytes(size_t n, std::string_view* value) {
   if (in_.size() < n) return false;
@@ -128,12 +126,11 @@ void BeginFrame(std::string* dst, std::string_view magic, uint32_t version) {
 
 void SealFrame(std::string* dst) { PutFixed64(dst, StableHash64(*dst)); }
 
-Status OpenFrame(std::string_view bytes, std::string_view magic, uint32_t version,
-                 std::string_view what, std::string_view* payload) {
+Status OpenFrame(std::string_view bytes, std::string_view magic, uint32_t version, std::string_view what,
+                 std::string_view* payload) {
   const std::string prefix = std::string(what) + ": ";
   if (bytes.size() < FrameOverhead(magic) || bytes.substr(0, magic.size()) != magic) {
-    return Status::Corrupt(prefix + "bad magic or too short (" + std::to_string(bytes.size()) +
-                           " bytes)");
+    return Status::Corrupt(prefix + "bad magic or too short (" + std::to_string(bytes.size()) + " bytes)");
   }
   const uint32_t got_version = DecodeFixed32(bytes.data() + magic.size());
   if (got_version != version) {

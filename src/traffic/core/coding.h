@@ -74,8 +74,8 @@ void BeginFrame(std::string* dst, std::string_view magic, uint32_t version);
 void SealFrame(std::string* dst);
 // Checks magic, version and checksum of `bytes` and returns the payload in *payload. Errors are
 // kCorrupt and start with `what` ("window partition state: checksum mismatch").
-Status OpenFrame(std::string_view bytes, std::string_view magic, uint32_t version,
-                 std::string_view what, std::string_view* payload);
+Status OpenFrame(std::string_view bytes, std::string_view magic, uint32_t version, std::string_view what,
+                 std::string_view* payload);
 // Bytes a frame adds to its payload.
 constexpr size_t FrameOverhead(std::string_view magic) { return magic.size() + 4 + 8; }
 

@@ -89,10 +89,8 @@ TEST(Coding, SignedVarintIsZigzag) {
       {63, Bytes({0x7E})},
       {-64, Bytes({0x7F})},
       {64, Bytes({0x80, 0x01})},
-      {std::numeric_limits<int64_t>::max(),
-       Bytes({0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01})},
-      {std::numeric_limits<int64_t>::min(),
-       Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01})},
+      {std::numeric_limits<int64_t>::max(), Bytes({0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01})},
+      {std::numeric_limits<int64_t>::min(), Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01})},
   };
   for (const Case& c : cases) {
     std::string s;
@@ -112,10 +110,8 @@ TEST(Coding, TruncatedOrOverlongVarintsAreRefused) {
   EXPECT_FALSE(ByteReader(Bytes({0x80})).GetVarint64(&v));
   EXPECT_FALSE(ByteReader(Bytes({0xFF, 0xFF})).GetVarint64(&v));
   // 11 bytes, or a 10th byte that overflows 64 bits.
-  EXPECT_FALSE(ByteReader(Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}))
-                   .GetVarint64(&v));
-  EXPECT_FALSE(ByteReader(Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02}))
-                   .GetVarint64(&v));
+  EXPECT_FALSE(ByteReader(Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00})).GetVarint64(&v));
+  EXPECT_FALSE(ByteReader(Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02})).GetVarint64(&v));
   // Varint32: above 32 bits, or more than 5 bytes.
   EXPECT_FALSE(ByteReader(Bytes({0x80, 0x80, 0x80, 0x80, 0x10})).GetVarint32(&v32));
   EXPECT_FALSE(ByteReader(Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x00})).GetVarint32(&v32));
@@ -149,8 +145,8 @@ TEST(Coding, LengthPrefixed) {
   std::string_view x;
   EXPECT_FALSE(ByteReader(Bytes({4, 'a', 'b', 'c'})).GetLengthPrefixed(&x));
   // A length near 2^64 must not wrap around the bounds check.
-  EXPECT_FALSE(ByteReader(Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 'a'}))
-                   .GetLengthPrefixed(&x));
+  EXPECT_FALSE(
+      ByteReader(Bytes({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 'a'})).GetLengthPrefixed(&x));
 }
 
 TEST(Coding, BytesAndRest) {
@@ -190,9 +186,7 @@ TEST(Coding, FrameRefusesEveryDamage) {
     EXPECT_EQ(OpenFrame(bad, "TRTST", 3, "test state", &payload).code(), StatusCode::kCorrupt) << i;
   }
   for (size_t n = 0; n < f.size(); ++n) {
-    EXPECT_EQ(OpenFrame(f.substr(0, n), "TRTST", 3, "test state", &payload).code(),
-              StatusCode::kCorrupt)
-        << n;
+    EXPECT_EQ(OpenFrame(f.substr(0, n), "TRTST", 3, "test state", &payload).code(), StatusCode::kCorrupt) << n;
   }
   Status other = OpenFrame(f, "TRTST", 4, "test state", &payload);
   EXPECT_EQ(other.code(), StatusCode::kCorrupt);

@@ -24,7 +24,11 @@ namespace {
 size_t ValidUtf8Length(std::string_view s, size_t i) {
   auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char b0 = byte(i);
-  size_t n = b0 < 0x80 ? 1 : b0 >= 0xC2 && b0 <= 0xDF ? 2 : b0 >= 0xE0 && b0 <= 0xEF ? 3 : b0 >= 0xF0 && b0 <= 0xF4 ? 4 : 0;
+  size_t n = b0 < 0x80                  ? 1
+             : b0 >= 0xC2 && b0 <= 0xDF ? 2
+             : b0 >= 0xE0 && b0 <= 0xEF ? 3
+             : b0 >= 0xF0 && b0 <= 0xF4 ? 4
+                                        : 0;
   if (n <= 1) return n;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
@@ -57,11 +61,21 @@ void JsonWriter::AppendString(std::string_view s) {
       continue;
     }
     switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
+      case '"':
+        out_ += "\\\"";
+        break;
+      case '\\':
+        out_ += "\\\\";
+        break;
+      case '\n':
+        out_ += "\\n";
+        break;
+      case '\r':
+        out_ += "\\r";
+        break;
+      case '\t':
+        out_ += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];

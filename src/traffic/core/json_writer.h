@@ -12,10 +12,28 @@ namespace traffic::core {
 
 class JsonWriter {
  public:
-  JsonWriter& BeginObject() { Separate(); out_ += '{'; first_.push_back(true); return *this; }
-  JsonWriter& EndObject() { out_ += '}'; first_.pop_back(); return *this; }
-  JsonWriter& BeginArray() { Separate(); out_ += '['; first_.push_back(true); return *this; }
-  JsonWriter& EndArray() { out_ += ']'; first_.pop_back(); return *this; }
+  JsonWriter& BeginObject() {
+    Separate();
+    out_ += '{';
+    first_.push_back(true);
+    return *this;
+  }
+  JsonWriter& EndObject() {
+    out_ += '}';
+    first_.pop_back();
+    return *this;
+  }
+  JsonWriter& BeginArray() {
+    Separate();
+    out_ += '[';
+    first_.push_back(true);
+    return *this;
+  }
+  JsonWriter& EndArray() {
+    out_ += ']';
+    first_.pop_back();
+    return *this;
+  }
   JsonWriter& Key(std::string_view key) {
     Separate();
     AppendString(key);
@@ -23,16 +41,40 @@ class JsonWriter {
     after_key_ = true;
     return *this;
   }
-  JsonWriter& String(std::string_view value) { Separate(); AppendString(value); return *this; }
-  JsonWriter& Int(int64_t value) { Separate(); out_ += std::to_string(value); return *this; }
+  JsonWriter& String(std::string_view value) {
+    Separate();
+    AppendString(value);
+    return *this;
+  }
+  JsonWriter& Int(int64_t value) {
+    Separate();
+    out_ += std::to_string(value);
+    return *this;
+  }
   JsonWriter& Double(double value, int precision = 6);  // NaN and infinities become null
-  JsonWriter& Bool(bool value) { Separate(); out_ += value ? "true" : "false"; return *this; }
-  JsonWriter& Null() { Separate(); out_ += "null"; return *this; }
+  JsonWriter& Bool(bool value) {
+    Separate();
+    out_ += value ? "true" : "false";
+    return *this;
+  }
+  JsonWriter& Null() {
+    Separate();
+    out_ += "null";
+    return *this;
+  }
   // Inserts already-serialized JSON as a value.
-  JsonWriter& Raw(std::string_view json) { Separate(); out_ += json; return *this; }
+  JsonWriter& Raw(std::string_view json) {
+    Separate();
+    out_ += json;
+    return *this;
+  }
 
   const std::string& str() const { return out_; }
-  void Clear() { out_.clear(); first_.clear(); after_key_ = false; }
+  void Clear() {
+    out_.clear();
+    first_.clear();
+    after_key_ = false;
+  }
 
  private:
   void Separate() {

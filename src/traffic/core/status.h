@@ -63,9 +63,18 @@ class [[nodiscard]] Result {
     static const Status kOkStatus;
     return ok() ? kOkStatus : std::get<Status>(v_);
   }
-  T& value() & { assert(ok()); return std::get<T>(v_); }
-  const T& value() const& { assert(ok()); return std::get<T>(v_); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
@@ -80,10 +89,10 @@ class [[nodiscard]] Result {
 #define TRAFFIC_CONCAT_INNER(a, b) a##b
 #define TRAFFIC_CONCAT(a, b) TRAFFIC_CONCAT_INNER(a, b)
 
-#define TRAFFIC_RETURN_IF_ERROR(expr)                 \
-  do {                                                \
-    ::traffic::core::Status _st = (expr);             \
-    if (!_st.ok()) return _st;                        \
+#define TRAFFIC_RETURN_IF_ERROR(expr)     \
+  do {                                    \
+    ::traffic::core::Status _st = (expr); \
+    if (!_st.ok()) return _st;            \
   } while (0)
 
 #define TRAFFIC_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
@@ -91,5 +100,4 @@ class [[nodiscard]] Result {
   if (!tmp.ok()) return tmp.status();                 \
   lhs = std::move(tmp).value()
 
-#define TRAFFIC_ASSIGN_OR_RETURN(lhs, expr) \
-  TRAFFIC_ASSIGN_OR_RETURN_IMPL(TRAFFIC_CONCAT(_result_, __LINE__), lhs, expr)
+#define TRAFFIC_ASSIGN_OR_RETURN(lhs, expr) TRAFFIC_ASSIGN_OR_RETURN_IMPL(TRAFFIC_CONCAT(_result_, __LINE__), lhs, expr)

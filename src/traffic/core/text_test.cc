@@ -40,7 +40,7 @@ TEST(StableHash64, GoldenValues) {
   EXPECT_EQ(StableHash64("abd"), 0x8e53fe571ab267e8ULL);
   EXPECT_EQ(StableHash64(std::string_view("\0", 1)), 0xa08fa07d668223c3ULL);
   EXPECT_EQ(StableHash64("28_27"), 0xd34479bc23d73a9eULL);
-  EXPECT_EQ(StableHash64("0123456789abcdef"), 0x68709f2b664e9b63ULL);  // two whole words
+  EXPECT_EQ(StableHash64("0123456789abcdef"), 0x68709f2b664e9b63ULL);           // two whole words
   EXPECT_EQ(StableHash64("The quick brown fox jumps"), 0xd431947e5b412d4bULL);  // 3 words + 1
   EXPECT_EQ(HashToHex(StableHash64("abc")), "b586577cb20b77c1");
 }
@@ -66,7 +66,18 @@ namespace {
 
 TEST(JsonWriter, EscapesAndSeparates) {
   JsonWriter j;
-  j.BeginObject().Key("a").Int(1).Key("b\"").String("x\ny").Key("c").BeginArray().Double(0.5).Double(NAN).Bool(true).EndArray().EndObject();
+  j.BeginObject()
+      .Key("a")
+      .Int(1)
+      .Key("b\"")
+      .String("x\ny")
+      .Key("c")
+      .BeginArray()
+      .Double(0.5)
+      .Double(NAN)
+      .Bool(true)
+      .EndArray()
+      .EndObject();
   EXPECT_EQ(j.str(), R"({"a":1,"b\"":"x\ny","c":[0.5,null,true]})");
 }
 

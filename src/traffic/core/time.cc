@@ -22,9 +22,7 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
 }
 
 int64_t DaysFromCivil(int y, int m, int d) {
-  return sys_days(std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(d))
-      .time_since_epoch()
-      .count();
+  return sys_days(std::chrono::year(y) / std::chrono::month(m) / std::chrono::day(d)).time_since_epoch().count();
 }
 
 // Day number of the n-th (1-based) Sunday of a month, or of the last one when n == 0.
@@ -63,8 +61,7 @@ const DstWindow& DstFor(int year) {
 }  // namespace
 
 std::optional<LocalDateTime> ParseLocalDateTime(std::string_view s) {
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
-      s[13] != ':' || s[16] != ':') {
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':') {
     return std::nullopt;
   }
   LocalDateTime t;
@@ -136,15 +133,13 @@ int IsoDayOfWeek(const LocalDateTime& local) {
 std::string FormatIsoUtc(UtcTime t) {
   LocalDateTime c = EpochSecondsToLocal(ToEpochSeconds(t));
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-                c.minute, c.second);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second);
   return buf;
 }
 
 std::string FormatLocal(const LocalDateTime& c) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour,
-                c.minute, c.second);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second);
   return buf;
 }
 

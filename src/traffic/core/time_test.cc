@@ -47,8 +47,8 @@ TEST(NewYorkToUtc, FallBackRepeatTakesDaylightReading) {
 }
 
 TEST(UtcToNewYork, InverseOfNewYorkToUtcAcrossAYear) {
-  for (int64_t s = ToEpochSeconds(NewYorkToUtc(L(2015, 12, 31, 0)));
-       s < ToEpochSeconds(NewYorkToUtc(L(2017, 1, 2, 0))); s += 1799) {
+  for (int64_t s = ToEpochSeconds(NewYorkToUtc(L(2015, 12, 31, 0))); s < ToEpochSeconds(NewYorkToUtc(L(2017, 1, 2, 0)));
+       s += 1799) {
     UtcTime t = FromEpochSeconds(s);
     LocalDateTime local = UtcToNewYork(t);
     // Every instant maps back, except the repeated hour's second (EST) occurrence.
@@ -61,9 +61,9 @@ TEST(UtcToNewYork, InverseOfNewYorkToUtcAcrossAYear) {
 }
 
 TEST(IsoDayOfWeek, MondayIsOneSundayIsSeven) {
-  EXPECT_EQ(IsoDayOfWeek(L(2016, 1, 4, 0)), 1);   // Monday
-  EXPECT_EQ(IsoDayOfWeek(L(2016, 1, 3, 0)), 7);   // Sunday
-  EXPECT_EQ(IsoDayOfWeek(L(1970, 1, 1, 0)), 4);   // Thursday
+  EXPECT_EQ(IsoDayOfWeek(L(2016, 1, 4, 0)), 1);  // Monday
+  EXPECT_EQ(IsoDayOfWeek(L(2016, 1, 3, 0)), 7);  // Sunday
+  EXPECT_EQ(IsoDayOfWeek(L(1970, 1, 1, 0)), 4);  // Thursday
 }
 
 }  // namespace

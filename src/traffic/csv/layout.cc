@@ -9,16 +9,14 @@ namespace traffic::csv {
 namespace {
 
 struct Column {
-  const char* what;                   // for error messages
+  const char* what;                     // for error messages
   std::vector<std::string_view> names;  // lower-case
 };
 
 const Column kPickupTime{"pickup time",
-                         {"tpep_pickup_datetime", "lpep_pickup_datetime", "pickup_datetime",
-                          "trip_pickup_datetime"}};
-const Column kDropoffTime{"dropoff time",
-                          {"tpep_dropoff_datetime", "lpep_dropoff_datetime", "dropoff_datetime",
-                           "trip_dropoff_datetime"}};
+                         {"tpep_pickup_datetime", "lpep_pickup_datetime", "pickup_datetime", "trip_pickup_datetime"}};
+const Column kDropoffTime{
+    "dropoff time", {"tpep_dropoff_datetime", "lpep_dropoff_datetime", "dropoff_datetime", "trip_dropoff_datetime"}};
 const Column kPickupLat{"pickup latitude", {"pickup_latitude", "start_lat"}};
 const Column kPickupLon{"pickup longitude", {"pickup_longitude", "start_lon"}};
 const Column kDropoffLat{"dropoff latitude", {"dropoff_latitude", "end_lat"}};
@@ -51,9 +49,12 @@ std::string Describe(const Column& column) {
 
 std::string_view LayoutKindName(LayoutKind kind) {
   switch (kind) {
-    case LayoutKind::kCoordinates: return "tlc-coordinates";
-    case LayoutKind::kZones: return "tlc-zones";
-    case LayoutKind::kKaggle: return "kaggle";
+    case LayoutKind::kCoordinates:
+      return "tlc-coordinates";
+    case LayoutKind::kZones:
+      return "tlc-zones";
+    case LayoutKind::kKaggle:
+      return "kaggle";
   }
   return "unknown";
 }
@@ -82,8 +83,8 @@ core::Result<Layout> DetectLayout(std::string_view header_line) {
   layout.pickup_zone = Find(header, kPickupZone);
   layout.dropoff_zone = Find(header, kDropoffZone);
 
-  bool has_coordinates = layout.pickup_lat >= 0 && layout.pickup_lon >= 0 &&
-                         layout.dropoff_lat >= 0 && layout.dropoff_lon >= 0;
+  bool has_coordinates =
+      layout.pickup_lat >= 0 && layout.pickup_lon >= 0 && layout.dropoff_lat >= 0 && layout.dropoff_lon >= 0;
   bool has_zones = layout.pickup_zone >= 0 && layout.dropoff_zone >= 0;
   bool kaggle = has_coordinates && layout.distance < 0 && Find(header, kKaggleDuration) >= 0;
   if (has_coordinates) {
@@ -98,10 +99,14 @@ core::Result<Layout> DetectLayout(std::string_view header_line) {
   if (layout.dropoff_time < 0) missing.push_back(Describe(kDropoffTime));
   if (!has_coordinates && !has_zones) {
     // Name what is missing of the coordinate form, the common one, and mention zones.
-    if (layout.pickup_lat < 0 && layout.pickup_zone < 0) missing.push_back(Describe(kPickupLat) + " or " + Describe(kPickupZone));
-    else if (layout.pickup_lon < 0 && layout.pickup_zone < 0) missing.push_back(Describe(kPickupLon) + " or " + Describe(kPickupZone));
-    if (layout.dropoff_lat < 0 && layout.dropoff_zone < 0) missing.push_back(Describe(kDropoffLat) + " or " + Describe(kDropoffZone));
-    else if (layout.dropoff_lon < 0 && layout.dropoff_zone < 0) missing.push_back(Describe(kDropoffLon) + " or " + Describe(kDropoffZone));
+    if (layout.pickup_lat < 0 && layout.pickup_zone < 0)
+      missing.push_back(Describe(kPickupLat) + " or " + Describe(kPickupZone));
+    else if (layout.pickup_lon < 0 && layout.pickup_zone < 0)
+      missing.push_back(Describe(kPickupLon) + " or " + Describe(kPickupZone));
+    if (layout.dropoff_lat < 0 && layout.dropoff_zone < 0)
+      missing.push_back(Describe(kDropoffLat) + " or " + Describe(kDropoffZone));
+    else if (layout.dropoff_lon < 0 && layout.dropoff_zone < 0)
+      missing.push_back(Describe(kDropoffLon) + " or " + Describe(kDropoffZone));
   }
   if (layout.distance < 0 && !kaggle) missing.push_back(Describe(kDistance));
   if (!missing.empty()) {
@@ -109,9 +114,9 @@ core::Result<Layout> DetectLayout(std::string_view header_line) {
     for (size_t i = 0; i < missing.size(); ++i) msg += (i ? "; " : "") + missing[i];
     return core::Status::InvalidArgument(msg);
   }
-  for (int index : {layout.pickup_time, layout.dropoff_time, layout.pickup_lat, layout.pickup_lon,
-                    layout.dropoff_lat, layout.dropoff_lon, layout.distance,
-                    layout.passenger_count, layout.pickup_zone, layout.dropoff_zone}) {
+  for (int index :
+       {layout.pickup_time, layout.dropoff_time, layout.pickup_lat, layout.pickup_lon, layout.dropoff_lat,
+        layout.dropoff_lon, layout.distance, layout.passenger_count, layout.pickup_zone, layout.dropoff_zone}) {
     layout.last_needed = std::max(layout.last_needed, index);
   }
   return layout;

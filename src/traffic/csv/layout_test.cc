@@ -47,8 +47,9 @@ TEST(DetectLayout, KaggleAndZones) {
 }
 
 TEST(DetectLayout, NamesTheMissingColumns) {
-  auto no_dropoff = DetectLayout("tpep_pickup_datetime,trip_distance,pickup_longitude,"
-                                 "pickup_latitude,dropoff_longitude,dropoff_latitude");
+  auto no_dropoff = DetectLayout(
+      "tpep_pickup_datetime,trip_distance,pickup_longitude,"
+      "pickup_latitude,dropoff_longitude,dropoff_latitude");
   ASSERT_FALSE(no_dropoff.ok());
   EXPECT_NE(no_dropoff.status().message().find("dropoff time"), std::string::npos);
   EXPECT_NE(no_dropoff.status().message().find("tpep_dropoff_datetime"), std::string::npos);

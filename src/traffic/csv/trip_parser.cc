@@ -20,14 +20,12 @@ std::string_view Unquote(std::string_view s) {
 
 RowReject BadField(std::string_view column, std::string_view text, std::string_view what) {
   return {RejectReason::kBadField,
-          "field " + std::string(column) + ": '" + std::string(text.substr(0, 40)) + "' " +
-              std::string(what)};
+          "field " + std::string(column) + ": '" + std::string(text.substr(0, 40)) + "' " + std::string(what)};
 }
 
-const char* kColumnNames[] = {"pickup_datetime", "dropoff_datetime", "pickup_latitude",
-                              "pickup_longitude", "dropoff_latitude", "dropoff_longitude",
-                              "trip_distance", "passenger_count", "pickup_location_id",
-                              "dropoff_location_id"};
+const char* kColumnNames[] = {"pickup_datetime",    "dropoff_datetime",   "pickup_latitude", "pickup_longitude",
+                              "dropoff_latitude",   "dropoff_longitude",  "trip_distance",   "passenger_count",
+                              "pickup_location_id", "dropoff_location_id"};
 
 }  // namespace
 
@@ -51,8 +49,7 @@ std::optional<RowReject> TripRowParser::Split(std::string_view line) {
   bool quoted = std::memchr(p, '"', line.size()) != nullptr;
   while (true) {
     if (field_count_ == kMaxFields) {
-      return RowReject{RejectReason::kMalformedRow,
-                       "more than " + std::to_string(kMaxFields) + " fields"};
+      return RowReject{RejectReason::kMalformedRow, "more than " + std::to_string(kMaxFields) + " fields"};
     }
     const char* start = p;
     if (quoted && p < end && *p == '"') {
@@ -77,23 +74,20 @@ std::optional<RowReject> TripRowParser::Split(std::string_view line) {
     ++p;  // past the comma
   }
   if (field_count_ < layout_.field_count) {
-    return RowReject{RejectReason::kMalformedRow,
-                     std::to_string(field_count_) + " fields, header has " +
-                         std::to_string(layout_.field_count) + " (truncated row?)"};
+    return RowReject{RejectReason::kMalformedRow, std::to_string(field_count_) + " fields, header has " +
+                                                      std::to_string(layout_.field_count) + " (truncated row?)"};
   }
   // Extra fields are tolerated only when empty (green 2015-16 rows end with two empty ones).
   for (int i = layout_.field_count; i < field_count_; ++i) {
     if (!Unquote(fields_[static_cast<size_t>(i)]).empty()) {
       return RowReject{RejectReason::kMalformedRow,
-                       std::to_string(field_count_) + " fields, header has " +
-                           std::to_string(layout_.field_count)};
+                       std::to_string(field_count_) + " fields, header has " + std::to_string(layout_.field_count)};
     }
   }
   return std::nullopt;
 }
 
-std::optional<RowReject> TripRowParser::Parse(std::string_view line, trip::Trip* out,
-                                             bool may_contain_nul) {
+std::optional<RowReject> TripRowParser::Parse(std::string_view line, trip::Trip* out, bool may_contain_nul) {
   if (may_contain_nul && std::memchr(line.data(), '\0', line.size()) != nullptr) {
     return RowReject{RejectReason::kMalformedRow, "NUL byte in the row"};
   }
@@ -130,12 +124,10 @@ std::optional<RowReject> TripRowParser::Parse(std::string_view line, trip::Trip*
       std::string_view text = field(index);
       auto id = core::ParseInt(text);
       if (!id) return BadField(name, text, text.empty() ? "is empty" : "is not a zone id");
-      auto centroid = (zones_ && *id >= 0 && *id < 32768) ? zones_->Find(static_cast<int>(*id))
-                                                          : std::nullopt;
+      auto centroid = (zones_ && *id >= 0 && *id < 32768) ? zones_->Find(static_cast<int>(*id)) : std::nullopt;
       if (!centroid) {
         return RowReject{RejectReason::kUnknownZone,
-                         "field " + std::string(name) + ": zone " + std::string(text) +
-                             " has no centroid"};
+                         "field " + std::string(name) + ": zone " + std::string(text) + " has no centroid"};
       }
       int16_t zone = static_cast<int16_t>(*id);
       if (side == 0) {
@@ -156,8 +148,7 @@ std::optional<RowReject> TripRowParser::Parse(std::string_view line, trip::Trip*
   }
 
   if (layout_.kind == LayoutKind::kKaggle) {
-    out->distance_mi = HaversineMiles(out->pickup_lat, out->pickup_lon, out->dropoff_lat,
-                                      out->dropoff_lon) *
+    out->distance_mi = HaversineMiles(out->pickup_lat, out->pickup_lon, out->dropoff_lat, out->dropoff_lon) *
                        options_.kaggle_route_factor;
     out->distance_estimated = true;
   } else if (auto r = parse_number(layout_.distance, kColumnNames[6], &out->distance_mi)) {

@@ -37,7 +37,8 @@ TEST(TripRowParser, ParsesAYellowRowInNewYorkTime) {
 TEST(TripRowParser, EventIdIsStableForTheSameRecord) {
   auto parser = YellowParser();
   trip::Trip a, b, c;
-  std::string row = "2,2015-01-15 19:05:39,2015-01-15 19:23:42,1,1.59,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05";
+  std::string row =
+      "2,2015-01-15 19:05:39,2015-01-15 19:23:42,1,1.59,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05";
   ASSERT_FALSE(parser.Parse(row, &a));
   ASSERT_FALSE(parser.Parse(row, &b));
   row[0] = '1';
@@ -57,13 +58,15 @@ TEST(TripRowParser, BadInputIsARejectWithReasonAndField) {
   EXPECT_EQ(truncated->reason, RejectReason::kMalformedRow);
   EXPECT_NE(truncated->detail.find("truncated"), std::string::npos);
 
-  auto text = parser.Parse("2,2015-01-15 19:05:39,2015-01-15 19:23:42,1,abc,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05", &t);
+  auto text = parser.Parse(
+      "2,2015-01-15 19:05:39,2015-01-15 19:23:42,1,abc,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05", &t);
   ASSERT_TRUE(text);
   EXPECT_EQ(text->reason, RejectReason::kBadField);
   EXPECT_NE(text->detail.find("trip_distance"), std::string::npos);
   EXPECT_NE(text->detail.find("abc"), std::string::npos);
 
-  auto date = parser.Parse("2,2015-02-30 19:05:39,2015-01-15 19:23:42,1,1,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05", &t);
+  auto date = parser.Parse(
+      "2,2015-02-30 19:05:39,2015-01-15 19:23:42,1,1,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05", &t);
   ASSERT_TRUE(date);
   EXPECT_EQ(date->reason, RejectReason::kBadField);
   EXPECT_NE(date->detail.find("pickup_datetime"), std::string::npos);
@@ -72,13 +75,17 @@ TEST(TripRowParser, BadInputIsARejectWithReasonAndField) {
   ASSERT_TRUE(empty);
   EXPECT_NE(empty->detail.find("dropoff_datetime"), std::string::npos);
 
-  std::string with_nul = "2,2015-01-15 19:05:39,2015-01-15 19:23:42,1,1.59,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05";
+  std::string with_nul =
+      "2,2015-01-15 19:05:39,2015-01-15 19:23:42,1,1.59,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05";
   with_nul[30] = '\0';
   auto nul = parser.Parse(with_nul, &t);
   ASSERT_TRUE(nul);
   EXPECT_EQ(nul->reason, RejectReason::kMalformedRow);
 
-  auto extra = parser.Parse("2,2015-01-15 19:05:39,2015-01-15 19:23:42,1,1.59,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05,surprise", &t);
+  auto extra = parser.Parse(
+      "2,2015-01-15 19:05:39,2015-01-15 "
+      "19:23:42,1,1.59,-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05,surprise",
+      &t);
   ASSERT_TRUE(extra);
   EXPECT_EQ(extra->reason, RejectReason::kMalformedRow);
 
@@ -90,14 +97,23 @@ TEST(TripRowParser, BadInputIsARejectWithReasonAndField) {
 TEST(TripRowParser, ToleratesQuotesAndEmptyTrailingFields) {
   auto parser = YellowParser();
   trip::Trip t;
-  EXPECT_FALSE(parser.Parse("2,\"2015-01-15 19:05:39\",2015-01-15 19:23:42,1,\"1.59\",-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05,,", &t));
+  EXPECT_FALSE(
+      parser.Parse("2,\"2015-01-15 19:05:39\",2015-01-15 "
+                   "19:23:42,1,\"1.59\",-73.99,40.75,1,N,-73.97,40.75,1,12,1,0.5,3.25,0,0.3,17.05,,",
+                   &t));
   EXPECT_DOUBLE_EQ(t.distance_mi, 1.59);
 }
 
 TEST(TripRowParser, KaggleDistanceIsEstimatedFromCoordinates) {
-  TripRowParser parser(*DetectLayout("id,vendor_id,pickup_datetime,dropoff_datetime,passenger_count,pickup_longitude,pickup_latitude,dropoff_longitude,dropoff_latitude,store_and_fwd_flag,trip_duration"), nullptr);
+  TripRowParser parser(
+      *DetectLayout("id,vendor_id,pickup_datetime,dropoff_datetime,passenger_count,pickup_longitude,pickup_latitude,"
+                    "dropoff_longitude,dropoff_latitude,store_and_fwd_flag,trip_duration"),
+      nullptr);
   trip::Trip t;
-  ASSERT_FALSE(parser.Parse("id1385950,1,2016-01-08 22:31:12,2016-01-08 22:39:57,1,-73.99064636230467,40.751068115234375,-73.99578857421875,40.728145599365234,N,525", &t));
+  ASSERT_FALSE(
+      parser.Parse("id1385950,1,2016-01-08 22:31:12,2016-01-08 "
+                   "22:39:57,1,-73.99064636230467,40.751068115234375,-73.99578857421875,40.728145599365234,N,525",
+                   &t));
   EXPECT_TRUE(t.distance_estimated);
   double straight = HaversineMiles(40.751068115234375, -73.99064636230467, 40.728145599365234, -73.99578857421875);
   EXPECT_NEAR(straight, 1.60, 0.02);
@@ -107,7 +123,9 @@ TEST(TripRowParser, KaggleDistanceIsEstimatedFromCoordinates) {
 TEST(TripRowParser, ZonesArePlacedAtTheirCentroid) {
   auto zones = geo::ZoneCentroids::Parse("LocationID,centroid_lon,centroid_lat\n230,-73.9845,40.7590\n", "z.csv");
   ASSERT_OK(zones);
-  TripRowParser parser(*DetectLayout("vendor_id,pickup_datetime,dropoff_datetime,passenger_count,trip_distance,rate_code_id,store_and_fwd_flag,pickup_location_id,dropoff_location_id"), &*zones);
+  TripRowParser parser(*DetectLayout("vendor_id,pickup_datetime,dropoff_datetime,passenger_count,trip_distance,rate_"
+                                     "code_id,store_and_fwd_flag,pickup_location_id,dropoff_location_id"),
+                       &*zones);
   trip::Trip t;
   ASSERT_FALSE(parser.Parse("2,2018-01-11 18:24:44,2018-01-11 18:35:02,1,1.65,1,N,230,230", &t));
   EXPECT_DOUBLE_EQ(t.pickup_lat, 40.7590);

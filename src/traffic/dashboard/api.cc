@@ -95,13 +95,16 @@ std::optional<Reply> TimeParam(const Params& p, const char* name, int64_t* out) 
   const std::string* v = Get(p, name);
   if (v == nullptr) return std::nullopt;
   auto t = ParseIso(*v);
-  if (!t) return Error(400, std::string("query parameter '") + name + "' is '" + *v + "'", "an ISO-8601 UTC time like 2016-01-15T00:23:00Z");
+  if (!t)
+    return Error(400, std::string("query parameter '") + name + "' is '" + *v + "'",
+                 "an ISO-8601 UTC time like 2016-01-15T00:23:00Z");
   *out = *t;
   return std::nullopt;
 }
 
 // from/to with defaults [to - default_span, to], to = the newest window end.
-std::optional<Reply> Range(const WindowStore& store, const Params& p, int64_t default_span_s, int64_t* from, int64_t* to) {
+std::optional<Reply> Range(const WindowStore& store, const Params& p, int64_t default_span_s, int64_t* from,
+                           int64_t* to) {
   auto as_of = store.as_of();
   *to = as_of ? core::ToEpochSeconds(*as_of) : 0;
   bool from_given = Get(p, "from") != nullptr;
@@ -145,7 +148,10 @@ void WriteThresholds(const WindowStore& store, core::JsonWriter& j) {
 
 void WriteAsOf(const WindowStore& store, core::JsonWriter& j) {
   j.Key("as_of");
-  if (auto a = store.as_of()) j.String(core::FormatIsoUtc(*a)); else j.Null();
+  if (auto a = store.as_of())
+    j.String(core::FormatIsoUtc(*a));
+  else
+    j.Null();
 }
 
 const std::string& CurrentModel(const WindowStore& store) {
@@ -193,21 +199,42 @@ Reply HealthReply(const WindowStore& store, const ServerFacts& facts) {
   core::JsonWriter j;
   j.BeginObject().Key("status").String(status).Key("mode").String(src.mode);
   j.Key("source").BeginObject().Key("connected").Bool(src.connected).Key("error");
-  if (src.error.empty()) j.Null(); else j.String(src.error);
+  if (src.error.empty())
+    j.Null();
+  else
+    j.String(src.error);
   j.Key("brokers");
-  if (src.brokers.empty()) j.Null(); else j.String(src.brokers);
+  if (src.brokers.empty())
+    j.Null();
+  else
+    j.String(src.brokers);
   j.Key("topic");
-  if (src.topic.empty()) j.Null(); else j.String(src.topic);
+  if (src.topic.empty())
+    j.Null();
+  else
+    j.String(src.topic);
   j.EndObject();
   j.Key("last_result").BeginObject().Key("event_time");
-  if (auto a = store.as_of()) j.String(core::FormatIsoUtc(*a)); else j.Null();
+  if (auto a = store.as_of())
+    j.String(core::FormatIsoUtc(*a));
+  else
+    j.Null();
   j.Key("wall_time");
-  if (store.last_wall_ms()) j.String(IsoMs(*store.last_wall_ms())); else j.Null();
+  if (store.last_wall_ms())
+    j.String(IsoMs(*store.last_wall_ms()));
+  else
+    j.Null();
   j.Key("age_s");
-  if (age_s) j.Raw(Num(std::round(*age_s * 1000) / 1000)); else j.Null();
+  if (age_s)
+    j.Raw(Num(std::round(*age_s * 1000) / 1000));
+  else
+    j.Null();
   j.EndObject();
   j.Key("watermark");
-  if (src.watermark) j.String(core::FormatIsoUtc(*src.watermark)); else j.Null();
+  if (src.watermark)
+    j.String(core::FormatIsoUtc(*src.watermark));
+  else
+    j.Null();
   j.Key("server_time").String(IsoMs(facts.now_wall_ms));
   j.Key("cells").Int(static_cast<int64_t>(store.cells()));
   j.Key("windows_retained").Int(static_cast<int64_t>(store.windows_retained()));
@@ -225,7 +252,8 @@ Reply CellsReply(const WindowStore& store, const Params& params) {
       size_t comma = v->find(',', start);
       std::string item = v->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       auto level = window::ParseLevel(item);
-      if (!level) return Error(400, "query parameter 'level' is '" + *v + "'", "Low, Medium, High (or a comma-separated list)");
+      if (!level)
+        return Error(400, "query parameter 'level' is '" + *v + "'", "Low, Medium, High (or a comma-separated list)");
       want[static_cast<int>(*level)] = true;
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -286,8 +314,8 @@ Reply CellReply(const WindowStore& store, std::string_view cell_id, const Params
   auto cell = geo::CellId::Parse(cell_id);
   if (!cell || !store.grid().Contains(*cell)) {
     return Error(404, "unknown cell id '" + std::string(cell_id) + "'",
-                 "ROW_COL with row 0.." + std::to_string(spec.rows - 1) + " and col 0.." + std::to_string(spec.cols - 1) +
-                     ", e.g. 28_27");
+                 "ROW_COL with row 0.." + std::to_string(spec.rows - 1) + " and col 0.." +
+                     std::to_string(spec.cols - 1) + ", e.g. 28_27");
   }
   if (auto e = CheckParams(params, {"from", "to"})) return *e;
   const auto* windows = store.Windows(*cell);
@@ -317,7 +345,10 @@ Reply CellReply(const WindowStore& store, std::string_view cell_id, const Params
     if (profile != nullptr && !profile->empty()) {
       typical = profile->Lookup(*cell, features::HourOfWeek(core::FromEpochSeconds(w.start_s))).speed_mph;
     }
-    if (std::isfinite(typical)) j.Raw(Num(std::round(typical * 1000) / 1000)); else j.Null();
+    if (std::isfinite(typical))
+      j.Raw(Num(std::round(typical * 1000) / 1000));
+    else
+      j.Null();
     j.Key("forecast_made").BeginObject();
     for (int h = 0; h < features::kHorizonCount; ++h) {
       int64_t made_at = end - features::kHorizonsMin[h] * 60;
@@ -337,8 +368,10 @@ Reply CellReply(const WindowStore& store, std::string_view cell_id, const Params
       int64_t trips = 0;
       double speed = MeanSpeed(*windows, end - features::kHorizonsMin[h] * 60, end, &trips);
       j.Key(std::to_string(features::kHorizonsMin[h]));
-      if (trips == 0) j.Null();
-      else j.String(window::LevelName(window::LevelFor(speed, store.options().thresholds)));
+      if (trips == 0)
+        j.Null();
+      else
+        j.String(window::LevelName(window::LevelFor(speed, store.options().thresholds)));
     }
     j.EndObject();
     j.EndObject();
@@ -384,9 +417,8 @@ Reply HotspotsReply(const WindowStore& store, const Params& params) {
     if (trips < 3) return;
     spots.push_back({cell, &windows.back(), speed, trips, TrendMphPer10Min(windows, as_of)});
   });
-  std::sort(spots.begin(), spots.end(), [](const Spot& a, const Spot& b) {
-    return a.speed != b.speed ? a.speed < b.speed : a.cell < b.cell;
-  });
+  std::sort(spots.begin(), spots.end(),
+            [](const Spot& a, const Spot& b) { return a.speed != b.speed ? a.speed < b.speed : a.cell < b.cell; });
   if (spots.size() > static_cast<size_t>(n)) spots.resize(static_cast<size_t>(n));
   core::JsonWriter j;
   j.BeginObject();
@@ -421,11 +453,17 @@ std::string StatsJson(const WindowStore& store, const ServerFacts& facts) {
   j.Key("windows_per_min").Raw(Num(std::round(store.WindowsPerMinute(facts.now_wall_ms) * 10) / 10));
   j.Key("active_cells").Int(active);
   j.Key("mean_speed");
-  if (trips > 0) j.Raw(Num(std::round(speed_sum / static_cast<double>(trips) * 1000) / 1000)); else j.Null();
+  if (trips > 0)
+    j.Raw(Num(std::round(speed_sum / static_cast<double>(trips) * 1000) / 1000));
+  else
+    j.Null();
   j.Key("events").Int(src.events).Key("accepted").Int(src.accepted).Key("late").Int(src.late);
   j.Key("malformed").Int(src.malformed).Key("invalid").Int(src.invalid).Key("dead_letters").Int(src.dead_letters);
   j.Key("watermark");
-  if (src.watermark) j.String(core::FormatIsoUtc(*src.watermark)); else j.Null();
+  if (src.watermark)
+    j.String(core::FormatIsoUtc(*src.watermark));
+  else
+    j.Null();
   j.Key("watermark_delay_s");
   // How far the watermark trails the newest result's end (event time).
   if (src.watermark && store.as_of()) {
@@ -434,9 +472,13 @@ std::string StatsJson(const WindowStore& store, const ServerFacts& facts) {
     j.Null();
   }
   j.Key("publish_latency_p99_ms");
-  if (src.publish_latency_p99_ms) j.Raw(Num(*src.publish_latency_p99_ms)); else j.Null();
+  if (src.publish_latency_p99_ms)
+    j.Raw(Num(*src.publish_latency_p99_ms));
+  else
+    j.Null();
   j.Key("consumer_lag").BeginArray();
-  for (const auto& l : src.consumer_lag) j.BeginObject().Key("partition").Int(l.partition).Key("lag").Int(l.lag).EndObject();
+  for (const auto& l : src.consumer_lag)
+    j.BeginObject().Key("partition").Int(l.partition).Key("lag").Int(l.lag).EndObject();
   j.EndArray();
   j.Key("workers").BeginArray();
   for (const auto& w : src.workers) {
@@ -478,7 +520,9 @@ Reply HistoryReply(const WindowStore& store, const Params& params) {
   if (auto e = CheckParams(params, {"from", "to", "step"})) return *e;
   int64_t step = 60;
   if (auto e = IntParam(params, "step", 60, 3600, &step)) return *e;
-  if (step % 60 != 0) return Error(400, "query parameter 'step' is '" + std::to_string(step) + "'", "a multiple of 60 from 60 to 3600 (seconds)");
+  if (step % 60 != 0)
+    return Error(400, "query parameter 'step' is '" + std::to_string(step) + "'",
+                 "a multiple of 60 from 60 to 3600 (seconds)");
   int64_t from = 0, to = 0;
   if (auto e = Range(store, params, 3600, &from, &to)) return *e;
   int64_t count = (to - from + step - 1) / step;
@@ -544,9 +588,11 @@ Reply MetricsReply(const WindowStore& store, const ServerFacts& facts) {
   metric("traffic_invalid_total", "counter", "Invalid events (dead-lettered).", i(src.invalid));
   metric("traffic_dead_letters_total", "counter", "Dead letters written.", i(src.dead_letters));
   metric("traffic_windows_total", "counter", "Window results received by the server.", i(store.windows_total()));
-  metric("traffic_windows_retained", "gauge", "Window results held in memory.", i(static_cast<int64_t>(store.windows_retained())));
+  metric("traffic_windows_retained", "gauge", "Window results held in memory.",
+         i(static_cast<int64_t>(store.windows_retained())));
   metric("traffic_cells", "gauge", "Cells with at least one retained window.", i(static_cast<int64_t>(store.cells())));
-  metric("traffic_source_connected", "gauge", "1 when the source (Kafka or embedded stream) is up.", src.connected ? "1" : "0");
+  metric("traffic_source_connected", "gauge", "1 when the source (Kafka or embedded stream) is up.",
+         src.connected ? "1" : "0");
   if (src.watermark) {
     metric("traffic_watermark_seconds", "gauge", "The stream's watermark, Unix seconds (event time).",
            i(core::ToEpochSeconds(*src.watermark)));
@@ -555,20 +601,23 @@ Reply MetricsReply(const WindowStore& store, const ServerFacts& facts) {
     metric("traffic_last_result_age_seconds", "gauge", "Wall time since the last window result arrived.",
            Num(static_cast<double>(facts.now_wall_ms - *store.last_wall_ms()) / 1000.0));
   }
-  out += "# HELP traffic_publish_latency_ms Wall time from a window result's publication (Kafka message timestamp; "
-         "embedded: the stream's drain) to the server's store.\n# TYPE traffic_publish_latency_ms histogram\n";
+  out +=
+      "# HELP traffic_publish_latency_ms Wall time from a window result's publication (Kafka message timestamp; "
+      "embedded: the stream's drain) to the server's store.\n# TYPE traffic_publish_latency_ms histogram\n";
   int64_t cumulative = 0;
   const auto& counts = store.delay_counts();
   for (size_t b = 0; b < WindowStore::kDelayBucketsMs.size(); ++b) {
     cumulative += counts[b];
-    out += "traffic_publish_latency_ms_bucket{le=\"" + Num(WindowStore::kDelayBucketsMs[b]) + "\"} " + i(cumulative) + "\n";
+    out += "traffic_publish_latency_ms_bucket{le=\"" + Num(WindowStore::kDelayBucketsMs[b]) + "\"} " + i(cumulative) +
+           "\n";
   }
   cumulative += counts.back();
   out += "traffic_publish_latency_ms_bucket{le=\"+Inf\"} " + i(cumulative) + "\n";
   out += "traffic_publish_latency_ms_sum " + Num(store.delay_sum_ms()) + "\n";
   out += "traffic_publish_latency_ms_count " + i(cumulative) + "\n";
-  out += "# HELP traffic_consumer_lag Messages of traffic-predictions not yet read by this server, per partition.\n"
-         "# TYPE traffic_consumer_lag gauge\n";
+  out +=
+      "# HELP traffic_consumer_lag Messages of traffic-predictions not yet read by this server, per partition.\n"
+      "# TYPE traffic_consumer_lag gauge\n";
   for (const auto& l : src.consumer_lag) {
     out += "traffic_consumer_lag{partition=\"" + i(l.partition) + "\"} " + i(l.lag) + "\n";
   }

@@ -46,9 +46,15 @@ void WriteCellNowFields(const WindowStore& store, geo::CellId cell, const Stored
   j.EndArray();
   const CellPlace* place = store.Place(cell);
   j.Key("borough");
-  if (place && !place->borough.empty()) j.String(place->borough); else j.Null();
+  if (place && !place->borough.empty())
+    j.String(place->borough);
+  else
+    j.Null();
   j.Key("zone");
-  if (place && !place->zone.empty()) j.String(place->zone); else j.Null();
+  if (place && !place->zone.empty())
+    j.String(place->zone);
+  else
+    j.Null();
   j.Key("window_start").String(core::FormatIsoUtc(core::FromEpochSeconds(w.start_s)));
   j.Key("window_end").String(core::FormatIsoUtc(core::FromEpochSeconds(w.end_s())));
   j.Key("trip_count").Int(w.trip_count).Key("avg_speed").Raw(Number(w.avg_speed_mph));

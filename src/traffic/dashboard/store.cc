@@ -148,7 +148,6 @@ std::vector<const SeqEvent*> WindowStore::EventsAfter(uint64_t last_seq) const {
   return out;
 }
 
-
 double WindowStore::EventsPerSecond(int64_t now_wall_ms, int64_t window_ms) const {
   if (rates_.size() < 2) return 0;
   const RateSample* first = nullptr;
@@ -176,7 +175,8 @@ double WindowStore::WindowsPerMinute(int64_t now_wall_ms) const {
   const RateSample& last = rates_.back();
   if (first == nullptr || last.wall_ms <= first->wall_ms) return 0;
   if (last.wall_ms < now_wall_ms - 60000) return 0;
-  return static_cast<double>(last.windows - first->windows) * 60000.0 / static_cast<double>(last.wall_ms - first->wall_ms);
+  return static_cast<double>(last.windows - first->windows) * 60000.0 /
+         static_cast<double>(last.wall_ms - first->wall_ms);
 }
 
 std::string WindowStore::CellNowJson(geo::CellId cell, const StoredWindow& w) const {

@@ -107,7 +107,8 @@ TEST(ApiTest, CellsFiltersAndBadParameters) {
   EXPECT_TRUE(Has(all.body, "\"cell_id\":\"28_27\""));
   EXPECT_TRUE(Has(all.body, "\"avg_speed\":8.25"));
   EXPECT_TRUE(Has(all.body, "\"15\":{\"level\":\"High\",\"confidence\":0.75"));
-  EXPECT_TRUE(Has(all.body, "\"square\":[[-73.9891,40.7574],[-73.9791,40.7574],[-73.9791,40.7674],[-73.9891,40.7674]]"));
+  EXPECT_TRUE(
+      Has(all.body, "\"square\":[[-73.9891,40.7574],[-73.9791,40.7574],[-73.9791,40.7674],[-73.9891,40.7674]]"));
   auto high = CellsReply(store, {{"level", "High"}});
   EXPECT_TRUE(Has(high.body, "28_27"));
   EXPECT_FALSE(Has(high.body, "10_10"));
@@ -138,10 +139,11 @@ TEST(ApiTest, CellHistoryForecastMadeAndObservedOver) {
   auto r = CellReply(store, "28_27", {});
   ASSERT_EQ(r.status, 200) << r.body;
   // The window ending at minute 16 shows the forecast made at minute 1 (the end of window 0).
-  EXPECT_TRUE(Has(r.body, "\"window_end\":\"2016-01-15T00:16:00Z\",\"trip_count\":1,\"avg_speed\":35,"
-                          "\"congestion_level\":\"Low\",\"typical_speed\":null,\"forecast_made\":{\"15\":{\"level\":"
-                          "\"High\",\"confidence\":0.6000000238418579,\"source\":\"model\",\"made_at\":"
-                          "\"2016-01-15T00:01:00Z\"}"));
+  EXPECT_TRUE(Has(r.body,
+                  "\"window_end\":\"2016-01-15T00:16:00Z\",\"trip_count\":1,\"avg_speed\":35,"
+                  "\"congestion_level\":\"Low\",\"typical_speed\":null,\"forecast_made\":{\"15\":{\"level\":"
+                  "\"High\",\"confidence\":0.6000000238418579,\"source\":\"model\",\"made_at\":"
+                  "\"2016-01-15T00:01:00Z\"}"));
   // Trips in [1, 16): 10 at 5 mph, 5 at 35 mph -> mean 15 -> Medium.
   EXPECT_TRUE(Has(r.body, "\"observed_over\":{\"15\":\"Medium\",\"30\":\"Medium\",\"60\":\"Medium\"}}]"));
   auto missing = CellReply(store, "99_99", {});
@@ -161,8 +163,8 @@ TEST(ApiTest, HotspotsTrendAndHistory) {
   WindowStore store;
   std::vector<codec::PredictionRecord> recs;
   for (int m = 0; m < 15; ++m) {
-    recs.push_back(Rec("5_5", m, 1, 20.0 - m));   // slowing down: worsening
-    recs.push_back(Rec("6_6", m, 1, 10.0 + m));   // speeding up
+    recs.push_back(Rec("5_5", m, 1, 20.0 - m));  // slowing down: worsening
+    recs.push_back(Rec("6_6", m, 1, 10.0 + m));  // speeding up
   }
   recs.push_back(Rec("7_7", 14, 2, 1));  // only 2 trips: not a hotspot
   store.Add(recs, 0, nullptr);
@@ -180,7 +182,9 @@ TEST(ApiTest, HotspotsTrendAndHistory) {
 
   auto hist = HistoryReply(store, {{"from", "2016-01-15T00:00:00Z"}, {"to", "2016-01-15T00:15:00Z"}, {"step", "300"}});
   ASSERT_EQ(hist.status, 200) << hist.body;
-  EXPECT_TRUE(Has(hist.body, "{\"step_s\":300,\"snapshots\":[{\"time\":\"2016-01-15T00:00:00Z\",\"cells\":[[\"5_5\",5,18,\"Medium\"]"));
+  EXPECT_TRUE(
+      Has(hist.body,
+          "{\"step_s\":300,\"snapshots\":[{\"time\":\"2016-01-15T00:00:00Z\",\"cells\":[[\"5_5\",5,18,\"Medium\"]"));
   EXPECT_EQ(HistoryReply(store, {{"step", "90"}}).status, 400);
   EXPECT_EQ(HistoryReply(store, {{"from", "2015-01-15T00:00:00Z"}}).status, 400);  // too many snapshots
 }
@@ -210,11 +214,13 @@ TEST(ApiTest, HealthStatsModelMetrics) {
   EXPECT_EQ(StatsReply(store, {{"x", "1"}}, facts).status, 400);
   EXPECT_EQ(ModelReply(store).status, 404);
   store.SetModel("v1", "{\"a\":1}", {"better than persistence"}, nullptr);
-  EXPECT_EQ(ModelReply(store).body, "{\"version\":\"v1\",\"card\":{\"a\":1},\"verdict\":[\"better than persistence\"]}");
+  EXPECT_EQ(ModelReply(store).body,
+            "{\"version\":\"v1\",\"card\":{\"a\":1},\"verdict\":[\"better than persistence\"]}");
   store.AddDelayMs(3);
   auto m = MetricsReply(store, facts);
   EXPECT_TRUE(Has(m.body, "traffic_events_total 200\n"));
-  EXPECT_TRUE(Has(m.body, "traffic_publish_latency_ms_bucket{le=\"2\"} 0\ntraffic_publish_latency_ms_bucket{le=\"5\"} 1\n"));
+  EXPECT_TRUE(
+      Has(m.body, "traffic_publish_latency_ms_bucket{le=\"2\"} 0\ntraffic_publish_latency_ms_bucket{le=\"5\"} 1\n"));
   EXPECT_TRUE(Has(m.body, "traffic_windows_total 1\n"));
 }
 

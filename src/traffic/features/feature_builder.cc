@@ -51,8 +51,8 @@ void FeatureBuilder::AddWindow(const window::WindowAggregate& w, std::vector<Fea
   restoring_ = false;
   const int64_t index = FloorDiv(core::ToEpochSeconds(w.window_start), window_s_);
   EmitThrough(index, out);  // nothing when the window is older than the boundaries emitted
-  if (w.cell.row < 0 || w.cell.row >= options_.grid.rows || w.cell.col < 0 ||
-      w.cell.col >= options_.grid.cols || w.stats.trip_count <= 0) {
+  if (w.cell.row < 0 || w.cell.row >= options_.grid.rows || w.cell.col < 0 || w.cell.col >= options_.grid.cols ||
+      w.stats.trip_count <= 0) {
     return;  // the windower never emits these
   }
   history_.Add(w.cell.row * options_.grid.cols + w.cell.col, index, w.stats);
@@ -176,20 +176,17 @@ std::string FeatureBuilder::SnapshotCells(const window::CellMask& cells) const {
 }
 
 core::Status FeatureBuilder::RestoreCells(std::string_view bytes) {
-  auto corrupt = [](const std::string& what) {
-    return core::Status::Corrupt("feature cell state: " + what);
-  };
+  auto corrupt = [](const std::string& what) { return core::Status::Corrupt("feature cell state: " + what); };
   std::string_view payload;
   TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kCellsMagic, kCellsVersion, "feature cell state", &payload));
   core::ByteReader r(payload);
   uint64_t window_s, rows, cols;
   if (!r.GetVarint64(&window_s) || !r.GetVarint64(&rows) || !r.GetVarint64(&cols)) return corrupt("truncated header");
-  if (window_s != static_cast<uint64_t>(window_s_) ||
-      rows != static_cast<uint64_t>(options_.grid.rows) ||
+  if (window_s != static_cast<uint64_t>(window_s_) || rows != static_cast<uint64_t>(options_.grid.rows) ||
       cols != static_cast<uint64_t>(options_.grid.cols)) {
-    return core::Status::InvalidArgument(
-        "feature cell state was taken with other options (window " + std::to_string(window_s) +
-        " s, grid " + std::to_string(rows) + "x" + std::to_string(cols) + ")");
+    return core::Status::InvalidArgument("feature cell state was taken with other options (window " +
+                                         std::to_string(window_s) + " s, grid " + std::to_string(rows) + "x" +
+                                         std::to_string(cols) + ")");
   }
   const uint64_t cell_count = rows * cols;
   int64_t next;
@@ -202,8 +199,7 @@ core::Status FeatureBuilder::RestoreCells(std::string_view bytes) {
     uint64_t c;
     int64_t f;
     if (!r.GetVarint64(&c) || !r.GetVarintSigned64(&f)) return corrupt("truncated floors");
-    if (c >= cell_count || !cells[c] || f <= next ||
-        (!high.empty() && c <= static_cast<uint64_t>(high.back().first))) {
+    if (c >= cell_count || !cells[c] || f <= next || (!high.empty() && c <= static_cast<uint64_t>(high.back().first))) {
       return corrupt("bad floor");
     }
     high.emplace_back(static_cast<int>(c), f);

@@ -27,9 +27,7 @@ constexpr int kPartitions = 4;
 constexpr int64_t kBase = 1451912400;  // 2016-01-04 13:00:00 UTC
 
 // The stream's partitioner: cell -> partition by a hash of the cell id string.
-int PartitionOf(geo::CellId c) {
-  return static_cast<int>(core::StableHash64(c.ToString()) % kPartitions);
-}
+int PartitionOf(geo::CellId c) { return static_cast<int>(core::StableHash64(c.ToString()) % kPartitions); }
 const window::CellMask& CellsOf(int p) {
   static const auto* masks = [] {
     auto* m = new std::array<window::CellMask, kPartitions>;
@@ -133,20 +131,16 @@ Output Reference(const std::vector<Event>& events) {
   return out;
 }
 
-void ExpectSameRows(const std::vector<FeatureRow>& got, const std::vector<FeatureRow>& want,
-                    const std::string& what) {
+void ExpectSameRows(const std::vector<FeatureRow>& got, const std::vector<FeatureRow>& want, const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i) {
     ASSERT_TRUE(SameRow(got[i], want[i]))
-        << what << ": row " << i << " t " << core::FormatIsoUtc(got[i].t) << " cell "
-        << got[i].cell.ToString() << " vs " << core::FormatIsoUtc(want[i].t) << " "
-        << want[i].cell.ToString();
+        << what << ": row " << i << " t " << core::FormatIsoUtc(got[i].t) << " cell " << got[i].cell.ToString()
+        << " vs " << core::FormatIsoUtc(want[i].t) << " " << want[i].cell.ToString();
   }
 }
 
-auto ByTimeCell = [](const auto& a, const auto& b) {
-  return std::tie(a.t, a.cell) < std::tie(b.t, b.cell);
-};
+auto ByTimeCell = [](const auto& a, const auto& b) { return std::tie(a.t, a.cell) < std::tie(b.t, b.cell); };
 auto ByStartCell = [](const WindowAggregate& a, const WindowAggregate& b) {
   return std::tie(a.window_start, a.cell) < std::tie(b.window_start, b.cell);
 };

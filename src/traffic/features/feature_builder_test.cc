@@ -20,9 +20,7 @@ using window::Event;
 constexpr int64_t kBase = 1451912400;
 core::UtcTime At(int64_t offset_s) { return core::FromEpochSeconds(kBase + offset_s); }
 core::UtcTime Min(int64_t minutes) { return At(minutes * 60); }
-Event Ev(int64_t offset_s, geo::CellId cell, double speed) {
-  return Event{At(offset_s), cell, speed, 1.0, 600};
-}
+Event Ev(int64_t offset_s, geo::CellId cell, double speed) { return Event{At(offset_s), cell, speed, 1.0, 600}; }
 
 const geo::CellId kA{28, 27};
 
@@ -70,8 +68,7 @@ TEST(FeatureBuilder, OwnWindowsByClockTime) {
   EXPECT_DOUBLE_EQ(next->speed_60m, (74.0 - 30.0 + 100.0) / 6);
   // Row times are window boundaries, every minute, sorted.
   for (const auto& row : rows) EXPECT_EQ(core::ToEpochSeconds(row.t) % 60, 0);
-  EXPECT_TRUE(std::is_sorted(rows.begin(), rows.end(),
-                             [](const auto& a, const auto& b) { return a.t < b.t; }));
+  EXPECT_TRUE(std::is_sorted(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.t < b.t; }));
 }
 
 TEST(FeatureBuilder, MissingRangesAreZeroTripsAndNaNSpeed) {
@@ -104,13 +101,11 @@ TEST(FeatureBuilder, ACellHasRowsWhileItHadATripInTheLastHour) {
 
 TEST(FeatureBuilder, NeighboursAreTheEightAdjacentCellsTripWeighted) {
   std::vector<Event> events = {
-      Ev(50 * 60, kA, 20.0),
-      Ev(50 * 60, {27, 26}, 10.0),  // diagonal neighbour
-      Ev(51 * 60, {27, 26}, 10.0),
-      Ev(52 * 60, {29, 28}, 40.0),  // the opposite diagonal
-      Ev(53 * 60, {28, 28}, 4.0),   // right
-      Ev(54 * 60, {30, 27}, 99.0),  // two rows away: not a neighbour
-      Ev(30 * 60, {28, 26}, 99.0),  // neighbour, but before [t-15, t)
+      Ev(50 * 60, kA, 20.0),       Ev(50 * 60, {27, 26}, 10.0),  // diagonal neighbour
+      Ev(51 * 60, {27, 26}, 10.0), Ev(52 * 60, {29, 28}, 40.0),  // the opposite diagonal
+      Ev(53 * 60, {28, 28}, 4.0),                                // right
+      Ev(54 * 60, {30, 27}, 99.0),                               // two rows away: not a neighbour
+      Ev(30 * 60, {28, 26}, 99.0),                               // neighbour, but before [t-15, t)
       Ev(55 * 60, {0, 0}, 10.0),    // a corner cell: neighbours outside the grid are skipped
       Ev(5 * 3600, {1, 20}, 10.0),  // moves the watermark past t
   };
@@ -165,8 +160,8 @@ std::vector<Event> RandomEvents(int n, uint32_t seed) {
 void ExpectSameRows(const std::vector<FeatureRow>& a, const std::vector<FeatureRow>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
-    ASSERT_TRUE(SameRow(a[i], b[i])) << "row " << i << " t " << core::FormatIsoUtc(a[i].t)
-                                     << " cell " << a[i].cell.ToString();
+    ASSERT_TRUE(SameRow(a[i], b[i])) << "row " << i << " t " << core::FormatIsoUtc(a[i].t) << " cell "
+                                     << a[i].cell.ToString();
   }
 }
 
@@ -223,15 +218,19 @@ TEST(FeatureBuilder, NoLeakageFeaturesOfTIgnoreEverythingAtOrAfterT) {
     perturbed = Sorted(perturbed);
     const auto changed = RunPipeline(perturbed, 7, &profile, false);
     std::vector<FeatureRow> before_a, before_b;
-    for (const auto& r : base) if (r.t <= cut) before_a.push_back(r);
-    for (const auto& r : changed) if (r.t <= cut) before_b.push_back(r);
+    for (const auto& r : base)
+      if (r.t <= cut) before_a.push_back(r);
+    for (const auto& r : changed)
+      if (r.t <= cut) before_b.push_back(r);
     ASSERT_GT(before_a.size(), 100u);
     ExpectSameRows(before_a, before_b);
     // And the perturbation is visible after the cut (the test can fail).
     bool differs = false;
     std::vector<FeatureRow> after_a, after_b;
-    for (const auto& r : base) if (r.t > cut) after_a.push_back(r);
-    for (const auto& r : changed) if (r.t > cut) after_b.push_back(r);
+    for (const auto& r : base)
+      if (r.t > cut) after_a.push_back(r);
+    for (const auto& r : changed)
+      if (r.t > cut) after_b.push_back(r);
     if (after_a.size() != after_b.size()) differs = true;
     for (size_t i = 0; !differs && i < after_a.size(); ++i) differs = !SameRow(after_a[i], after_b[i]);
     EXPECT_TRUE(differs);
@@ -278,9 +277,7 @@ TEST(FeatureLayout, NamesMatchTheVector) {
   r.profile_fallback = false;
   std::vector<float> v(kFeatureCount + 1, -99.0f);
   ToVector(r, v.data());
-  auto at = [&](const std::string& name) {
-    return v[std::find(names.begin(), names.end(), name) - names.begin()];
-  };
+  auto at = [&](const std::string& name) { return v[std::find(names.begin(), names.end(), name) - names.begin()]; };
   EXPECT_EQ(at("count_5m"), 4.0f);
   EXPECT_EQ(at("speed_15m"), 7.5f);
   EXPECT_TRUE(std::isnan(at("speed_5m")));

@@ -12,34 +12,27 @@ bool Same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == 
 }  // namespace
 
 bool SameRow(const FeatureRow& a, const FeatureRow& b) {
-  bool same = a.t == b.t && a.cell == b.cell && a.count_5m == b.count_5m &&
-              Same(a.speed_5m, b.speed_5m) && a.count_15m == b.count_15m &&
-              Same(a.speed_15m, b.speed_15m) && a.count_15_30m == b.count_15_30m &&
-              Same(a.speed_15_30m, b.speed_15_30m) && a.count_60m == b.count_60m &&
-              Same(a.speed_60m, b.speed_60m) && Same(a.speed_std_60m, b.speed_std_60m) &&
-              Same(a.distance_mi_60m, b.distance_mi_60m) &&
+  bool same = a.t == b.t && a.cell == b.cell && a.count_5m == b.count_5m && Same(a.speed_5m, b.speed_5m) &&
+              a.count_15m == b.count_15m && Same(a.speed_15m, b.speed_15m) && a.count_15_30m == b.count_15_30m &&
+              Same(a.speed_15_30m, b.speed_15_30m) && a.count_60m == b.count_60m && Same(a.speed_60m, b.speed_60m) &&
+              Same(a.speed_std_60m, b.speed_std_60m) && Same(a.distance_mi_60m, b.distance_mi_60m) &&
               Same(a.duration_min_60m, b.duration_min_60m) && a.nbr_count_15m == b.nbr_count_15m &&
-              Same(a.nbr_speed_15m, b.nbr_speed_15m) &&
-              a.calendar.local_hour == b.calendar.local_hour &&
-              a.calendar.iso_weekday == b.calendar.iso_weekday &&
-              a.calendar.is_weekend == b.calendar.is_weekend &&
-              a.calendar.is_rush_hour == b.calendar.is_rush_hour &&
-              a.calendar.is_night == b.calendar.is_night && Same(a.profile_speed, b.profile_speed) &&
-              Same(a.profile_trips_per_hour, b.profile_trips_per_hour) &&
-              a.profile_fallback == b.profile_fallback && a.target == b.target &&
-              a.target_count == b.target_count;
+              Same(a.nbr_speed_15m, b.nbr_speed_15m) && a.calendar.local_hour == b.calendar.local_hour &&
+              a.calendar.iso_weekday == b.calendar.iso_weekday && a.calendar.is_weekend == b.calendar.is_weekend &&
+              a.calendar.is_rush_hour == b.calendar.is_rush_hour && a.calendar.is_night == b.calendar.is_night &&
+              Same(a.profile_speed, b.profile_speed) && Same(a.profile_trips_per_hour, b.profile_trips_per_hour) &&
+              a.profile_fallback == b.profile_fallback && a.target == b.target && a.target_count == b.target_count;
   for (int i = 0; i < kHorizonCount && same; ++i) same = Same(a.target_speed[i], b.target_speed[i]);
   return same;
 }
 
 const std::vector<std::string>& FeatureNames() {
   static const std::vector<std::string> kNames = {
-      "count_5m",          "speed_5m",         "count_15m",      "speed_15m",
-      "count_15_30m",      "speed_15_30m",     "count_60m",      "speed_60m",
-      "speed_std_60m",     "distance_mi_60m",  "duration_min_60m",
-      "nbr_count_15m",     "nbr_speed_15m",
-      "local_hour",        "iso_weekday",      "is_rush_hour",   "is_weekend",    "is_night",
-      "profile_speed",     "profile_trips_per_hour", "profile_fallback",
+      "count_5m",         "speed_5m",      "count_15m",     "speed_15m",     "count_15_30m",
+      "speed_15_30m",     "count_60m",     "speed_60m",     "speed_std_60m", "distance_mi_60m",
+      "duration_min_60m", "nbr_count_15m", "nbr_speed_15m", "local_hour",    "iso_weekday",
+      "is_rush_hour",     "is_weekend",    "is_night",      "profile_speed", "profile_trips_per_hour",
+      "profile_fallback",
   };
   return kNames;
 }
@@ -52,16 +45,27 @@ std::string FeatureLayoutId() {
 
 void ToVector(const FeatureRow& r, float* out) {
   const double v[kFeatureCount] = {
-      static_cast<double>(r.count_5m),  r.speed_5m,
-      static_cast<double>(r.count_15m), r.speed_15m,
-      static_cast<double>(r.count_15_30m), r.speed_15_30m,
-      static_cast<double>(r.count_60m), r.speed_60m,
-      r.speed_std_60m, r.distance_mi_60m, r.duration_min_60m,
-      static_cast<double>(r.nbr_count_15m), r.nbr_speed_15m,
-      static_cast<double>(r.calendar.local_hour), static_cast<double>(r.calendar.iso_weekday),
-      r.calendar.is_rush_hour ? 1.0 : 0.0, r.calendar.is_weekend ? 1.0 : 0.0,
+      static_cast<double>(r.count_5m),
+      r.speed_5m,
+      static_cast<double>(r.count_15m),
+      r.speed_15m,
+      static_cast<double>(r.count_15_30m),
+      r.speed_15_30m,
+      static_cast<double>(r.count_60m),
+      r.speed_60m,
+      r.speed_std_60m,
+      r.distance_mi_60m,
+      r.duration_min_60m,
+      static_cast<double>(r.nbr_count_15m),
+      r.nbr_speed_15m,
+      static_cast<double>(r.calendar.local_hour),
+      static_cast<double>(r.calendar.iso_weekday),
+      r.calendar.is_rush_hour ? 1.0 : 0.0,
+      r.calendar.is_weekend ? 1.0 : 0.0,
       r.calendar.is_night ? 1.0 : 0.0,
-      r.profile_speed, r.profile_trips_per_hour, r.profile_fallback ? 1.0 : 0.0,
+      r.profile_speed,
+      r.profile_trips_per_hour,
+      r.profile_fallback ? 1.0 : 0.0,
   };
   for (int i = 0; i < kFeatureCount; ++i) out[i] = static_cast<float>(v[i]);
 }

@@ -27,17 +27,17 @@ struct FeatureRow {
   geo::CellId cell;
 
   // The cell's own recent windows (speeds are trip means; NaN when the range has no trips).
-  int32_t count_5m = 0;       // [t-5, t)
+  int32_t count_5m = 0;  // [t-5, t)
   double speed_5m = kMissing;
-  int32_t count_15m = 0;      // [t-15, t)
+  int32_t count_15m = 0;  // [t-15, t)
   double speed_15m = kMissing;
-  int32_t count_15_30m = 0;   // [t-30, t-15)
+  int32_t count_15_30m = 0;  // [t-30, t-15)
   double speed_15_30m = kMissing;
-  int32_t count_60m = 0;      // [t-60, t)
+  int32_t count_60m = 0;  // [t-60, t)
   double speed_60m = kMissing;
-  double speed_std_60m = kMissing;    // population std of trip speeds; NaN under 2 trips
-  double distance_mi_60m = kMissing;  // mean trip distance
-  double duration_min_60m = kMissing; // mean trip duration
+  double speed_std_60m = kMissing;     // population std of trip speeds; NaN under 2 trips
+  double distance_mi_60m = kMissing;   // mean trip distance
+  double duration_min_60m = kMissing;  // mean trip duration
 
   // The 8 neighbouring cells (inside the grid) over [t-15, t): total trips and trip-weighted
   // mean speed (NaN when they have no trips).

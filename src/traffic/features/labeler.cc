@@ -39,8 +39,8 @@ void Labeler::AddRow(FeatureRow row) {
 void Labeler::AddWindow(const window::WindowAggregate& w, std::vector<FeatureRow>* out) {
   const int64_t index = FloorDiv(core::ToEpochSeconds(w.window_start), window_s_);
   Advance(index, out);
-  if (w.cell.row < 0 || w.cell.row >= options_.grid.rows || w.cell.col < 0 ||
-      w.cell.col >= options_.grid.cols || w.stats.trip_count <= 0) {
+  if (w.cell.row < 0 || w.cell.row >= options_.grid.rows || w.cell.col < 0 || w.cell.col >= options_.grid.cols ||
+      w.stats.trip_count <= 0) {
     return;
   }
   history_.Add(w.cell.row * options_.grid.cols + w.cell.col, index, w.stats);

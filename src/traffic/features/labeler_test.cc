@@ -30,15 +30,13 @@ const FeatureRow* Find(const std::vector<FeatureRow>& rows, core::UtcTime t, geo
 // Row of interest: t = minute 10 for cell A (active thanks to a trip at minute 0).
 std::vector<Event> HandBuilt() {
   return {
-      Ev(0, 0, kA, 50.0),    // before t: never part of a target of t = 10
-      Ev(9, 59, kA, 50.0),   // just before t
-      Ev(10, 0, kA, 8.0),    // [t, t+15): 8, 9, 10 -> 9 mph, High
-      Ev(12, 0, kA, 9.0),
-      Ev(24, 59, kA, 10.0),
-      Ev(25, 0, kA, 30.0),   // [t, t+30): + 30, 30 -> 87 / 5 = 17.4 mph, Medium
-      Ev(39, 59, kA, 30.0),
-      Ev(40, 0, kA, 300.0),  // [t, t+60): + 300 -> 387 / 6 = 64.5 mph, Low
-      Ev(70, 0, kA, 1.0),    // at t + 60: outside every horizon of t
+      Ev(0, 0, kA, 50.0),   // before t: never part of a target of t = 10
+      Ev(9, 59, kA, 50.0),  // just before t
+      Ev(10, 0, kA, 8.0),   // [t, t+15): 8, 9, 10 -> 9 mph, High
+      Ev(12, 0, kA, 9.0),      Ev(24, 59, kA, 10.0),
+      Ev(25, 0, kA, 30.0),                            // [t, t+30): + 30, 30 -> 87 / 5 = 17.4 mph, Medium
+      Ev(39, 59, kA, 30.0),    Ev(40, 0, kA, 300.0),  // [t, t+60): + 300 -> 387 / 6 = 64.5 mph, Low
+      Ev(70, 0, kA, 1.0),                             // at t + 60: outside every horizon of t
       Ev(200, 0, {1, 1}, 1.0),
   };
 }
@@ -80,8 +78,8 @@ TEST(Labeler, TooFewTripsMeansNoTarget) {
 TEST(Labeler, ThresholdBoundariesInTargets) {
   // Exactly 10 mph and exactly 20 mph over [t, t+15) are Medium.
   for (double speed : {10.0, 20.0}) {
-    std::vector<Event> ev = {Ev(0, 0, kA, 5.0), Ev(1, 0, kA, speed), Ev(2, 0, kA, speed),
-                             Ev(3, 0, kA, speed), Ev(300, 0, {1, 1}, 1.0)};
+    std::vector<Event> ev = {Ev(0, 0, kA, 5.0), Ev(1, 0, kA, speed), Ev(2, 0, kA, speed), Ev(3, 0, kA, speed),
+                             Ev(300, 0, {1, 1}, 1.0)};
     auto rows = RunPipeline(ev, 1);
     const FeatureRow* r = Find(rows, Min(1), kA);
     ASSERT_NE(r, nullptr);
@@ -90,8 +88,8 @@ TEST(Labeler, ThresholdBoundariesInTargets) {
 }
 
 TEST(Labeler, RowsWithUnobservedHorizonsAtEndOfInputHaveNoTarget) {
-  std::vector<Event> ev = {Ev(0, 0, kA, 5.0), Ev(1, 0, kA, 5.0), Ev(2, 0, kA, 5.0),
-                           Ev(3, 0, kA, 5.0), Ev(20, 0, kA, 5.0)};
+  std::vector<Event> ev = {Ev(0, 0, kA, 5.0), Ev(1, 0, kA, 5.0), Ev(2, 0, kA, 5.0), Ev(3, 0, kA, 5.0),
+                           Ev(20, 0, kA, 5.0)};
   auto rows = RunPipeline(ev, 1);
   // Input ends with the window [20, 21): closed until minute 21.
   const FeatureRow* r = Find(rows, Min(1), kA);

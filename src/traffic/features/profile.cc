@@ -51,8 +51,7 @@ ProfileValue HistoricalProfile::Lookup(geo::CellId cell, int hour_of_week) const
       s.speed_sum_mmph += one.speed_sum_mmph;
     }
     if (s.trips > 0 && occ > 0) {
-      return {static_cast<double>(s.speed_sum_mmph) / 1000.0 / s.trips,
-              static_cast<double>(s.trips) / occ, widened};
+      return {static_cast<double>(s.speed_sum_mmph) / 1000.0 / s.trips, static_cast<double>(s.trips) / occ, widened};
     }
   }
   Sums c;
@@ -61,9 +60,7 @@ ProfileValue HistoricalProfile::Lookup(geo::CellId cell, int hour_of_week) const
     c.speed_sum_mmph += city_[hours[i]].speed_sum_mmph;
   }
   double speed = c.trips > 0 ? static_cast<double>(c.speed_sum_mmph) / 1000.0 / c.trips : kNaN;
-  double trips = occ > 0 && cells_with_history_ > 0
-                     ? static_cast<double>(c.trips) / occ / cells_with_history_
-                     : kNaN;
+  double trips = occ > 0 && cells_with_history_ > 0 ? static_cast<double>(c.trips) / occ / cells_with_history_ : kNaN;
   return {speed, trips, true};
 }
 
@@ -98,8 +95,8 @@ std::string HistoricalProfile::Serialize() const {
       const Sums& s = cells_[cell * kHoursPerWeek + h];
       if (s.trips == 0) continue;
       geo::CellId id{static_cast<int16_t>(cell / cols_), static_cast<int16_t>(cell % cols_)};
-      out += "cell " + id.ToString() + " " + std::to_string(h) + " " + std::to_string(s.trips) +
-             " " + std::to_string(s.speed_sum_mmph) + "\n";
+      out += "cell " + id.ToString() + " " + std::to_string(h) + " " + std::to_string(s.trips) + " " +
+             std::to_string(s.speed_sum_mmph) + "\n";
     }
   }
   return out;
@@ -116,17 +113,15 @@ core::Result<HistoricalProfile> HistoricalProfile::Parse(std::string_view text) 
   if (lines[0] != "traffic-profile 1") return corrupt(0, "not a version 1 profile");
   auto f = core::SplitSimple(lines[1], ' ');
   std::optional<int64_t> rows, cols;
-  if (f.size() != 3 || f[0] != "grid" || !(rows = core::ParseInt(f[1])) ||
-      !(cols = core::ParseInt(f[2])) || *rows <= 0 || *cols <= 0 || *rows > 32767 ||
-      *cols > 32767 || *rows * *cols > (1 << 24)) {
+  if (f.size() != 3 || f[0] != "grid" || !(rows = core::ParseInt(f[1])) || !(cols = core::ParseInt(f[2])) ||
+      *rows <= 0 || *cols <= 0 || *rows > 32767 || *cols > 32767 || *rows * *cols > (1 << 24)) {
     return corrupt(1, "expected 'grid ROWS COLS'");
   }
   p.rows_ = static_cast<int>(*rows);
   p.cols_ = static_cast<int>(*cols);
   f = core::SplitSimple(lines[2], ' ');
   std::optional<int64_t> from, to;
-  if (f.size() != 3 || f[0] != "train" || !(from = core::ParseInt(f[1])) ||
-      !(to = core::ParseInt(f[2]))) {
+  if (f.size() != 3 || f[0] != "train" || !(from = core::ParseInt(f[1])) || !(to = core::ParseInt(f[2]))) {
     return corrupt(2, "expected 'train FROM TO'");
   }
   p.train_from_ = core::FromEpochSeconds(*from);
@@ -148,7 +143,8 @@ core::Result<HistoricalProfile> HistoricalProfile::Parse(std::string_view text) 
     auto how = core::ParseInt(f[2]);
     auto trips = core::ParseInt(f[3]);
     auto speed = core::ParseInt(f[4]);
-    if (!cell || cell->row >= p.rows_ || cell->col >= p.cols_) return corrupt(i, "bad cell '" + std::string(f[1]) + "'");
+    if (!cell || cell->row >= p.rows_ || cell->col >= p.cols_)
+      return corrupt(i, "bad cell '" + std::string(f[1]) + "'");
     if (!how || *how < 0 || *how >= kHoursPerWeek) return corrupt(i, "bad hour of week");
     if (!trips || *trips <= 0 || !speed || *speed < 0) return corrupt(i, "bad sums");
     Sums& s = p.cells_[(static_cast<size_t>(cell->row) * p.cols_ + cell->col) * kHoursPerWeek + *how];

@@ -24,9 +24,9 @@ window::WindowAggregate Win(int64_t offset_s, geo::CellId cell, std::initializer
 }
 
 TEST(HourOfWeek, IsoMondayMidnightLocalIsZero) {
-  EXPECT_EQ(HourOfWeek(At(0)), 8);                     // Monday 08:00 EST
-  EXPECT_EQ(HourOfWeek(At(-8 * 3600)), 0);             // Monday 00:00 EST
-  EXPECT_EQ(HourOfWeek(At(-8 * 3600 - 1)), 167);       // Sunday 23:59:59 EST
+  EXPECT_EQ(HourOfWeek(At(0)), 8);                // Monday 08:00 EST
+  EXPECT_EQ(HourOfWeek(At(-8 * 3600)), 0);        // Monday 00:00 EST
+  EXPECT_EQ(HourOfWeek(At(-8 * 3600 - 1)), 167);  // Sunday 23:59:59 EST
   // Summer: 2016-07-11 04:00 UTC = Monday 00:00 EDT.
   EXPECT_EQ(HourOfWeek(core::FromEpochSeconds(1468209600)), 0);
 }
@@ -34,22 +34,22 @@ TEST(HourOfWeek, IsoMondayMidnightLocalIsZero) {
 TEST(HistoricalProfile, MeansPerCellAndHourOfWeek) {
   const geo::CellId a{28, 27}, b{10, 10}, c{5, 5};
   std::vector<window::WindowAggregate> windows = {
-      Win(60, a, {10.0, 20.0}),          // week 1, Monday 08:01
-      Win(kWeek + 120, a, {30.0}),       // week 2, Monday 08:02
-      Win(3600, a, {5.0}),               // Monday 09:01
-      Win(600, b, {2.0, 4.0, 6.0}),      // Monday 08:10
+      Win(60, a, {10.0, 20.0}),      // week 1, Monday 08:01
+      Win(kWeek + 120, a, {30.0}),   // week 2, Monday 08:02
+      Win(3600, a, {5.0}),           // Monday 09:01
+      Win(600, b, {2.0, 4.0, 6.0}),  // Monday 08:10
   };
   auto p = FitProfile(windows, geo::GridSpec{}, At(-8 * 3600), At(-8 * 3600 + 2 * kWeek));
   EXPECT_EQ(p.Lookup(a, 8).fallback, false);
-  EXPECT_DOUBLE_EQ(p.Lookup(a, 8).speed_mph, 20.0);       // (10 + 20 + 30) / 3
-  EXPECT_DOUBLE_EQ(p.Lookup(a, 8).trips_per_hour, 1.5);   // 3 trips over 2 Monday 08:00 hours
+  EXPECT_DOUBLE_EQ(p.Lookup(a, 8).speed_mph, 20.0);      // (10 + 20 + 30) / 3
+  EXPECT_DOUBLE_EQ(p.Lookup(a, 8).trips_per_hour, 1.5);  // 3 trips over 2 Monday 08:00 hours
   EXPECT_DOUBLE_EQ(p.Lookup(a, 9).speed_mph, 5.0);
   EXPECT_DOUBLE_EQ(p.Lookup(b, 8).speed_mph, 4.0);
   // No history for c: the city-wide values of that hour of week.
   ProfileValue v = p.Lookup(c, 8);
   EXPECT_TRUE(v.fallback);
-  EXPECT_DOUBLE_EQ(v.speed_mph, 72.0 / 6);                 // all 6 trips of hour 8
-  EXPECT_DOUBLE_EQ(v.trips_per_hour, 6.0 / 2 / 2);         // per occurrence, per cell with history
+  EXPECT_DOUBLE_EQ(v.speed_mph, 72.0 / 6);          // all 6 trips of hour 8
+  EXPECT_DOUBLE_EQ(v.trips_per_hour, 6.0 / 2 / 2);  // per occurrence, per cell with history
   // b has no trip at 09:00: city-wide too.
   EXPECT_TRUE(p.Lookup(b, 9).fallback);
   EXPECT_DOUBLE_EQ(p.Lookup(b, 9).speed_mph, 5.0);
@@ -64,9 +64,9 @@ TEST(HistoricalProfile, IgnoresWindowsOutsideTheTrainingRange) {
   std::vector<window::WindowAggregate> train = {Win(60, a, {10.0}), Win(7200, a, {12.0})};
   auto expected = FitProfile(train, geo::GridSpec{}, from, to);
   std::vector<window::WindowAggregate> all = train;
-  all.push_back(Win(kWeek + 60, a, {50.0}));               // after the range (same hour of week)
-  all.push_back(Win(-8 * 3600 - 60, a, {50.0}));           // before it
-  all.push_back(Win(-8 * 3600 + kWeek - 30, a, {50.0}));   // straddles its end
+  all.push_back(Win(kWeek + 60, a, {50.0}));              // after the range (same hour of week)
+  all.push_back(Win(-8 * 3600 - 60, a, {50.0}));          // before it
+  all.push_back(Win(-8 * 3600 + kWeek - 30, a, {50.0}));  // straddles its end
   ProfileFitter fitter(geo::GridSpec{}, from, to);
   for (const auto& w : all) fitter.Add(w);
   EXPECT_EQ(fitter.windows_used(), 2);
@@ -79,8 +79,8 @@ TEST(HistoricalProfile, IgnoresWindowsOutsideTheTrainingRange) {
 }
 
 TEST(HistoricalProfile, SerializeParseRoundTrip) {
-  std::vector<window::WindowAggregate> windows = {
-      Win(60, {28, 27}, {10.123, 20.0}), Win(3600 * 30, {0, 0}, {3.3}), Win(600, {44, 55}, {7.0})};
+  std::vector<window::WindowAggregate> windows = {Win(60, {28, 27}, {10.123, 20.0}), Win(3600 * 30, {0, 0}, {3.3}),
+                                                  Win(600, {44, 55}, {7.0})};
   auto p = FitProfile(windows, geo::GridSpec{}, At(-3 * kDay), At(4 * kDay));
   std::string text = p.Serialize();
   EXPECT_EQ(text.rfind("traffic-profile 1\ngrid 45 56\n", 0), 0u);

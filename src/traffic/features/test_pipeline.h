@@ -11,8 +11,8 @@
 namespace traffic::features::testing {
 
 inline std::vector<FeatureRow> RunPipeline(const std::vector<window::Event>& events, size_t chunk,
-                                           const HistoricalProfile* profile = nullptr,
-                                           bool label = true, LabelOptions label_options = {}) {
+                                           const HistoricalProfile* profile = nullptr, bool label = true,
+                                           LabelOptions label_options = {}) {
   window::Windower windower;
   FeatureOptions fo;
   fo.profile = profile;

@@ -43,7 +43,7 @@ class WindowHistory {
   // cell restored by LoadCell equals the original's.
   struct SavedCell {
     int64_t first = 0;
-    window::TripStats base;  // the running sum at `first`
+    window::TripStats base;                                    // the running sum at `first`
     std::vector<std::pair<int64_t, window::TripStats>> later;  // (index, stats), increasing
   };
   void SaveCell(int cell, std::string* out) const;
@@ -62,10 +62,10 @@ class WindowHistory {
   window::TripStats Cumulative(const Slot& slot, int64_t index) const;
 
   int ring_;
-  std::vector<int32_t> pos_;     // cell -> slot, -1 when none
+  std::vector<int32_t> pos_;  // cell -> slot, -1 when none
   std::vector<Slot> slots_;
   std::vector<int> free_;
-  std::vector<int> cells_;       // cells holding a slot
+  std::vector<int> cells_;        // cells holding a slot
   std::vector<int32_t> cell_at_;  // cell -> position in cells_
 };
 

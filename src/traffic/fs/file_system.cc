@@ -113,8 +113,8 @@ core::Status FileSystem::WriteAll(const std::string& path, std::string_view data
   return file->Close();
 }
 
-core::Result<std::vector<FileInfo>> FileSystem::ListFilesRecursive(
-    const std::string& dir, const std::vector<std::string>& suffixes) {
+core::Result<std::vector<FileInfo>> FileSystem::ListFilesRecursive(const std::string& dir,
+                                                                   const std::vector<std::string>& suffixes) {
   std::vector<FileInfo> out;
   std::vector<std::string> pending{dir};
   while (!pending.empty()) {
@@ -129,8 +129,7 @@ core::Result<std::vector<FileInfo>> FileSystem::ListFilesRecursive(
       }
       std::string lower = core::ToLower(entry.name);
       for (const auto& suffix : suffixes) {
-        if (lower.size() >= suffix.size() &&
-            lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        if (lower.size() >= suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0) {
           out.push_back(entry);
           break;
         }

@@ -24,8 +24,8 @@
 namespace traffic::fs {
 
 struct FileInfo {
-  std::string path;       // full path as given to List() joined with the name
-  std::string name;       // last component
+  std::string path;  // full path as given to List() joined with the name
+  std::string name;  // last component
   bool is_directory = false;
   uint64_t size_bytes = 0;
   int64_t modified_ns = 0;  // for "is the output newer than its input?"
@@ -63,9 +63,8 @@ class FileSystem {
 
   virtual core::Result<std::unique_ptr<ReadableFile>> OpenRead(const std::string& path) = 0;
   // Creates missing parent folders.
-  virtual core::Result<std::unique_ptr<WritableFile>> OpenWrite(const std::string& path,
-                                                                WriteMode mode) = 0;
-  virtual core::Result<FileInfo> Stat(const std::string& path) = 0;  // NotFound when absent
+  virtual core::Result<std::unique_ptr<WritableFile>> OpenWrite(const std::string& path, WriteMode mode) = 0;
+  virtual core::Result<FileInfo> Stat(const std::string& path) = 0;              // NotFound when absent
   virtual core::Result<std::vector<FileInfo>> List(const std::string& dir) = 0;  // sorted by name
   virtual core::Status MakeDirs(const std::string& path) = 0;
   // Replaces `to` when it is a file; a folder `to` must not exist.
@@ -90,8 +89,7 @@ class FileSystem {
 
   bool Exists(const std::string& path) { return Stat(path).ok(); }
   core::Result<std::string> ReadAll(const std::string& path);
-  core::Status WriteAll(const std::string& path, std::string_view data,
-                        WriteMode mode = WriteMode::kAtomic);
+  core::Status WriteAll(const std::string& path, std::string_view data, WriteMode mode = WriteMode::kAtomic);
   // Every file under `dir` (recursively) whose name ends with one of `suffixes` (case-insensitive),
   // sorted by path. Hidden entries ('.' or '_' prefix) are skipped.
   core::Result<std::vector<FileInfo>> ListFilesRecursive(const std::string& dir,

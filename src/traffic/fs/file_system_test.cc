@@ -13,9 +13,7 @@ namespace {
 
 class LocalFileSystemTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fs_ = MakeLocalFileSystem(temp_.string());
-  }
+  void SetUp() override { fs_ = MakeLocalFileSystem(temp_.string()); }
   testing::TempDir temp_;
   std::unique_ptr<FileSystem> fs_;
 };

@@ -152,8 +152,7 @@ class LocalFileSystem : public FileSystem {
     return std::unique_ptr<ReadableFile>(new LocalReadableFile(fd, p));
   }
 
-  core::Result<std::unique_ptr<WritableFile>> OpenWrite(const std::string& path,
-                                                        WriteMode mode) override {
+  core::Result<std::unique_ptr<WritableFile>> OpenWrite(const std::string& path, WriteMode mode) override {
     std::string p = Resolve(path);
     stdfs::path parent = stdfs::path(p).parent_path();
     if (!parent.empty()) TRAFFIC_RETURN_IF_ERROR(MakeDirsResolved(parent.string()));
@@ -188,9 +187,8 @@ class LocalFileSystem : public FileSystem {
     std::error_code ec;
     stdfs::directory_iterator it(p, ec);
     if (ec) {
-      return ec == std::errc::no_such_file_or_directory
-                 ? core::Status::NotFound("list " + p + ": no such folder")
-                 : core::Status::IoError("list " + p + ": " + ec.message());
+      return ec == std::errc::no_such_file_or_directory ? core::Status::NotFound("list " + p + ": no such folder")
+                                                        : core::Status::IoError("list " + p + ": " + ec.message());
     }
     std::vector<FileInfo> out;
     // The error_code overloads all the way: a range-for's increment throws on an I/O error.
@@ -271,7 +269,8 @@ class LocalFileSystem : public FileSystem {
     if (S_ISLNK(st.st_mode)) return core::Status::Ok();
     if (S_ISDIR(st.st_mode)) {
       std::error_code ec;
-      for (const auto& entry : stdfs::directory_iterator(p, ec)) TRAFFIC_RETURN_IF_ERROR(SyncResolved(entry.path().string()));
+      for (const auto& entry : stdfs::directory_iterator(p, ec))
+        TRAFFIC_RETURN_IF_ERROR(SyncResolved(entry.path().string()));
       if (ec) return core::Status::IoError("list " + p + ": " + ec.message());
       return SyncFolder(p);
     }

@@ -26,11 +26,11 @@ extern const double kSpeedLogNoiseSigma;       // residual sd of log speed in th
 struct CellCalibration {
   int16_t row;
   int16_t col;
-  int32_t pickups;         // pickups counted in the samples
-  int32_t attraction;      // pickups + dropoffs counted in the samples
-  double log_speed_factor; // shrunk mean residual of log speed against the hourly profile
-  bool manhattan;          // cell mostly inside the Manhattan borough polygon
-  bool airport;            // cell centre inside the JFK or LaGuardia taxi zone
+  int32_t pickups;          // pickups counted in the samples
+  int32_t attraction;       // pickups + dropoffs counted in the samples
+  double log_speed_factor;  // shrunk mean residual of log speed against the hourly profile
+  bool manhattan;           // cell mostly inside the Manhattan borough polygon
+  bool airport;             // cell centre inside the JFK or LaGuardia taxi zone
 };
 extern const CellCalibration kCells[];
 extern const int kCellCount;

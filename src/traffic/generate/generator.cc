@@ -51,9 +51,7 @@ class Rng {
   double Uniform() { return static_cast<double>(NextU64() >> 11) * 0x1.0p-53; }
   double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
   // [0, n) without modulo bias worth caring about (n is small).
-  uint32_t Below(uint32_t n) {
-    return static_cast<uint32_t>((static_cast<unsigned __int128>(NextU64()) * n) >> 64);
-  }
+  uint32_t Below(uint32_t n) { return static_cast<uint32_t>((static_cast<unsigned __int128>(NextU64()) * n) >> 64); }
   // Standard normal, Marsaglia's polar method (no cached spare, so the stream of draws per call
   // is the same whatever happened before).
   double Normal() {
@@ -143,8 +141,7 @@ double InterpolateHourly(const double* profile, double hour_of_week) {
 }
 
 double LocalHourOfWeek(const core::LocalDateTime& local) {
-  return (core::IsoDayOfWeek(local) - 1) * 24 + local.hour + local.minute / 60.0 +
-         local.second / 3600.0;
+  return (core::IsoDayOfWeek(local) - 1) * 24 + local.hour + local.minute / 60.0 + local.second / 3600.0;
 }
 
 }  // namespace
@@ -209,7 +206,7 @@ struct TripGenerator::Impl {
 
   // The current minute.
   bool started = false;
-  int64_t minute_start = 0;  // UTC epoch seconds
+  int64_t minute_start = 0;         // UTC epoch seconds
   double log_base_mph[2] = {0, 0};  // [0] elsewhere, [1] Manhattan
   double city_log = 0;
   std::vector<float> incident_factor;
@@ -443,7 +440,8 @@ struct TripGenerator::Impl {
           ++j;
         }
         if (cand_w[j] == 0) {  // rounding at the end of the scan: take the last candidate with weight
-          for (j = kCandidates - 1; cand_w[j] == 0; --j) {}
+          for (j = kCandidates - 1; cand_w[j] == 0; --j) {
+          }
         }
         t->dropoff_lat = cand_lat[j];
         t->dropoff_lon = cand_lon[j];
@@ -461,8 +459,7 @@ struct TripGenerator::Impl {
     road_mi = std::max(kMinDistanceMi, Round(straight_mi * detour, 100));
     t->distance_mi = road_mi;
 
-    double log_v = log_base_mph[manhattan[cell]] + log_speed_factor[cell] + city_log +
-                   std::log(incident_factor[cell]) +
+    double log_v = log_base_mph[manhattan[cell]] + log_speed_factor[cell] + city_log + std::log(incident_factor[cell]) +
                    cal::kSpeedDistanceElasticity * (std::log(road_mi) - cal::kDistanceLogMedian) +
                    kTripLogSpeedSigma * trip_rng.Normal();
     double mph = std::clamp(std::exp(log_v), kMinSpeedMph, kMaxSpeedMph);
@@ -515,9 +512,7 @@ namespace {
 // Row assembly in a stack buffer, appended to the output once (a row is < 200 bytes).
 class RowBuffer {
  public:
-  void Fixed(double v, int decimals) {
-    p_ = std::to_chars(p_, end_, v, std::chars_format::fixed, decimals).ptr;
-  }
+  void Fixed(double v, int decimals) { p_ = std::to_chars(p_, end_, v, std::chars_format::fixed, decimals).ptr; }
   void Int(int64_t v) { p_ = std::to_chars(p_, end_, v).ptr; }
   void Char(char c) { *p_++ = c; }
   void Text(std::string_view s) {

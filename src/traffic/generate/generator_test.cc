@@ -40,11 +40,9 @@ std::vector<trip::Trip> Take(TripGenerator* g, size_t n) {
 }
 
 bool SameTrip(const trip::Trip& a, const trip::Trip& b) {
-  return a.pickup_time == b.pickup_time && a.dropoff_time == b.dropoff_time &&
-         a.pickup_lat == b.pickup_lat && a.pickup_lon == b.pickup_lon &&
-         a.dropoff_lat == b.dropoff_lat && a.dropoff_lon == b.dropoff_lon &&
-         a.distance_mi == b.distance_mi && a.passenger_count == b.passenger_count &&
-         a.event_id == b.event_id;
+  return a.pickup_time == b.pickup_time && a.dropoff_time == b.dropoff_time && a.pickup_lat == b.pickup_lat &&
+         a.pickup_lon == b.pickup_lon && a.dropoff_lat == b.dropoff_lat && a.dropoff_lon == b.dropoff_lon &&
+         a.distance_mi == b.distance_mi && a.passenger_count == b.passenger_count && a.event_id == b.event_id;
 }
 
 // The cleaning rules of DESIGN.md "Trips" with their default parameters.
@@ -53,9 +51,9 @@ bool PassesCleaning(const trip::Trip& t) {
     return lat >= 40.4774 && lat <= 40.9176 && lon >= -74.2591 && lon <= -73.7004;
   };
   double v = t.speed_mph();
-  return in_box(t.pickup_lat, t.pickup_lon) && in_box(t.dropoff_lat, t.dropoff_lon) &&
-         t.dropoff_time > t.pickup_time && t.duration_s() >= 60 && t.duration_s() <= 10800 &&
-         t.distance_mi >= 0.1 && t.distance_mi <= 100 && v >= 1 && v <= 60;
+  return in_box(t.pickup_lat, t.pickup_lon) && in_box(t.dropoff_lat, t.dropoff_lon) && t.dropoff_time > t.pickup_time &&
+         t.duration_s() >= 60 && t.duration_s() <= 10800 && t.distance_mi >= 0.1 && t.distance_mi <= 100 && v >= 1 &&
+         v <= 60;
 }
 
 double Median(std::vector<double> v) {
@@ -87,8 +85,8 @@ TEST(TripGenerator, TripsComeInPickupOrderInsideTheSpanAndPassCleaning) {
   while (g.Next(&t)) {
     ASSERT_GE(t.pickup_time, last) << n;
     ASSERT_LT(t.pickup_time, g.end());
-    ASSERT_TRUE(PassesCleaning(t)) << n << " speed " << t.speed_mph() << " dist " << t.distance_mi
-                                   << " dur " << t.duration_s();
+    ASSERT_TRUE(PassesCleaning(t)) << n << " speed " << t.speed_mph() << " dist " << t.distance_mi << " dur "
+                                   << t.duration_s();
     last = t.pickup_time;
     double v = t.speed_mph();
     ++levels[v < 10 ? 0 : v <= 20 ? 1 : 2];
@@ -128,8 +126,7 @@ TEST(TripGenerator, DemandFollowsTheHourOfWeek) {
 
 // Midtown Manhattan, roughly 34th to 59th Street.
 bool InMidtown(const trip::Trip& t) {
-  return t.pickup_lat > 40.745 && t.pickup_lat < 40.77 && t.pickup_lon > -74.0 &&
-         t.pickup_lon < -73.965;
+  return t.pickup_lat > 40.745 && t.pickup_lat < 40.77 && t.pickup_lon > -74.0 && t.pickup_lon < -73.965;
 }
 
 TEST(TripGenerator, ManhattanIsSlowerInRushHourThanAtNight) {
@@ -204,8 +201,7 @@ TEST(TripGenerator, AScheduledIncidentSlowsItsCellAndNeighboursOnly) {
     double minutes = std::chrono::duration<double>(ta.pickup_time - inc.start).count() / 60;
     if (minutes >= 16 && minutes <= 39) {  // peak for the cell and (5 min later) ring 1
       // Unless a clamp holds one of them, speeds differ by exactly the incident's factor.
-      bool unclamped = tb.speed_mph() > 2.6 && ta.speed_mph() < 54 && ta.duration_s() > 60 &&
-                       tb.duration_s() < 10800;
+      bool unclamped = tb.speed_mph() > 2.6 && ta.speed_mph() < 54 && ta.duration_s() > 60 && tb.duration_s() < 10800;
       double ratio = ta.speed_mph() / tb.speed_mph();
       if (ring == 0) {
         seen_factor = std::min(seen_factor, b.IncidentSpeedFactor(cell));
@@ -341,8 +337,8 @@ TEST(TripGenerator, PickupsAndDropoffsAreOnLandWithTheRealBoroughs) {
     }
     in_manhattan += manhattan.Contains(t.pickup_lat, t.pickup_lon);
     // JFK and LaGuardia: long trips out of them
-    airport += (t.pickup_lat > 40.64 && t.pickup_lat < 40.66 && t.pickup_lon > -73.80 &&
-                t.pickup_lon < -73.77 && t.distance_mi > 5);
+    airport += (t.pickup_lat > 40.64 && t.pickup_lat < 40.66 && t.pickup_lon > -73.80 && t.pickup_lon < -73.77 &&
+                t.distance_mi > 5);
     ++n;
   }
   EXPECT_EQ(n, 30000);

@@ -5,9 +5,7 @@
 
 namespace traffic::geo {
 
-std::string CellId::ToString() const {
-  return std::to_string(row) + "_" + std::to_string(col);
-}
+std::string CellId::ToString() const { return std::to_string(row) + "_" + std::to_string(col); }
 
 std::optional<CellId> CellId::Parse(std::string_view text) {
   size_t sep = text.find('_');
@@ -30,8 +28,7 @@ std::optional<CellId> Grid::Locate(double lat, double lon) const {
 }
 
 LatLon Grid::Centre(CellId cell) const {
-  return {spec_.origin_lat + (cell.row + 0.5) * spec_.cell_deg,
-          spec_.origin_lon + (cell.col + 0.5) * spec_.cell_deg};
+  return {spec_.origin_lat + (cell.row + 0.5) * spec_.cell_deg, spec_.origin_lon + (cell.col + 0.5) * spec_.cell_deg};
 }
 
 }  // namespace traffic::geo

@@ -52,9 +52,7 @@ class Grid {
   CellId FromIndex(int index) const {
     return CellId{static_cast<int16_t>(index / spec_.cols), static_cast<int16_t>(index % spec_.cols)};
   }
-  bool Contains(CellId c) const {
-    return c.row >= 0 && c.row < spec_.rows && c.col >= 0 && c.col < spec_.cols;
-  }
+  bool Contains(CellId c) const { return c.row >= 0 && c.row < spec_.rows && c.col >= 0 && c.col < spec_.cols; }
 
  private:
   GridSpec spec_;

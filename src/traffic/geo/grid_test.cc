@@ -29,7 +29,7 @@ TEST(Grid, HasFortyFiveByFiftySixCellsAndRejectsOutside) {
   EXPECT_EQ(grid.spec().rows, 45);
   EXPECT_EQ(grid.spec().cols, 56);
   EXPECT_EQ(grid.cell_count(), 2520);
-  EXPECT_EQ(grid.Locate(40.4774, -74.2591), (CellId{0, 0}));  // bounds inclusive at the origin
+  EXPECT_EQ(grid.Locate(40.4774, -74.2591), (CellId{0, 0}));    // bounds inclusive at the origin
   EXPECT_EQ(grid.Locate(40.9176, -73.7004), (CellId{44, 55}));  // and at the far corner
   EXPECT_FALSE(grid.Locate(0, 0));
   EXPECT_FALSE(grid.Locate(40.47, -74.0));

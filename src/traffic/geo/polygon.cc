@@ -16,8 +16,7 @@ bool MultiPolygon::Contains(double lat, double lon) const {
       for (size_t i = 0, j = n - 1; i < n; j = i++) {
         const LatLon& a = ring[i];
         const LatLon& b = ring[j];
-        if ((a.lat > lat) != (b.lat > lat) &&
-            lon < (b.lon - a.lon) * (lat - a.lat) / (b.lat - a.lat) + a.lon) {
+        if ((a.lat > lat) != (b.lat > lat) && lon < (b.lon - a.lon) * (lat - a.lat) / (b.lat - a.lat) + a.lon) {
           inside = !inside;
         }
       }
@@ -26,8 +25,7 @@ bool MultiPolygon::Contains(double lat, double lon) const {
   return inside;
 }
 
-void MultiPolygon::BoundingBox(double* min_lat, double* min_lon, double* max_lat,
-                               double* max_lon) const {
+void MultiPolygon::BoundingBox(double* min_lat, double* min_lon, double* max_lat, double* max_lon) const {
   *min_lat = *min_lon = HUGE_VAL;
   *max_lat = *max_lon = -HUGE_VAL;
   for (const auto& polygon : polygons) {
@@ -60,8 +58,7 @@ core::Status ParseRing(simdjson::dom::array ring_json, std::vector<LatLon>* ring
   return core::Status::Ok();
 }
 
-core::Status ParsePolygon(simdjson::dom::array rings_json,
-                          std::vector<std::vector<LatLon>>* polygon) {
+core::Status ParsePolygon(simdjson::dom::array rings_json, std::vector<std::vector<LatLon>>* polygon) {
   for (simdjson::dom::element ring_json : rings_json) {
     simdjson::dom::array ring_array;
     if (ring_json.get_array().get(ring_array)) return core::Status::Corrupt("a ring is not an array");
@@ -73,8 +70,7 @@ core::Status ParsePolygon(simdjson::dom::array rings_json,
 
 }  // namespace
 
-core::Result<std::vector<NamedShape>> ParseGeoJsonShapes(std::string_view json,
-                                                         std::string_view name_property) {
+core::Result<std::vector<NamedShape>> ParseGeoJsonShapes(std::string_view json, std::string_view name_property) {
   simdjson::dom::parser parser;
   simdjson::padded_string padded(json);
   simdjson::dom::element doc;
@@ -120,16 +116,14 @@ core::Result<std::vector<NamedShape>> ParseGeoJsonShapes(std::string_view json,
         if (!st.ok()) return st.WithContext(where);
       }
     } else {
-      return core::Status::Corrupt(where + ": geometry type " + std::string(type) +
-                                   " is not Polygon or MultiPolygon");
+      return core::Status::Corrupt(where + ": geometry type " + std::string(type) + " is not Polygon or MultiPolygon");
     }
     shapes.push_back(std::move(shape));
   }
   return shapes;
 }
 
-PolygonIndex::PolygonIndex(MultiPolygon shape, double resolution_deg)
-    : shape_(std::move(shape)), res_(resolution_deg) {
+PolygonIndex::PolygonIndex(MultiPolygon shape, double resolution_deg) : shape_(std::move(shape)), res_(resolution_deg) {
   double max_lat, max_lon;
   shape_.BoundingBox(&min_lat_, &min_lon_, &max_lat, &max_lon);
   if (shape_.polygons.empty()) return;

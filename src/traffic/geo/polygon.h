@@ -26,8 +26,7 @@ struct NamedShape {
 
 // Parses a GeoJSON FeatureCollection of Polygon/MultiPolygon features; `name_property` picks the
 // feature's name (e.g. "BoroName"). Errors name the feature index and what was wrong.
-core::Result<std::vector<NamedShape>> ParseGeoJsonShapes(std::string_view json,
-                                                         std::string_view name_property);
+core::Result<std::vector<NamedShape>> ParseGeoJsonShapes(std::string_view json, std::string_view name_property);
 
 // Answers Contains() through a raster of `resolution_deg` cells over the shape's bounding box:
 // cells wholly inside or outside answer at once; only cells the boundary crosses run the exact test,

@@ -21,8 +21,7 @@ core::Result<ZoneCentroids> ZoneCentroids::Parse(std::string_view csv, std::stri
     if (name == "centroid_lat") lat_col = static_cast<int>(i);
   }
   if (id_col < 0 || lon_col < 0 || lat_col < 0) {
-    return core::Status::Corrupt(std::string(source) +
-                                 ": header lacks LocationID, centroid_lon or centroid_lat");
+    return core::Status::Corrupt(std::string(source) + ": header lacks LocationID, centroid_lon or centroid_lat");
   }
   ZoneCentroids zones;
   for (size_t line = 1; line < lines.size(); ++line) {

@@ -26,8 +26,8 @@ std::optional<std::string> Request::Param(const std::string& name) const {
 
 std::optional<std::string> Request::Header(const std::string& name) const {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(),
+                                              [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
       return v;
     }
   }
@@ -213,13 +213,22 @@ core::Result<std::string> SafeRelativePath(std::string_view path) {
 namespace {
 
 std::string MimeType(const std::string& path) {
-  static const std::vector<std::pair<std::string, std::string>> kTypes = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"}, {".geojson", "application/geo+json"}, {".map", "application/json"},
-      {".svg", "image/svg+xml"}, {".png", "image/png"}, {".jpg", "image/jpeg"}, {".ico", "image/x-icon"},
-      {".webp", "image/webp"}, {".woff", "font/woff"}, {".woff2", "font/woff2"}, {".txt", "text/plain; charset=utf-8"},
-      {".wasm", "application/wasm"}};
+  static const std::vector<std::pair<std::string, std::string>> kTypes = {{".html", "text/html; charset=utf-8"},
+                                                                          {".js", "text/javascript; charset=utf-8"},
+                                                                          {".mjs", "text/javascript; charset=utf-8"},
+                                                                          {".css", "text/css; charset=utf-8"},
+                                                                          {".json", "application/json"},
+                                                                          {".geojson", "application/geo+json"},
+                                                                          {".map", "application/json"},
+                                                                          {".svg", "image/svg+xml"},
+                                                                          {".png", "image/png"},
+                                                                          {".jpg", "image/jpeg"},
+                                                                          {".ico", "image/x-icon"},
+                                                                          {".webp", "image/webp"},
+                                                                          {".woff", "font/woff"},
+                                                                          {".woff2", "font/woff2"},
+                                                                          {".txt", "text/plain; charset=utf-8"},
+                                                                          {".wasm", "application/wasm"}};
   for (const auto& [ext, type] : kTypes) {
     if (path.size() >= ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0) return type;
   }
@@ -306,16 +315,18 @@ core::Status Server::Start() {
     size_t header_bytes = 0;
     for (const auto& [k, v] : req.headers) header_bytes += k.size() + v.size() + 4;
     if (header_bytes > o.max_header_bytes) {
-      Write(o, JsonError(431, "request headers are " + std::to_string(header_bytes) + " bytes, more than the limit of " +
-                                  std::to_string(o.max_header_bytes)),
+      Write(o,
+            JsonError(431, "request headers are " + std::to_string(header_bytes) + " bytes, more than the limit of " +
+                               std::to_string(o.max_header_bytes)),
             res);
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.has_header("Content-Length")) {
       size_t length = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
       if (length > o.max_body_bytes) {
-        Write(o, JsonError(413, "request body of " + std::to_string(length) + " bytes is more than the limit of " +
-                                    std::to_string(o.max_body_bytes)),
+        Write(o,
+              JsonError(413, "request body of " + std::to_string(length) + " bytes is more than the limit of " +
+                                 std::to_string(o.max_body_bytes)),
               res);
         return httplib::Server::HandlerResponse::Handled;
       }
@@ -341,11 +352,21 @@ core::Status Server::Start() {
     if (res.body.empty()) {
       std::string message;
       switch (res.status) {
-        case 400: message = "bad request (malformed request line or a header line over 8 KiB)"; break;
-        case 413: message = "request body over the limit of " + std::to_string(o.max_body_bytes) + " bytes"; break;
-        case 414: message = "request line over the limit of 8 KiB"; break;
-        case 404: message = "not found: " + req.path; break;
-        default: message = "HTTP " + std::to_string(res.status); break;
+        case 400:
+          message = "bad request (malformed request line or a header line over 8 KiB)";
+          break;
+        case 413:
+          message = "request body over the limit of " + std::to_string(o.max_body_bytes) + " bytes";
+          break;
+        case 414:
+          message = "request line over the limit of 8 KiB";
+          break;
+        case 404:
+          message = "not found: " + req.path;
+          break;
+        default:
+          message = "HTTP " + std::to_string(res.status);
+          break;
       }
       res.set_content(JsonError(res.status, message).body, "application/json");
       ApplyCors(o, res);

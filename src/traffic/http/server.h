@@ -38,10 +38,10 @@
 namespace traffic::http {
 
 struct Request {
-  std::string path;                             // decoded, without the query
+  std::string path;                                // decoded, without the query
   std::multimap<std::string, std::string> params;  // decoded query parameters
-  std::vector<std::string> matches;            // regex groups of the route (matches[0] = whole path)
-  std::map<std::string, std::string> headers;  // names as sent
+  std::vector<std::string> matches;                // regex groups of the route (matches[0] = whole path)
+  std::map<std::string, std::string> headers;      // names as sent
   // The first value of a query parameter, or nullopt.
   std::optional<std::string> Param(const std::string& name) const;
   std::optional<std::string> Header(const std::string& name) const;

@@ -159,9 +159,9 @@ TEST_F(ServerTest, RoutesStaticFilesAndAppRoutes) {
 TEST_F(ServerTest, RefusesTraversalPlainEncodedAndDoublyEncoded) {
   StartServer({});
   int port = server_->port();
-  for (const char* target : {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt",
-                             "/%2E%2E%2Fsecret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/%252e%252e/secret.txt",
-                             "/..%5csecret.txt", "/link.txt", "/%00index.html"}) {
+  for (const char* target : {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+                             "/assets/%2e%2e/%2e%2e/secret.txt", "/%252e%252e/secret.txt", "/..%5csecret.txt",
+                             "/link.txt", "/%00index.html"}) {
     auto r = Get(port, target);
     EXPECT_NE(StatusOf(r), 200) << target;
     EXPECT_EQ(r.find("SECRET"), std::string::npos) << target;
@@ -244,7 +244,8 @@ TEST(EventHubTest, ResumeFromBacklogWithoutDuplicates) {
   for (uint64_t i = 1; i <= 5; ++i) ring.push_back(std::make_shared<Event>(Event{i, "window", std::to_string(i)}));
   hub.SetBacklog([&](uint64_t last) {
     std::vector<EventPtr> out;
-    for (auto& e : ring) if (e->id > last) out.push_back(e);
+    for (auto& e : ring)
+      if (e->id > last) out.push_back(e);
     return out;
   });
   auto s = hub.Subscribe(3);
@@ -272,10 +273,12 @@ TEST_F(ServerTest, StreamsEventsAndDropsASlowReader) {
   std::vector<EventPtr> ring;
   hub.SetBacklog([&](uint64_t last) {
     std::vector<EventPtr> out;
-    for (auto& e : ring) if (e->id > last) out.push_back(e);
+    for (auto& e : ring)
+      if (e->id > last) out.push_back(e);
     return out;
   });
-  for (uint64_t i = 1; i <= 3; ++i) ring.push_back(std::make_shared<Event>(Event{i, "window", "{\"n\":" + std::to_string(i) + "}"}));
+  for (uint64_t i = 1; i <= 3; ++i)
+    ring.push_back(std::make_shared<Event>(Event{i, "window", "{\"n\":" + std::to_string(i) + "}"}));
   Server s(o);
   s.Stream("/api/stream", &hub);
   ASSERT_TRUE(s.Start().ok());

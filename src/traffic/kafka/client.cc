@@ -74,8 +74,7 @@ void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
     char buf[512];
     rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
     text = std::string("fatal: ") + rd_kafka_err2name(orig) + ": " + buf;
-    spdlog::error("kafka {} ({}): {}", state ? state->client_kind : "client",
-                  state ? state->brokers : "", text);
+    spdlog::error("kafka {} ({}): {}", state ? state->client_kind : "client", state ? state->brokers : "", text);
   } else {
     // The log callback already printed it (connection failures repeat on every retry).
     spdlog::debug("kafka {}: {}", rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), text);
@@ -101,8 +100,7 @@ std::string GetProperty(const rd_kafka_conf_t* conf, const char* key) {
   return buf;
 }
 
-core::Result<ConfPtr> MakeConf(const ClientConfig& config, const std::vector<Property>& defaults,
-                               ClientState* state) {
+core::Result<ConfPtr> MakeConf(const ClientConfig& config, const std::vector<Property>& defaults, ClientState* state) {
   ConfPtr conf(rd_kafka_conf_new());
   rd_kafka_conf_set_log_cb(conf.get(), &LogCallback);
   rd_kafka_conf_set_error_cb(conf.get(), &ErrorCallback);
@@ -125,13 +123,13 @@ int TimeoutMs(std::chrono::milliseconds timeout) {
   return static_cast<int>(std::clamp<int64_t>(timeout.count(), 0, INT_MAX));
 }
 
-core::Result<rd_kafka_t*> CreateHandle(rd_kafka_type_t type, ConfPtr conf,
-                                       const ClientConfig& config, ClientState* state) {
+core::Result<rd_kafka_t*> CreateHandle(rd_kafka_type_t type, ConfPtr conf, const ClientConfig& config,
+                                       ClientState* state) {
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(type, conf.get(), err, sizeof(err));
   if (!rk) {
-    return core::Status::InvalidArgument("kafka " + state->client_kind + " for brokers '" +
-                                         config.brokers + "': " + err);
+    return core::Status::InvalidArgument("kafka " + state->client_kind + " for brokers '" + config.brokers +
+                                         "': " + err);
   }
   conf.release();  // rd_kafka_new took it
 
@@ -142,8 +140,7 @@ core::Result<rd_kafka_t*> CreateHandle(rd_kafka_type_t type, ConfPtr conf,
   auto backoff = std::chrono::milliseconds(100);
   rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_NO_ERROR;
   for (;;) {
-    auto remaining =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() <= 0) break;
     const rd_kafka_metadata_t* md = nullptr;
     last = rd_kafka_metadata(rk, 0, nullptr, &md, TimeoutMs(remaining));
@@ -152,58 +149,50 @@ core::Result<rd_kafka_t*> CreateHandle(rd_kafka_type_t type, ConfPtr conf,
       rd_kafka_metadata_destroy(md);
       if (brokers > 0) return rk;
     }
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        backoff, std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::max(deadline - Clock::now(), Clock::duration::zero()))));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::milliseconds>(backoff, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                         std::max(deadline - Clock::now(), Clock::duration::zero()))));
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
   std::string detail = state->LastError();
   if (detail.empty()) detail = rd_kafka_err2str(last);
   rd_kafka_destroy(rk);
   return core::Status::Unavailable("no Kafka broker reachable at '" + config.brokers + "' within " +
-                                   std::to_string(config.connect_timeout.count()) +
-                                   " ms (" + detail + ")");
+                                   std::to_string(config.connect_timeout.count()) + " ms (" + detail + ")");
 }
 
-core::Result<int32_t> TopicPartitionCount(rd_kafka_t* rk, const ClientState& state,
-                                          const std::string& topic,
+core::Result<int32_t> TopicPartitionCount(rd_kafka_t* rk, const ClientState& state, const std::string& topic,
                                           std::chrono::milliseconds timeout) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   if (!rkt) {
-    return core::Status::InvalidArgument("topic '" + topic + "': " +
-                                         rd_kafka_err2str(rd_kafka_last_error()));
+    return core::Status::InvalidArgument("topic '" + topic + "': " + rd_kafka_err2str(rd_kafka_last_error()));
   }
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + timeout;
   auto backoff = std::chrono::milliseconds(50);
   core::Status status;
   for (;;) {
-    auto remaining =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     const rd_kafka_metadata_t* md = nullptr;
-    rd_kafka_resp_err_t err =
-        rd_kafka_metadata(rk, 0, rkt, &md, std::max(1, TimeoutMs(remaining)));
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, std::max(1, TimeoutMs(remaining)));
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      status = core::Status::Unavailable("metadata of topic '" + topic + "' from brokers '" +
-                                         state.brokers + "': " + rd_kafka_err2str(err));
+      status = core::Status::Unavailable("metadata of topic '" + topic + "' from brokers '" + state.brokers +
+                                         "': " + rd_kafka_err2str(err));
     } else {
-      rd_kafka_resp_err_t terr =
-          md->topic_cnt > 0 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+      rd_kafka_resp_err_t terr = md->topic_cnt > 0 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
       int32_t count = md->topic_cnt > 0 ? md->topics[0].partition_cnt : 0;
       rd_kafka_metadata_destroy(md);
-      if (terr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
-          terr == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+      if (terr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || terr == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
         rd_kafka_topic_destroy(rkt);
-        return core::Status::NotFound("topic '" + topic + "' does not exist on brokers '" +
-                                      state.brokers + "'");
+        return core::Status::NotFound("topic '" + topic + "' does not exist on brokers '" + state.brokers + "'");
       }
       if (terr == RD_KAFKA_RESP_ERR_NO_ERROR && count > 0) {
         rd_kafka_topic_destroy(rkt);
         return count;
       }
       // LEADER_NOT_AVAILABLE right after creation: ask again.
-      status = core::Status::Unavailable("metadata of topic '" + topic + "' from brokers '" +
-                                         state.brokers + "': " + rd_kafka_err2str(terr));
+      status = core::Status::Unavailable("metadata of topic '" + topic + "' from brokers '" + state.brokers +
+                                         "': " + rd_kafka_err2str(terr));
     }
     if (Clock::now() + backoff >= deadline) break;
     std::this_thread::sleep_for(backoff);
@@ -216,8 +205,7 @@ core::Result<int32_t> TopicPartitionCount(rd_kafka_t* rk, const ClientState& sta
 PartitionListPtr ToList(const std::vector<TopicPartition>& partitions) {
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (const TopicPartition& tp : partitions) {
-    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
-        tp.offset;
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = tp.offset;
   }
   return list;
 }
@@ -238,8 +226,7 @@ std::string FirstPartitionError(const rd_kafka_topic_partition_list_t* list) {
   for (int i = 0; i < list->cnt; ++i) {
     const auto& e = list->elems[i];
     if (e.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return std::string(e.topic) + "[" + std::to_string(e.partition) +
-             "]: " + rd_kafka_err2str(e.err);
+      return std::string(e.topic) + "[" + std::to_string(e.partition) + "]: " + rd_kafka_err2str(e.err);
     }
   }
   return "";

@@ -62,8 +62,7 @@ TEST(ClientConfig, UnknownPropertyIsNamed) {
   auto producer = Producer::Open(config);
   ASSERT_FALSE(producer.ok());
   EXPECT_EQ(producer.status().code(), core::StatusCode::kInvalidArgument);
-  EXPECT_NE(producer.status().message().find("no.such.property"), std::string::npos)
-      << producer.status().message();
+  EXPECT_NE(producer.status().message().find("no.such.property"), std::string::npos) << producer.status().message();
   config.properties = {{"linger.ms", "not-a-number"}};
   auto consumer = Consumer::Open(config, "g");
   ASSERT_FALSE(consumer.ok());
@@ -163,8 +162,8 @@ TEST(RoundTrip, IdempotentProduceThenGroupConsume) {
   ASSERT_OK(producer);
   const Timestamp ts(std::chrono::milliseconds(1451606400000));
   for (int i = 0; i < kCount; ++i) {
-    ASSERT_OK((*producer)->Produce("trips", "cell_" + std::to_string(i % 37),
-                                   "value-" + std::to_string(i), std::nullopt, ts));
+    ASSERT_OK((*producer)->Produce("trips", "cell_" + std::to_string(i % 37), "value-" + std::to_string(i),
+                                   std::nullopt, ts));
   }
   ASSERT_OK((*producer)->Flush(10s));
   const ProducerStats& s = (*producer)->stats();
@@ -225,7 +224,8 @@ TEST(RoundTrip, ExplicitPartitionAndSeek) {
   RebalanceCallbacks cb;
   // Start partition 1 at offset 6: what a restored state would do.
   cb.on_assign = [&](std::vector<TopicPartition>& parts) {
-    for (auto& tp : parts) if (tp.partition == 1) tp.offset = 6;
+    for (auto& tp : parts)
+      if (tp.partition == 1) tp.offset = 6;
   };
   ASSERT_OK((*consumer)->Subscribe({"t"}, cb));
   std::vector<Message> got = Drain(**consumer, 4);

@@ -17,8 +17,7 @@ namespace {
 const rd_kafka_message_t* M(void* p) { return static_cast<const rd_kafka_message_t*>(p); }
 }  // namespace
 
-Message::Message(void* msg, std::shared_ptr<const void> handle)
-    : msg_(msg), handle_(std::move(handle)) {}
+Message::Message(void* msg, std::shared_ptr<const void> handle) : msg_(msg), handle_(std::move(handle)) {}
 Message::Message(Message&& other) noexcept
     : msg_(std::exchange(other.msg_, nullptr)), handle_(std::move(other.handle_)) {}
 Message& Message::operator=(Message&& other) noexcept {
@@ -37,13 +36,11 @@ int32_t Message::partition() const { return M(msg_)->partition; }
 int64_t Message::offset() const { return M(msg_)->offset; }
 std::string_view Message::key() const {
   const auto* m = M(msg_);
-  return m->key ? std::string_view(static_cast<const char*>(m->key), m->key_len)
-                : std::string_view();
+  return m->key ? std::string_view(static_cast<const char*>(m->key), m->key_len) : std::string_view();
 }
 std::string_view Message::value() const {
   const auto* m = M(msg_);
-  return m->payload ? std::string_view(static_cast<const char*>(m->payload), m->len)
-                    : std::string_view();
+  return m->payload ? std::string_view(static_cast<const char*>(m->payload), m->len) : std::string_view();
 }
 Timestamp Message::timestamp() const {
   return Timestamp(std::chrono::milliseconds(rd_kafka_message_timestamp(M(msg_), nullptr)));
@@ -52,19 +49,16 @@ Timestamp Message::timestamp() const {
 // --- GroupMetadata ------------------------------------------------------------------------
 
 GroupMetadata::GroupMetadata(void* md) : md_(md) {}
-GroupMetadata::GroupMetadata(GroupMetadata&& other) noexcept
-    : md_(std::exchange(other.md_, nullptr)) {}
+GroupMetadata::GroupMetadata(GroupMetadata&& other) noexcept : md_(std::exchange(other.md_, nullptr)) {}
 GroupMetadata& GroupMetadata::operator=(GroupMetadata&& other) noexcept {
   if (this != &other) {
-    if (md_) rd_kafka_consumer_group_metadata_destroy(
-        static_cast<rd_kafka_consumer_group_metadata_t*>(md_));
+    if (md_) rd_kafka_consumer_group_metadata_destroy(static_cast<rd_kafka_consumer_group_metadata_t*>(md_));
     md_ = std::exchange(other.md_, nullptr);
   }
   return *this;
 }
 GroupMetadata::~GroupMetadata() {
-  if (md_) rd_kafka_consumer_group_metadata_destroy(
-      static_cast<rd_kafka_consumer_group_metadata_t*>(md_));
+  if (md_) rd_kafka_consumer_group_metadata_destroy(static_cast<rd_kafka_consumer_group_metadata_t*>(md_));
 }
 
 // --- Consumer -----------------------------------------------------------------------------
@@ -82,8 +76,8 @@ struct Consumer::Impl : internal::ClientState {
 
 namespace {
 
-void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                       rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                       void* opaque) {
   auto* impl = static_cast<Consumer::Impl*>(static_cast<internal::ClientState*>(opaque));
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     std::vector<TopicPartition> assigned = internal::FromList(partitions);
@@ -98,11 +92,9 @@ void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     const bool lost = rd_kafka_assignment_lost(rk);
     std::vector<TopicPartition> revoked = internal::FromList(partitions);
     if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-      spdlog::error("kafka consumer ({}): rebalance error: {}", impl->Where(),
-                    rd_kafka_err2str(err));
+      spdlog::error("kafka consumer ({}): rebalance error: {}", impl->Where(), rd_kafka_err2str(err));
     }
-    spdlog::info("kafka consumer ({}): {} {}", impl->Where(), lost ? "lost" : "revoked",
-                 ToString(revoked));
+    spdlog::info("kafka consumer ({}): {} {}", impl->Where(), lost ? "lost" : "revoked", ToString(revoked));
     if (impl->callbacks.on_revoke) impl->callbacks.on_revoke(revoked, lost);
     rd_kafka_assign(rk, nullptr);
   }
@@ -126,8 +118,7 @@ bool IsPermanent(rd_kafka_resp_err_t err) {
 
 }  // namespace
 
-core::Result<std::unique_ptr<Consumer>> Consumer::Open(const ClientConfig& config,
-                                                       std::string group_id,
+core::Result<std::unique_ptr<Consumer>> Consumer::Open(const ClientConfig& config, std::string group_id,
                                                        const ConsumerOptions& options) {
   if (group_id.empty()) return core::Status::InvalidArgument("kafka consumer: empty group id");
   auto impl = std::make_shared<Impl>();
@@ -139,14 +130,11 @@ core::Result<std::unique_ptr<Consumer>> Consumer::Open(const ClientConfig& confi
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "false"},
-      {"isolation.level",
-       options.isolation == IsolationLevel::kReadCommitted ? "read_committed"
-                                                           : "read_uncommitted"},
+      {"isolation.level", options.isolation == IsolationLevel::kReadCommitted ? "read_committed" : "read_uncommitted"},
       {"auto.offset.reset", options.auto_offset_reset},
       {"partition.assignment.strategy", options.assignment_strategy},
   };
-  TRAFFIC_ASSIGN_OR_RETURN(internal::ConfPtr conf,
-                           internal::MakeConf(config, defaults, impl.get()));
+  TRAFFIC_ASSIGN_OR_RETURN(internal::ConfPtr conf, internal::MakeConf(config, defaults, impl.get()));
   std::string strategy = internal::GetProperty(conf.get(), "partition.assignment.strategy");
   if (strategy.find("cooperative") != std::string::npos) {
     return core::Status::InvalidArgument(
@@ -155,8 +143,7 @@ core::Result<std::unique_ptr<Consumer>> Consumer::Open(const ClientConfig& confi
         "gives back all partitions on every rebalance");
   }
   rd_kafka_conf_set_rebalance_cb(conf.get(), &RebalanceCallback);
-  TRAFFIC_ASSIGN_OR_RETURN(impl->rk, internal::CreateHandle(RD_KAFKA_CONSUMER, std::move(conf),
-                                                            config, impl.get()));
+  TRAFFIC_ASSIGN_OR_RETURN(impl->rk, internal::CreateHandle(RD_KAFKA_CONSUMER, std::move(conf), config, impl.get()));
   // Logs, errors and rebalances are all served by rd_kafka_consumer_poll (Poll()).
   rd_kafka_poll_set_consumer(impl->rk);
   return std::unique_ptr<Consumer>(new Consumer(std::move(impl)));
@@ -171,13 +158,11 @@ Consumer::~Consumer() {
   }
 }
 
-core::Status Consumer::Subscribe(const std::vector<std::string>& topics,
-                                 RebalanceCallbacks callbacks) {
+core::Status Consumer::Subscribe(const std::vector<std::string>& topics, RebalanceCallbacks callbacks) {
   if (topics.empty()) return core::Status::InvalidArgument("kafka consumer: no topics to subscribe");
   std::string missing;
   for (const std::string& topic : topics) {
-    auto count = internal::TopicPartitionCount(impl_->rk, *impl_, topic,
-                                               std::chrono::milliseconds(10000));
+    auto count = internal::TopicPartitionCount(impl_->rk, *impl_, topic, std::chrono::milliseconds(10000));
     if (count.status().code() == core::StatusCode::kNotFound) {
       missing += (missing.empty() ? "'" : ", '") + topic + "'";
     } else if (!count.ok()) {
@@ -185,12 +170,10 @@ core::Status Consumer::Subscribe(const std::vector<std::string>& topics,
     }
   }
   if (!missing.empty()) {
-    return core::Status::NotFound("topic " + missing + " does not exist on brokers '" +
-                                  impl_->brokers + "'");
+    return core::Status::NotFound("topic " + missing + " does not exist on brokers '" + impl_->brokers + "'");
   }
   impl_->callbacks = std::move(callbacks);
-  internal::PartitionListPtr list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+  internal::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const std::string& topic : topics) {
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
   }
@@ -200,8 +183,7 @@ core::Status Consumer::Subscribe(const std::vector<std::string>& topics,
   return core::Status::Ok();
 }
 
-core::Status Consumer::Poll(std::chrono::milliseconds timeout, size_t max_messages,
-                            std::vector<Message>* out) {
+core::Status Consumer::Poll(std::chrono::milliseconds timeout, size_t max_messages, std::vector<Message>* out) {
   out->clear();
   int wait_ms = TimeoutMs(timeout);
   while (out->size() < max_messages) {
@@ -243,8 +225,7 @@ core::Result<std::vector<TopicPartition>> Consumer::Assignment() {
   return internal::FromList(list);
 }
 
-core::Result<std::vector<TopicPartition>> Consumer::Position(
-    std::vector<TopicPartition> partitions) {
+core::Result<std::vector<TopicPartition>> Consumer::Position(std::vector<TopicPartition> partitions) {
   internal::PartitionListPtr list = internal::ToList(partitions);
   if (rd_kafka_resp_err_t err = rd_kafka_position(impl_->rk, list.get())) {
     return core::Status::IoError("position in " + impl_->Where() + ": " + rd_kafka_err2str(err));
@@ -252,25 +233,24 @@ core::Result<std::vector<TopicPartition>> Consumer::Position(
   return internal::FromList(list.get());
 }
 
-core::Result<std::vector<TopicPartition>> Consumer::Committed(
-    std::vector<TopicPartition> partitions, std::chrono::milliseconds timeout) {
+core::Result<std::vector<TopicPartition>> Consumer::Committed(std::vector<TopicPartition> partitions,
+                                                              std::chrono::milliseconds timeout) {
   internal::PartitionListPtr list = internal::ToList(partitions);
   rd_kafka_resp_err_t err = rd_kafka_committed(impl_->rk, list.get(), TimeoutMs(timeout));
   std::string perr = internal::FirstPartitionError(list.get());
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR || !perr.empty()) {
     auto msg = "committed offsets of " + ToString(partitions) + " in " + impl_->Where() + ": " +
                (perr.empty() ? rd_kafka_err2str(err) : perr);
-    return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? core::Status::Unavailable(msg)
-                                               : core::Status::IoError(msg);
+    return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? core::Status::Unavailable(msg) : core::Status::IoError(msg);
   }
   return internal::FromList(list.get());
 }
 
 core::Result<int64_t> Consumer::HighWatermark(const std::string& topic, int32_t partition,
-                                               std::chrono::milliseconds timeout) {
+                                              std::chrono::milliseconds timeout) {
   int64_t low = 0, high = 0;
-  rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(impl_->rk, topic.c_str(), partition, &low, &high,
-                                                             TimeoutMs(timeout));
+  rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(impl_->rk, topic.c_str(), partition, &low, &high, TimeoutMs(timeout));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     auto msg = "end offset of " + topic + "[" + std::to_string(partition) + "] in " + impl_->Where() + ": " +
                rd_kafka_err2str(err);
@@ -280,14 +260,16 @@ core::Result<int64_t> Consumer::HighWatermark(const std::string& topic, int32_t 
 }
 
 core::Result<std::vector<TopicPartition>> Consumer::OffsetsForTimes(std::vector<TopicPartition> partitions,
-                                                                   int64_t since_ms, std::chrono::milliseconds timeout) {
+                                                                    int64_t since_ms,
+                                                                    std::chrono::milliseconds timeout) {
   for (auto& tp : partitions) tp.offset = since_ms;
   internal::PartitionListPtr list = internal::ToList(partitions);
   rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(impl_->rk, list.get(), TimeoutMs(timeout));
-  std::string text = err != RD_KAFKA_RESP_ERR_NO_ERROR ? rd_kafka_err2str(err) : internal::FirstPartitionError(list.get());
+  std::string text =
+      err != RD_KAFKA_RESP_ERR_NO_ERROR ? rd_kafka_err2str(err) : internal::FirstPartitionError(list.get());
   if (!text.empty()) {
-    auto msg = "offsets for time " + std::to_string(since_ms) + " of " + ToString(partitions) + " in " + impl_->Where() +
-               ": " + text;
+    auto msg = "offsets for time " + std::to_string(since_ms) + " of " + ToString(partitions) + " in " +
+               impl_->Where() + ": " + text;
     return err == RD_KAFKA_RESP_ERR__TIMED_OUT ? core::Status::Unavailable(msg) : core::Status::IoError(msg);
   }
   return internal::FromList(list.get());
@@ -304,8 +286,7 @@ core::Status Consumer::Seek(const TopicPartition& tp, std::chrono::milliseconds 
     text = internal::FirstPartitionError(list.get());
   }
   if (!text.empty()) {
-    return core::Status::IoError("seeking " + ToString({tp}) + " in " + impl_->Where() + ": " +
-                                 text);
+    return core::Status::IoError("seeking " + ToString({tp}) + " in " + impl_->Where() + ": " + text);
   }
   return core::Status::Ok();
 }
@@ -316,8 +297,8 @@ core::Status Consumer::CommitOffsets(const std::vector<TopicPartition>& offsets)
   rd_kafka_resp_err_t err = rd_kafka_commit(impl_->rk, list.get(), 0);
   std::string perr = internal::FirstPartitionError(list.get());
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR || !perr.empty()) {
-    return core::Status::IoError("committing " + ToString(offsets) + " in " + impl_->Where() +
-                                 ": " + (perr.empty() ? rd_kafka_err2str(err) : perr));
+    return core::Status::IoError("committing " + ToString(offsets) + " in " + impl_->Where() + ": " +
+                                 (perr.empty() ? rd_kafka_err2str(err) : perr));
   }
   return core::Status::Ok();
 }

@@ -88,8 +88,7 @@ struct RebalanceCallbacks {
 class Consumer {
  public:
   // Connects (bounded wait, see client.h) and joins nothing yet: call Subscribe().
-  static core::Result<std::unique_ptr<Consumer>> Open(const ClientConfig& config,
-                                                      std::string group_id,
+  static core::Result<std::unique_ptr<Consumer>> Open(const ClientConfig& config, std::string group_id,
                                                       const ConsumerOptions& options = {});
   ~Consumer();  // Close() if not closed
   Consumer(const Consumer&) = delete;
@@ -104,8 +103,7 @@ class Consumer {
   // retried by librdkafka; a permanent one (topic deleted, fatal, authorization) is returned, with
   // the messages read before it left in `out`. Call at least every max.poll.interval.ms (default
   // 300 s) or the group considers this member dead and moves its partitions.
-  core::Status Poll(std::chrono::milliseconds timeout, size_t max_messages,
-                    std::vector<Message>* out);
+  core::Status Poll(std::chrono::milliseconds timeout, size_t max_messages, std::vector<Message>* out);
 
   // The partitions currently assigned to this member.
   core::Result<std::vector<TopicPartition>> Assignment();
@@ -120,8 +118,7 @@ class Consumer {
   core::Status CommitOffsets(const std::vector<TopicPartition>& offsets);
   // The offset after the last message of a partition (for read_committed consumers, the last
   // stable offset is never beyond it): a reader has caught up when its position reaches it.
-  core::Result<int64_t> HighWatermark(const std::string& topic, int32_t partition,
-                                      std::chrono::milliseconds timeout);
+  core::Result<int64_t> HighWatermark(const std::string& topic, int32_t partition, std::chrono::milliseconds timeout);
   // For each partition, the offset of the first message whose timestamp is >= `since` (ms since
   // the epoch), or kOffsetEnd when there is none: where a reader with a look-back starts.
   core::Result<std::vector<TopicPartition>> OffsetsForTimes(std::vector<TopicPartition> partitions, int64_t since_ms,

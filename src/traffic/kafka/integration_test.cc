@@ -48,7 +48,7 @@ class BrokerTest : public ::testing::Test {
   void SetUp() override {
     auto admin = Admin::Open(BrokerConfig());
     ASSERT_OK(admin) << "a Kafka broker must run at " << BrokerConfig().brokers
-                            << " (scripts/kafka.sh start): " << admin.status().message();
+                     << " (scripts/kafka.sh start): " << admin.status().message();
     admin_ = std::move(*admin);
   }
   void TearDown() override {
@@ -159,8 +159,7 @@ TEST_F(BrokerTest, ReadCommittedSeesCommittedNotAborted) {
   EXPECT_EQ(by_value.count("aborted"), 0u);
 
   // read_uncommitted does see what reached the broker of the aborted transaction.
-  auto dirty_reader = Consumer::Open(ConsumerConfig(), Unique("ru"),
-                                     {.isolation = IsolationLevel::kReadUncommitted});
+  auto dirty_reader = Consumer::Open(ConsumerConfig(), Unique("ru"), {.isolation = IsolationLevel::kReadUncommitted});
   ASSERT_OK(dirty_reader);
   ASSERT_OK((*dirty_reader)->Subscribe({topic}));
   got = Drain(**dirty_reader, 22, 1s, 20s);
@@ -207,8 +206,8 @@ TEST_F(BrokerTest, NewerTransactionalIdFencesTheOlder) {
 
 // One read-process-write step: every message of one Poll becomes one output message, and the
 // input offsets go into the same transaction. Returns the number processed (0 if nothing came).
-size_t ProcessBatch(Consumer& consumer, Producer& producer, const std::string& out_topic,
-                    bool commit, std::map<int32_t, int64_t>* first_offset_seen) {
+size_t ProcessBatch(Consumer& consumer, Producer& producer, const std::string& out_topic, bool commit,
+                    std::map<int32_t, int64_t>* first_offset_seen) {
   std::vector<Message> batch;
   core::Status st = consumer.Poll(500ms, 40, &batch);
   EXPECT_OK(st);

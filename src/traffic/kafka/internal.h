@@ -35,17 +35,14 @@ struct ConfDeleter {
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
 struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const {
-    rd_kafka_topic_partition_list_destroy(l);
-  }
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
 };
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
 // A conf with the log and error callbacks pointing at `state`, bootstrap.servers, then `defaults`
 // (this module's choices), then config.properties (the user's, last). InvalidArgument names a bad
 // property.
-core::Result<ConfPtr> MakeConf(const ClientConfig& config, const std::vector<Property>& defaults,
-                               ClientState* state);
+core::Result<ConfPtr> MakeConf(const ClientConfig& config, const std::vector<Property>& defaults, ClientState* state);
 // One property; InvalidArgument "<origin> key=value: librdkafka's reason".
 core::Status SetProperty(rd_kafka_conf_t* conf, const std::string& key, const std::string& value,
                          std::string_view origin);
@@ -54,12 +51,11 @@ std::string GetProperty(const rd_kafka_conf_t* conf, const char* key);
 
 // Creates the handle (takes the conf) and waits up to config.connect_timeout for a broker to answer
 // a metadata request, retrying with backoff. Unavailable names the brokers and the last error.
-core::Result<rd_kafka_t*> CreateHandle(rd_kafka_type_t type, ConfPtr conf,
-                                       const ClientConfig& config, ClientState* state);
+core::Result<rd_kafka_t*> CreateHandle(rd_kafka_type_t type, ConfPtr conf, const ClientConfig& config,
+                                       ClientState* state);
 
 // Partition count of `topic`, kNotFound if it does not exist, kUnavailable on timeout.
-core::Result<int32_t> TopicPartitionCount(rd_kafka_t* rk, const ClientState& state,
-                                          const std::string& topic,
+core::Result<int32_t> TopicPartitionCount(rd_kafka_t* rk, const ClientState& state, const std::string& topic,
                                           std::chrono::milliseconds timeout);
 
 PartitionListPtr ToList(const std::vector<TopicPartition>& partitions);

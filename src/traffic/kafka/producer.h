@@ -72,8 +72,7 @@ class Producer {
   // enable.idempotence=true (acks=all, no duplicates on retry); others acks=all. Batching is
   // librdkafka's default (linger.ms=5, batch.size=1000000); tune it with properties
   // (e.g. compression.type=lz4 roughly doubles small-message throughput on one node).
-  static core::Result<std::unique_ptr<Producer>> Open(const ClientConfig& config,
-                                                      const ProducerOptions& options = {});
+  static core::Result<std::unique_ptr<Producer>> Open(const ClientConfig& config, const ProducerOptions& options = {});
   ~Producer();  // flushes for up to 10 s; undelivered messages are then dropped (and logged)
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
@@ -103,8 +102,7 @@ class Producer {
   TxnStatus BeginTransaction();
   // Commits `offsets` (the next offset to read, per partition) for the consumer group within the
   // current transaction: they become visible only if the transaction commits.
-  TxnStatus SendOffsetsToTransaction(const std::vector<TopicPartition>& offsets,
-                                     const GroupMetadata& group,
+  TxnStatus SendOffsetsToTransaction(const std::vector<TopicPartition>& offsets, const GroupMetadata& group,
                                      std::chrono::milliseconds timeout);
   // Flushes and commits. After kAbortable, call AbortTransaction().
   TxnStatus CommitTransaction(std::chrono::milliseconds timeout);

@@ -12,15 +12,15 @@ using core::Status;
 
 Status ToFloatLabels(const LabeledData& d, std::string_view what, std::vector<float>* out) {
   if (d.labels.size() != d.features.num_rows) {
-    return Status::InvalidArgument(fmt::format("{}: {} labels for {} rows", what, d.labels.size(),
-                                               d.features.num_rows));
+    return Status::InvalidArgument(
+        fmt::format("{}: {} labels for {} rows", what, d.labels.size(), d.features.num_rows));
   }
   out->resize(d.labels.size());
   for (std::size_t i = 0; i < d.labels.size(); ++i) {
     int label = d.labels[i];
     if (label < 0 || label >= kNumClasses) {
-      return Status::InvalidArgument(fmt::format("{}: row {} has label {}, expected 0..{}", what,
-                                                 i, label, kNumClasses - 1));
+      return Status::InvalidArgument(
+          fmt::format("{}: row {} has label {}, expected 0..{}", what, i, label, kNumClasses - 1));
     }
     (*out)[i] = static_cast<float>(label);
   }
@@ -30,13 +30,11 @@ Status ToFloatLabels(const LabeledData& d, std::string_view what, std::vector<fl
 Status CheckClassWeights(const std::vector<double>& w) {
   if (w.empty()) return Status::Ok();
   if (w.size() != kNumClasses) {
-    return Status::InvalidArgument(
-        fmt::format("class_weights has {} values, expected {}", w.size(), kNumClasses));
+    return Status::InvalidArgument(fmt::format("class_weights has {} values, expected {}", w.size(), kNumClasses));
   }
   for (std::size_t c = 0; c < w.size(); ++c) {
     if (!std::isfinite(w[c]) || w[c] <= 0) {
-      return Status::InvalidArgument(fmt::format("class weight of {} is {}, must be > 0",
-                                                 kClassNames[c], w[c]));
+      return Status::InvalidArgument(fmt::format("class weight of {} is {}, must be > 0", kClassNames[c], w[c]));
     }
   }
   return Status::Ok();
@@ -46,10 +44,10 @@ Status CheckClassWeights(const std::vector<double>& w) {
 Status CheckIsCongestionModel(const internal::Booster& booster) {
   TRAFFIC_ASSIGN_OR_RETURN(internal::Booster::Kind kind, booster.ReadKind());
   if (kind.objective != "multi:softprob" || kind.num_class != kNumClasses) {
-    return Status::Corrupt(fmt::format(
-        "not a congestion classifier: objective '{}' with num_class {}, expected "
-        "'multi:softprob' with num_class {}",
-        kind.objective, kind.num_class, kNumClasses));
+    return Status::Corrupt(
+        fmt::format("not a congestion classifier: objective '{}' with num_class {}, expected "
+                    "'multi:softprob' with num_class {}",
+                    kind.objective, kind.num_class, kNumClasses));
   }
   return Status::Ok();
 }
@@ -92,8 +90,7 @@ std::vector<ClassPrediction> ArgMax(const ClassProbabilities& proba) {
   return out;
 }
 
-Result<CongestionClassifier> CongestionClassifier::Train(const LabeledData& train,
-                                                         const ClassifierOptions& options,
+Result<CongestionClassifier> CongestionClassifier::Train(const LabeledData& train, const ClassifierOptions& options,
                                                          const LabeledData* validation) {
   TRAFFIC_RETURN_IF_ERROR(CheckClassWeights(options.class_weights));
   std::vector<float> labels;
@@ -117,29 +114,24 @@ Result<CongestionClassifier> CongestionClassifier::Train(const LabeledData& trai
     }
     dvalid = internal::TrainingData{validation->features, valid_labels, valid_weights};
   }
-  TRAFFIC_ASSIGN_OR_RETURN(
-      internal::Booster booster,
-      internal::Booster::Train(dtrain, validation ? &dvalid : nullptr, ToParams(options)));
+  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster,
+                           internal::Booster::Train(dtrain, validation ? &dvalid : nullptr, ToParams(options)));
   return CongestionClassifier(std::move(booster));
 }
 
-Result<CongestionClassifier> CongestionClassifier::FromJson(std::string_view json,
-                                                            const LoadOptions& options) {
-  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster,
-                           internal::Booster::FromJson(json, options.nthread));
+Result<CongestionClassifier> CongestionClassifier::FromJson(std::string_view json, const LoadOptions& options) {
+  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster, internal::Booster::FromJson(json, options.nthread));
   TRAFFIC_RETURN_IF_ERROR(CheckIsCongestionModel(booster));
   if (!options.expected_feature_names.empty()) {
-    TRAFFIC_RETURN_IF_ERROR(
-        model::CheckFeatureLayout(booster.feature_names(), options.expected_feature_names)
-            .WithContext("loaded model does not match the expected feature layout"));
+    TRAFFIC_RETURN_IF_ERROR(model::CheckFeatureLayout(booster.feature_names(), options.expected_feature_names)
+                                .WithContext("loaded model does not match the expected feature layout"));
   }
   return CongestionClassifier(std::move(booster));
 }
 
 Result<std::string> CongestionClassifier::ToJson() const { return booster_.ToJson(); }
 
-Status CongestionClassifier::CheckFeatureLayout(
-    std::span<const std::string> feature_names) const {
+Status CongestionClassifier::CheckFeatureLayout(std::span<const std::string> feature_names) const {
   return model::CheckFeatureLayout(booster_.feature_names(), feature_names);
 }
 

@@ -80,14 +80,12 @@ class CongestionClassifier {
   // Trains on `train`; with `validation`, also records validation mlogloss per round and
   // (with early_stopping_rounds) stops early. InvalidArgument for inconsistent inputs (shape,
   // labels out of range, layouts of train and validation differ, bad options).
-  static core::Result<CongestionClassifier> Train(const LabeledData& train,
-                                                  const ClassifierOptions& options,
+  static core::Result<CongestionClassifier> Train(const LabeledData& train, const ClassifierOptions& options,
                                                   const LabeledData* validation = nullptr);
 
   // Loads XGBoost JSON bytes (as written by ToJson, or by XGBoost itself if the model is a
   // multi:softprob model with num_class 3 and feature names).
-  static core::Result<CongestionClassifier> FromJson(std::string_view json,
-                                                     const LoadOptions& options = {});
+  static core::Result<CongestionClassifier> FromJson(std::string_view json, const LoadOptions& options = {});
 
   // The model as XGBoost JSON (loadable by XGBoost's Python/R/CLI too).
   core::Result<std::string> ToJson() const;

@@ -35,9 +35,7 @@ struct Synthetic {
 
 Synthetic MakeSynthetic(std::size_t rows, std::uint32_t seed) {
   std::mt19937 gen(seed);  // mt19937's sequence is fixed by the standard
-  auto uniform = [&gen](double lo, double hi) {
-    return lo + (hi - lo) * (static_cast<double>(gen()) / 4294967296.0);
-  };
+  auto uniform = [&gen](double lo, double hi) { return lo + (hi - lo) * (static_cast<double>(gen()) / 4294967296.0); };
   Synthetic s;
   s.rows = rows;
   for (std::size_t i = 0; i < rows; ++i) {
@@ -152,11 +150,10 @@ TEST(ClassifierTest, TruncatedOrCorruptJsonIsACorruptStatus) {
     auto loaded = CongestionClassifier::FromJson(std::string_view(json).substr(0, keep));
     ASSERT_FALSE(loaded.ok()) << "kept " << keep << " bytes";
     EXPECT_EQ(loaded.status().code(), core::StatusCode::kCorrupt) << loaded.status().message();
-    EXPECT_NE(loaded.status().message().find("model"), std::string::npos)
-        << loaded.status().message();
+    EXPECT_NE(loaded.status().message().find("model"), std::string::npos) << loaded.status().message();
   }
-  for (std::string_view bad : {std::string_view(""), std::string_view("not json at all"),
-                               std::string_view("{}"), std::string_view("[1,2,3]")}) {
+  for (std::string_view bad : {std::string_view(""), std::string_view("not json at all"), std::string_view("{}"),
+                               std::string_view("[1,2,3]")}) {
     auto loaded = CongestionClassifier::FromJson(bad);
     ASSERT_FALSE(loaded.ok()) << bad;
     EXPECT_EQ(loaded.status().code(), core::StatusCode::kCorrupt) << loaded.status().message();
@@ -201,8 +198,7 @@ TEST(ClassifierTest, LoadWithAnotherExpectedLayoutFailsNamingIt) {
   opts.expected_feature_names = {"speed_recent_mph", "trip_count", "hour_local", "is_weekend"};
   auto loaded = CongestionClassifier::FromJson(json, opts);
   ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.status().message().find("model expects 3 features"), std::string::npos)
-      << loaded.status().message();
+  EXPECT_NE(loaded.status().message().find("model expects 3 features"), std::string::npos) << loaded.status().message();
   EXPECT_NE(loaded.status().message().find("data has 4"), std::string::npos);
 }
 
@@ -213,8 +209,7 @@ TEST(ClassifierTest, ShapeMismatchIsRejectedBeforeXGBoostSeesIt) {
   std::vector<float> values(5, 1.0f);  // not rows * 3
   auto pred = model->Predict(FeatureMatrix{values, 2, kNames});
   ASSERT_FALSE(pred.ok());
-  EXPECT_NE(pred.status().message().find("5 values, expected 2 rows x 3 features"),
-            std::string::npos)
+  EXPECT_NE(pred.status().message().find("5 values, expected 2 rows x 3 features"), std::string::npos)
       << pred.status().message();
   auto empty = model->Predict(FeatureMatrix{{}, 0, kNames});
   ASSERT_OK(empty);
@@ -259,8 +254,7 @@ TEST(ClassifierTest, EarlyStoppingKeepsTheBestRoundAndSavesIt) {
   EXPECT_EQ(loaded->best_iteration(), best);
   EXPECT_EQ(loaded->num_boosted_rounds(), best + 1);
   EXPECT_EQ(loaded->feature_names(), kNames);
-  EXPECT_EQ(loaded->PredictProba(valid.Matrix())->values,
-            model->PredictProba(valid.Matrix())->values);
+  EXPECT_EQ(loaded->PredictProba(valid.Matrix())->values, model->PredictProba(valid.Matrix())->values);
 }
 
 TEST(ClassifierTest, ClassWeightsChangeTheModel) {
@@ -271,8 +265,7 @@ TEST(ClassifierTest, ClassWeightsChangeTheModel) {
   auto weighted = CongestionClassifier::Train(train.Labeled(), o);
   ASSERT_OK(plain);
   ASSERT_OK(weighted);
-  EXPECT_NE(plain->PredictProba(train.Matrix())->values,
-            weighted->PredictProba(train.Matrix())->values);
+  EXPECT_NE(plain->PredictProba(train.Matrix())->values, weighted->PredictProba(train.Matrix())->values);
 
   o.class_weights = {1.0, 2.0};
   auto bad = CongestionClassifier::Train(train.Labeled(), o);
@@ -294,8 +287,7 @@ TEST(ClassifierTest, RejectsBadTrainingInput) {
   train.labels[7] = 3;
   auto bad_label = CongestionClassifier::Train(train.Labeled(), SmallOptions());
   ASSERT_FALSE(bad_label.ok());
-  EXPECT_NE(bad_label.status().message().find("row 7 has label 3"), std::string::npos)
-      << bad_label.status().message();
+  EXPECT_NE(bad_label.status().message().find("row 7 has label 3"), std::string::npos) << bad_label.status().message();
 
   train.labels[7] = 0;
   ClassifierOptions o = SmallOptions();
@@ -312,8 +304,7 @@ TEST(ClassifierTest, RejectsBadTrainingInput) {
       << mismatched.status().message();
 
   std::vector<std::string> dup = {"a", "b", "a"};
-  auto dup_names = CongestionClassifier::Train(LabeledData{train.Matrix(dup), train.labels},
-                                               SmallOptions());
+  auto dup_names = CongestionClassifier::Train(LabeledData{train.Matrix(dup), train.labels}, SmallOptions());
   ASSERT_FALSE(dup_names.ok());
   EXPECT_NE(dup_names.status().message().find("'a' appears twice"), std::string::npos);
 }

@@ -52,10 +52,8 @@ HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& opti
   return out;
 }
 
-core::Result<PredictorReports> EvaluatePredictors(std::span<const int> actual,
-                                                  std::span<const int> model,
-                                                  std::span<const int> persistence,
-                                                  std::span<const int> profile) {
+core::Result<PredictorReports> EvaluatePredictors(std::span<const int> actual, std::span<const int> model,
+                                                  std::span<const int> persistence, std::span<const int> profile) {
   PredictorReports r;
   TRAFFIC_ASSIGN_OR_RETURN(r.model, Evaluate(actual, model));
   TRAFFIC_ASSIGN_OR_RETURN(r.persistence, Evaluate(actual, persistence));

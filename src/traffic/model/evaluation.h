@@ -74,9 +74,7 @@ struct PredictorReports {
 };
 
 // InvalidArgument when the predictions are not one per actual label, or a label is out of range.
-core::Result<PredictorReports> EvaluatePredictors(std::span<const int> actual,
-                                                  std::span<const int> model,
-                                                  std::span<const int> persistence,
-                                                  std::span<const int> profile);
+core::Result<PredictorReports> EvaluatePredictors(std::span<const int> actual, std::span<const int> model,
+                                                  std::span<const int> persistence, std::span<const int> profile);
 
 }  // namespace traffic::model

@@ -65,12 +65,12 @@ SplitOptions Options(int64_t validation_from_s, int stride = 1) {
 
 TEST(Evaluation, SplitsByTimeAndPredictsTheBaselinesForTheTestRows) {
   Examples e;
-  e.Add(kT0, false, kLow, 25, 25, 25);                    // 0 train
-  e.Add(kT0 + 60, false, -1, 25, 25, 25);                 // 1 unlabelled: nowhere
-  e.Add(kT0 + 2 * kDay, false, kHigh, 5, 5, 5);           // 2 validation (the last training day)
-  e.Add(kT0 + 3 * kDay, true, kHigh, 8, 25, 15);          // 3 test
-  e.Add(kT0 + 3 * kDay + 60, true, kLow, kNaN, 21, kNaN); // 4 test
-  e.Add(kT0 + 3 * kDay + 120, true, -1, 8, 8, 8);         // 5 test, unlabelled: nowhere
+  e.Add(kT0, false, kLow, 25, 25, 25);                     // 0 train
+  e.Add(kT0 + 60, false, -1, 25, 25, 25);                  // 1 unlabelled: nowhere
+  e.Add(kT0 + 2 * kDay, false, kHigh, 5, 5, 5);            // 2 validation (the last training day)
+  e.Add(kT0 + 3 * kDay, true, kHigh, 8, 25, 15);           // 3 test
+  e.Add(kT0 + 3 * kDay + 60, true, kLow, kNaN, 21, kNaN);  // 4 test
+  e.Add(kT0 + 3 * kDay + 120, true, -1, 8, 8, 8);          // 5 test, unlabelled: nowhere
   HorizonSplit s = SplitExamples(e.View(), Options(kT0 + 2 * kDay));
   EXPECT_EQ(s.train_y, (std::vector<int>{kLow}));
   EXPECT_EQ(s.valid_y, (std::vector<int>{kHigh}));
@@ -133,10 +133,8 @@ TEST(Evaluation, ReportsTheModelAgainstBothBaselines) {
 TEST(Evaluation, RefusesPredictionsOfTheWrongLength) {
   const std::vector<int> actual = {kHigh, kLow};
   const std::vector<int> one = {kHigh};
-  EXPECT_EQ(EvaluatePredictors(actual, actual, one, actual).status().code(),
-            core::StatusCode::kInvalidArgument);
-  EXPECT_EQ(EvaluatePredictors(actual, actual, actual, one).status().code(),
-            core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(EvaluatePredictors(actual, actual, one, actual).status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(EvaluatePredictors(actual, actual, actual, one).status().code(), core::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

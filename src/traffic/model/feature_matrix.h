@@ -32,8 +32,7 @@ struct FeatureMatrix {
 // OK if `data` has exactly the layout `model` (same count, same names, same order). Otherwise
 // InvalidArgument, e.g. "model expects 3 features [a,b,c], data has 2 [a,b]" or
 // "feature 1 is 'b' in the model, 'x' in the data".
-core::Status CheckFeatureLayout(std::span<const std::string> model,
-                                std::span<const std::string> data);
+core::Status CheckFeatureLayout(std::span<const std::string> model, std::span<const std::string> data);
 
 // "[a,b,c]": a layout for error messages and model cards.
 std::string FormatFeatureNames(std::span<const std::string> names);

@@ -9,19 +9,18 @@ namespace traffic::model {
 using core::Result;
 using core::Status;
 
-Result<ConfusionMatrix> ComputeConfusionMatrix(std::span<const int> actual,
-                                               std::span<const int> predicted) {
+Result<ConfusionMatrix> ComputeConfusionMatrix(std::span<const int> actual, std::span<const int> predicted) {
   if (actual.size() != predicted.size()) {
-    return Status::InvalidArgument(fmt::format("{} actual labels but {} predicted labels",
-                                               actual.size(), predicted.size()));
+    return Status::InvalidArgument(
+        fmt::format("{} actual labels but {} predicted labels", actual.size(), predicted.size()));
   }
   ConfusionMatrix m{};
   for (std::size_t i = 0; i < actual.size(); ++i) {
     int a = actual[i];
     int p = predicted[i];
     if (a < 0 || a >= kNumClasses || p < 0 || p >= kNumClasses) {
-      return Status::InvalidArgument(fmt::format(
-          "example {}: actual {} / predicted {}, labels must be 0..{}", i, a, p, kNumClasses - 1));
+      return Status::InvalidArgument(
+          fmt::format("example {}: actual {} / predicted {}, labels must be 0..{}", i, a, p, kNumClasses - 1));
     }
     ++m[a][p];
   }
@@ -86,13 +85,11 @@ Result<ClassificationReport> Evaluate(std::span<const int> actual, std::span<con
 
 std::string ClassificationReport::ToJson() const {
   // Values are finite by construction; {} prints the shortest round-trip form.
-  std::string out = fmt::format(R"({{"total":{},"accuracy":{},"macro_f1":{},"classes":[)", total,
-                                accuracy, macro_f1);
+  std::string out = fmt::format(R"({{"total":{},"accuracy":{},"macro_f1":{},"classes":[)", total, accuracy, macro_f1);
   for (int c = 0; c < kNumClasses; ++c) {
     const ClassMetrics& m = per_class[c];
-    out += fmt::format(
-        R"({}{{"label":{},"name":"{}","precision":{},"recall":{},"f1":{},"support":{},"predicted":{}}})",
-        c == 0 ? "" : ",", c, kClassNames[c], m.precision, m.recall, m.f1, m.support, m.predicted);
+    out += fmt::format(R"({}{{"label":{},"name":"{}","precision":{},"recall":{},"f1":{},"support":{},"predicted":{}}})",
+                       c == 0 ? "" : ",", c, kClassNames[c], m.precision, m.recall, m.f1, m.support, m.predicted);
   }
   out += R"(],"confusion_matrix":[)";
   for (int a = 0; a < kNumClasses; ++a) {
@@ -103,12 +100,12 @@ std::string ClassificationReport::ToJson() const {
 }
 
 std::string ClassificationReport::FormatTable() const {
-  std::string out = fmt::format("{:<8} {:>9} {:>7} {:>7} {:>8} {:>9}\n", "class", "precision",
-                                "recall", "f1", "support", "predicted");
+  std::string out = fmt::format("{:<8} {:>9} {:>7} {:>7} {:>8} {:>9}\n", "class", "precision", "recall", "f1",
+                                "support", "predicted");
   for (int c = 0; c < kNumClasses; ++c) {
     const ClassMetrics& m = per_class[c];
-    out += fmt::format("{:<8} {:>9.3f} {:>7.3f} {:>7.3f} {:>8} {:>9}\n", kClassNames[c],
-                       m.precision, m.recall, m.f1, m.support, m.predicted);
+    out += fmt::format("{:<8} {:>9.3f} {:>7.3f} {:>7.3f} {:>8} {:>9}\n", kClassNames[c], m.precision, m.recall, m.f1,
+                       m.support, m.predicted);
   }
   out += fmt::format("accuracy {:.3f}  macro-F1 {:.3f}  examples {}\n", accuracy, macro_f1, total);
   out += "confusion matrix (rows = actual, columns = predicted)\n";
@@ -123,11 +120,9 @@ std::string ClassificationReport::FormatTable() const {
   return out;
 }
 
-Result<double> MeanAbsoluteError(std::span<const double> actual,
-                                 std::span<const double> predicted) {
+Result<double> MeanAbsoluteError(std::span<const double> actual, std::span<const double> predicted) {
   if (actual.size() != predicted.size()) {
-    return Status::InvalidArgument(
-        fmt::format("{} actual values but {} predictions", actual.size(), predicted.size()));
+    return Status::InvalidArgument(fmt::format("{} actual values but {} predictions", actual.size(), predicted.size()));
   }
   if (actual.empty()) return 0.0;
   double sum = 0;

@@ -23,8 +23,7 @@ namespace traffic::model {
 using ConfusionMatrix = std::array<std::array<std::int64_t, kNumClasses>, kNumClasses>;
 
 // InvalidArgument if the spans differ in length or a label is outside 0..kNumClasses-1.
-core::Result<ConfusionMatrix> ComputeConfusionMatrix(std::span<const int> actual,
-                                                     std::span<const int> predicted);
+core::Result<ConfusionMatrix> ComputeConfusionMatrix(std::span<const int> actual, std::span<const int> predicted);
 
 struct ClassMetrics {
   double precision = 0;
@@ -57,11 +56,9 @@ struct ClassificationReport {
 };
 
 ClassificationReport MakeReport(const ConfusionMatrix& m);
-core::Result<ClassificationReport> Evaluate(std::span<const int> actual,
-                                            std::span<const int> predicted);
+core::Result<ClassificationReport> Evaluate(std::span<const int> actual, std::span<const int> predicted);
 
 // Mean absolute error; InvalidArgument on length mismatch, 0 for empty input.
-core::Result<double> MeanAbsoluteError(std::span<const double> actual,
-                                       std::span<const double> predicted);
+core::Result<double> MeanAbsoluteError(std::span<const double> actual, std::span<const double> predicted);
 
 }  // namespace traffic::model

@@ -121,8 +121,7 @@ TEST(MetricsTest, TableShowsClassesSummaryAndConfusion) {
   auto r = Evaluate(kActual, kPredicted);
   ASSERT_OK(r);
   std::string table = r->FormatTable();
-  EXPECT_NE(table.find("Medium       0.667   1.000   0.800        2         3"), std::string::npos)
-      << table;
+  EXPECT_NE(table.find("Medium       0.667   1.000   0.800        2         3"), std::string::npos) << table;
   EXPECT_NE(table.find("accuracy 0.667  macro-F1 0.489  examples 6"), std::string::npos) << table;
   EXPECT_NE(table.find("High            1        0        0"), std::string::npos) << table;
 }

@@ -123,8 +123,8 @@ Status ValidateTree(element tree, std::size_t index, std::int64_t num_feature) {
       ++refs[child];
     }
     if (split_indices[i] < 0 || split_indices[i] >= num_feature) {
-      return Bad(fmt::format("{}: node {} splits on feature {}, the model has {}", where, i,
-                             split_indices[i], num_feature));
+      return Bad(
+          fmt::format("{}: node {} splits on feature {}, the model has {}", where, i, split_indices[i], num_feature));
     }
   }
   if (refs[0] != 0) return Bad(where + ": the root is somebody's child");
@@ -143,8 +143,7 @@ Status ValidateTree(element tree, std::size_t index, std::int64_t num_feature) {
     }
   }
   if (visited != size) {
-    return Bad(fmt::format("{}: {} of {} nodes are not reachable from the root", where,
-                           size - visited, size));
+    return Bad(fmt::format("{}: {} of {} nodes are not reachable from the root", where, size - visited, size));
   }
   return Status::Ok();
 }
@@ -162,12 +161,9 @@ Status ValidateModelJson(std::string_view json) {
   for (element e : names) {
     if (!e.is_string()) return Bad("learner.feature_names holds a non-string");
   }
-  TRAFFIC_ASSIGN_OR_RETURN(element model_param,
-                           ObjectField(learner, "learner_model_param", "learner"));
-  TRAFFIC_ASSIGN_OR_RETURN(std::int64_t num_feature,
-                           IntParam(model_param, "num_feature", "learner_model_param"));
-  TRAFFIC_ASSIGN_OR_RETURN(std::int64_t num_class,
-                           IntParam(model_param, "num_class", "learner_model_param"));
+  TRAFFIC_ASSIGN_OR_RETURN(element model_param, ObjectField(learner, "learner_model_param", "learner"));
+  TRAFFIC_ASSIGN_OR_RETURN(std::int64_t num_feature, IntParam(model_param, "num_feature", "learner_model_param"));
+  TRAFFIC_ASSIGN_OR_RETURN(std::int64_t num_class, IntParam(model_param, "num_class", "learner_model_param"));
   TRAFFIC_ASSIGN_OR_RETURN(element booster, ObjectField(learner, "gradient_booster", "learner"));
   std::string_view booster_name;
   if (booster["name"].get(booster_name) != simdjson::SUCCESS || booster_name != "gbtree") {
@@ -175,14 +171,13 @@ Status ValidateModelJson(std::string_view json) {
   }
   TRAFFIC_ASSIGN_OR_RETURN(element model, ObjectField(booster, "model", "gradient_booster"));
   TRAFFIC_ASSIGN_OR_RETURN(element tree_param, ObjectField(model, "gbtree_model_param", "model"));
-  TRAFFIC_ASSIGN_OR_RETURN(std::int64_t num_trees,
-                           IntParam(tree_param, "num_trees", "gbtree_model_param"));
+  TRAFFIC_ASSIGN_OR_RETURN(std::int64_t num_trees, IntParam(tree_param, "num_trees", "gbtree_model_param"));
   TRAFFIC_ASSIGN_OR_RETURN(array tree_info, ArrayField(model, "tree_info", "model"));
   TRAFFIC_ASSIGN_OR_RETURN(array trees, ArrayField(model, "trees", "model"));
   if (static_cast<std::int64_t>(tree_info.size()) != num_trees ||
       static_cast<std::int64_t>(trees.size()) != num_trees) {
-    return Bad(fmt::format("num_trees is {} but there are {} trees and {} tree_info entries",
-                           num_trees, trees.size(), tree_info.size()));
+    return Bad(fmt::format("num_trees is {} but there are {} trees and {} tree_info entries", num_trees, trees.size(),
+                           tree_info.size()));
   }
   const std::int64_t groups = num_class > 0 ? num_class : 1;
   for (element e : tree_info) {

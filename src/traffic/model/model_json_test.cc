@@ -63,8 +63,7 @@ TEST(ModelJsonTest, TreeInfoShorterThanNumTrees) {
 }
 
 TEST(ModelJsonTest, ChildIndexOutOfRange) {
-  std::string json = ReplaceFirst(TrainedModelJson(), R"("left_children":[1,)",
-                                  R"("left_children":[99,)");
+  std::string json = ReplaceFirst(TrainedModelJson(), R"("left_children":[1,)", R"("left_children":[99,)");
   ExpectCorrupt(json, "tree 0: node 0 has child 99 outside");
 }
 
@@ -74,8 +73,7 @@ TEST(ModelJsonTest, ArrayLengthDisagreesWithNumNodes) {
 }
 
 TEST(ModelJsonTest, SplitOnAFeatureTheModelDoesNotHave) {
-  std::string json = ReplaceFirst(TrainedModelJson(), R"("split_indices":[0,)",
-                                  R"("split_indices":[5,)");
+  std::string json = ReplaceFirst(TrainedModelJson(), R"("split_indices":[0,)", R"("split_indices":[5,)");
   ExpectCorrupt(json, "tree 0: node 0 splits on feature 5, the model has 2");
 }
 

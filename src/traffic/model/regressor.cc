@@ -12,13 +12,12 @@ using core::Status;
 
 Status CheckTargets(const RegressionData& d, std::string_view what) {
   if (d.targets.size() != d.features.num_rows) {
-    return Status::InvalidArgument(fmt::format("{}: {} targets for {} rows", what,
-                                               d.targets.size(), d.features.num_rows));
+    return Status::InvalidArgument(
+        fmt::format("{}: {} targets for {} rows", what, d.targets.size(), d.features.num_rows));
   }
   for (std::size_t i = 0; i < d.targets.size(); ++i) {
     if (!std::isfinite(d.targets[i])) {
-      return Status::InvalidArgument(
-          fmt::format("{}: row {} has target {}, must be finite", what, i, d.targets[i]));
+      return Status::InvalidArgument(fmt::format("{}: row {} has target {}, must be finite", what, i, d.targets[i]));
     }
   }
   return Status::Ok();
@@ -26,12 +25,10 @@ Status CheckTargets(const RegressionData& d, std::string_view what) {
 
 }  // namespace
 
-Result<SpeedRegressor> SpeedRegressor::Train(const RegressionData& train,
-                                             const RegressorOptions& options,
+Result<SpeedRegressor> SpeedRegressor::Train(const RegressionData& train, const RegressorOptions& options,
                                              const RegressionData* validation) {
   if (!options.objective.starts_with("reg:")) {
-    return Status::InvalidArgument(
-        fmt::format("regressor objective '{}' is not a reg: objective", options.objective));
+    return Status::InvalidArgument(fmt::format("regressor objective '{}' is not a reg: objective", options.objective));
   }
   TRAFFIC_RETURN_IF_ERROR(CheckTargets(train, "training"));
   internal::TrainingData dtrain{train.features, train.targets, {}};
@@ -49,29 +46,24 @@ Result<SpeedRegressor> SpeedRegressor::Train(const RegressionData& train,
   return SpeedRegressor(std::move(booster));
 }
 
-Result<SpeedRegressor> SpeedRegressor::FromJson(std::string_view json,
-                                                const LoadOptions& options) {
-  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster,
-                           internal::Booster::FromJson(json, options.nthread));
+Result<SpeedRegressor> SpeedRegressor::FromJson(std::string_view json, const LoadOptions& options) {
+  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster, internal::Booster::FromJson(json, options.nthread));
   TRAFFIC_ASSIGN_OR_RETURN(internal::Booster::Kind kind, booster.ReadKind());
   if (!kind.objective.starts_with("reg:") || kind.num_class > 1) {
-    return Status::Corrupt(fmt::format(
-        "not a speed regressor: objective '{}' with num_class {}, expected a 'reg:' objective",
-        kind.objective, kind.num_class));
+    return Status::Corrupt(
+        fmt::format("not a speed regressor: objective '{}' with num_class {}, expected a 'reg:' objective",
+                    kind.objective, kind.num_class));
   }
   if (!options.expected_feature_names.empty()) {
-    TRAFFIC_RETURN_IF_ERROR(
-        model::CheckFeatureLayout(booster.feature_names(), options.expected_feature_names)
-            .WithContext("loaded model does not match the expected feature layout"));
+    TRAFFIC_RETURN_IF_ERROR(model::CheckFeatureLayout(booster.feature_names(), options.expected_feature_names)
+                                .WithContext("loaded model does not match the expected feature layout"));
   }
   return SpeedRegressor(std::move(booster));
 }
 
 Result<std::string> SpeedRegressor::ToJson() const { return booster_.ToJson(); }
 
-Result<std::vector<float>> SpeedRegressor::Predict(const FeatureMatrix& x) const {
-  return booster_.Predict(x, 1);
-}
+Result<std::vector<float>> SpeedRegressor::Predict(const FeatureMatrix& x) const { return booster_.Predict(x, 1); }
 
 Status SpeedRegressor::CheckFeatureLayout(std::span<const std::string> feature_names) const {
   return model::CheckFeatureLayout(booster_.feature_names(), feature_names);

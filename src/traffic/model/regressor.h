@@ -32,12 +32,10 @@ struct RegressionData {
 
 class SpeedRegressor {
  public:
-  static core::Result<SpeedRegressor> Train(const RegressionData& train,
-                                            const RegressorOptions& options,
+  static core::Result<SpeedRegressor> Train(const RegressionData& train, const RegressorOptions& options,
                                             const RegressionData* validation = nullptr);
   // Accepts XGBoost JSON of a single-output "reg:*" model with feature names.
-  static core::Result<SpeedRegressor> FromJson(std::string_view json,
-                                               const LoadOptions& options = {});
+  static core::Result<SpeedRegressor> FromJson(std::string_view json, const LoadOptions& options = {});
   core::Result<std::string> ToJson() const;
 
   // One value per row.

@@ -77,8 +77,7 @@ TEST(RegressorTest, ClassifierJsonIsNotARegressor) {
   ASSERT_OK(clf);
   auto loaded = SpeedRegressor::FromJson(*clf->ToJson());
   ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.status().message().find("not a speed regressor: objective 'multi:softprob'"),
-            std::string::npos)
+  EXPECT_NE(loaded.status().message().find("not a speed regressor: objective 'multi:softprob'"), std::string::npos)
       << loaded.status().message();
 }
 

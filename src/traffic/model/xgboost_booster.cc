@@ -59,15 +59,13 @@ std::vector<const char*> CStrings(std::span<const std::string> names) {
 
 Result<DMatrixPtr> MakeDMatrix(const FeatureMatrix& x, int nthread, std::string_view what) {
   DMatrixHandle raw = nullptr;
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(
-      XGDMatrixCreateFromMat_omp(x.values.data(), x.num_rows, x.num_cols(),
-                                 std::numeric_limits<float>::quiet_NaN(), &raw, nthread),
-      StatusCode::kInvalidArgument, fmt::format("building the {} matrix", what)));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGDMatrixCreateFromMat_omp(x.values.data(), x.num_rows, x.num_cols(),
+                                                               std::numeric_limits<float>::quiet_NaN(), &raw, nthread),
+                                    StatusCode::kInvalidArgument, fmt::format("building the {} matrix", what)));
   DMatrixPtr m(raw);
   auto names = CStrings(x.feature_names);
-  TRAFFIC_RETURN_IF_ERROR(
-      XgbStatus(XGDMatrixSetStrFeatureInfo(m.get(), "feature_name", names.data(), names.size()),
-                StatusCode::kInvalidArgument, fmt::format("naming the {} features", what)));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGDMatrixSetStrFeatureInfo(m.get(), "feature_name", names.data(), names.size()),
+                                    StatusCode::kInvalidArgument, fmt::format("naming the {} features", what)));
   return m;
 }
 
@@ -75,21 +73,19 @@ Result<DMatrixPtr> MakeTrainingDMatrix(const TrainingData& d, int nthread, std::
   TRAFFIC_RETURN_IF_ERROR(d.features.Validate().WithContext(what));
   if (d.features.num_rows == 0) return Status::InvalidArgument(fmt::format("{}: no rows", what));
   if (d.labels.size() != d.features.num_rows) {
-    return Status::InvalidArgument(fmt::format("{}: {} labels for {} rows", what, d.labels.size(),
-                                               d.features.num_rows));
+    return Status::InvalidArgument(
+        fmt::format("{}: {} labels for {} rows", what, d.labels.size(), d.features.num_rows));
   }
   if (!d.weights.empty() && d.weights.size() != d.features.num_rows) {
-    return Status::InvalidArgument(fmt::format("{}: {} weights for {} rows", what,
-                                               d.weights.size(), d.features.num_rows));
+    return Status::InvalidArgument(
+        fmt::format("{}: {} weights for {} rows", what, d.weights.size(), d.features.num_rows));
   }
   TRAFFIC_ASSIGN_OR_RETURN(DMatrixPtr m, MakeDMatrix(d.features, nthread, what));
-  TRAFFIC_RETURN_IF_ERROR(
-      XgbStatus(XGDMatrixSetFloatInfo(m.get(), "label", d.labels.data(), d.labels.size()),
-                StatusCode::kInvalidArgument, fmt::format("setting the {} labels", what)));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGDMatrixSetFloatInfo(m.get(), "label", d.labels.data(), d.labels.size()),
+                                    StatusCode::kInvalidArgument, fmt::format("setting the {} labels", what)));
   if (!d.weights.empty()) {
-    TRAFFIC_RETURN_IF_ERROR(
-        XgbStatus(XGDMatrixSetFloatInfo(m.get(), "weight", d.weights.data(), d.weights.size()),
-                  StatusCode::kInvalidArgument, fmt::format("setting the {} weights", what)));
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGDMatrixSetFloatInfo(m.get(), "weight", d.weights.data(), d.weights.size()),
+                                      StatusCode::kInvalidArgument, fmt::format("setting the {} weights", what)));
   }
   return m;
 }
@@ -111,10 +107,8 @@ Status SetParams(void* booster, const BoosterParams& p, bool with_eval_metric) {
   TRAFFIC_RETURN_IF_ERROR(SetParam(booster, "nthread", std::to_string(p.nthread)));
   TRAFFIC_RETURN_IF_ERROR(SetParam(booster, "seed", std::to_string(p.seed)));
   TRAFFIC_RETURN_IF_ERROR(SetParam(booster, "subsample", fmt::format("{}", p.subsample)));
-  TRAFFIC_RETURN_IF_ERROR(
-      SetParam(booster, "colsample_bytree", fmt::format("{}", p.colsample_bytree)));
-  TRAFFIC_RETURN_IF_ERROR(
-      SetParam(booster, "min_child_weight", fmt::format("{}", p.min_child_weight)));
+  TRAFFIC_RETURN_IF_ERROR(SetParam(booster, "colsample_bytree", fmt::format("{}", p.colsample_bytree)));
+  TRAFFIC_RETURN_IF_ERROR(SetParam(booster, "min_child_weight", fmt::format("{}", p.min_child_weight)));
   TRAFFIC_RETURN_IF_ERROR(SetParam(booster, "lambda", fmt::format("{}", p.lambda)));
   if (with_eval_metric) TRAFFIC_RETURN_IF_ERROR(SetParam(booster, "eval_metric", p.eval_metric));
   return Status::Ok();
@@ -146,8 +140,7 @@ Status XgbStatus(int rc, StatusCode code, std::string_view what) {
   return Status(code, fmt::format("{}: XGBoost: {}", what, CleanXgbMessage(last ? last : "")));
 }
 
-Result<Booster> Booster::Train(const TrainingData& train, const TrainingData* validation,
-                               const BoosterParams& params) {
+Result<Booster> Booster::Train(const TrainingData& train, const TrainingData* validation, const BoosterParams& params) {
   if (params.num_rounds < 1) return Status::InvalidArgument("num_rounds must be at least 1");
   if (params.early_stopping_rounds < 0) {
     return Status::InvalidArgument("early_stopping_rounds must not be negative");
@@ -155,44 +148,37 @@ Result<Booster> Booster::Train(const TrainingData& train, const TrainingData* va
   if (params.early_stopping_rounds > 0 && validation == nullptr) {
     return Status::InvalidArgument("early stopping needs a validation set");
   }
-  TRAFFIC_ASSIGN_OR_RETURN(DMatrixPtr dtrain,
-                           MakeTrainingDMatrix(train, params.nthread, "training"));
+  TRAFFIC_ASSIGN_OR_RETURN(DMatrixPtr dtrain, MakeTrainingDMatrix(train, params.nthread, "training"));
   DMatrixPtr dvalid;
   if (validation != nullptr) {
-    TRAFFIC_RETURN_IF_ERROR(
-        CheckFeatureLayout(train.features.feature_names, validation->features.feature_names)
-            .WithContext("validation set"));
-    TRAFFIC_ASSIGN_OR_RETURN(dvalid,
-                             MakeTrainingDMatrix(*validation, params.nthread, "validation"));
+    TRAFFIC_RETURN_IF_ERROR(CheckFeatureLayout(train.features.feature_names, validation->features.feature_names)
+                                .WithContext("validation set"));
+    TRAFFIC_ASSIGN_OR_RETURN(dvalid, MakeTrainingDMatrix(*validation, params.nthread, "validation"));
   }
 
   Booster b;
   b.nthread_ = params.nthread;
   DMatrixHandle cache[2] = {dtrain.get(), dvalid.get()};
   BoosterHandle raw = nullptr;
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterCreate(cache, dvalid ? 2 : 1, &raw),
-                                    StatusCode::kInternal, "creating the XGBoost booster"));
+  TRAFFIC_RETURN_IF_ERROR(
+      XgbStatus(XGBoosterCreate(cache, dvalid ? 2 : 1, &raw), StatusCode::kInternal, "creating the XGBoost booster"));
   b.handle_.reset(raw);
   TRAFFIC_RETURN_IF_ERROR(SetParams(raw, params, dvalid != nullptr));
   auto names = CStrings(train.features.feature_names);
-  TRAFFIC_RETURN_IF_ERROR(
-      XgbStatus(XGBoosterSetStrFeatureInfo(raw, "feature_name", names.data(), names.size()),
-                StatusCode::kInvalidArgument, "naming the model's features"));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterSetStrFeatureInfo(raw, "feature_name", names.data(), names.size()),
+                                    StatusCode::kInvalidArgument, "naming the model's features"));
 
   int best = -1;
   double best_score = 0;
   for (int iter = 0; iter < params.num_rounds; ++iter) {
-    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterUpdateOneIter(raw, iter, dtrain.get()),
-                                      StatusCode::kInternal,
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterUpdateOneIter(raw, iter, dtrain.get()), StatusCode::kInternal,
                                       fmt::format("training round {}", iter)));
     if (!dvalid) continue;
     DMatrixHandle eval_sets[1] = {dvalid.get()};
     const char* eval_names[1] = {"valid"};
     const char* eval_out = nullptr;
-    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterEvalOneIter(raw, iter, eval_sets, eval_names, 1,
-                                                           &eval_out),
-                                      StatusCode::kInternal,
-                                      fmt::format("evaluating round {}", iter)));
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterEvalOneIter(raw, iter, eval_sets, eval_names, 1, &eval_out),
+                                      StatusCode::kInternal, fmt::format("evaluating round {}", iter)));
     TRAFFIC_ASSIGN_OR_RETURN(double score, ParseEvalResult(eval_out ? eval_out : ""));
     b.validation_history_.push_back(score);
     if (best < 0 || score < best_score) {
@@ -204,27 +190,25 @@ Result<Booster> Booster::Train(const TrainingData& train, const TrainingData* va
 
   if (best >= 0) {
     int rounds = 0;
-    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterBoostedRounds(raw, &rounds), StatusCode::kInternal,
-                                      "counting boosted rounds"));
+    TRAFFIC_RETURN_IF_ERROR(
+        XgbStatus(XGBoosterBoostedRounds(raw, &rounds), StatusCode::kInternal, "counting boosted rounds"));
     if (params.early_stopping_rounds > 0 && best + 1 < rounds) {
       // Keep only the rounds up to the best one, so the saved model is the model we evaluated
       // and any XGBoost consumer predicts with it without knowing about best_iteration.
       BoosterHandle sliced = nullptr;
-      TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterSlice(raw, 0, best + 1, 1, &sliced),
-                                        StatusCode::kInternal, "cutting the model back"));
+      TRAFFIC_RETURN_IF_ERROR(
+          XgbStatus(XGBoosterSlice(raw, 0, best + 1, 1, &sliced), StatusCode::kInternal, "cutting the model back"));
       b.handle_.reset(sliced);
       raw = sliced;
       TRAFFIC_RETURN_IF_ERROR(SetParam(raw, "nthread", std::to_string(params.nthread)));
-      TRAFFIC_RETURN_IF_ERROR(
-          XgbStatus(XGBoosterSetStrFeatureInfo(raw, "feature_name", names.data(), names.size()),
-                    StatusCode::kInternal, "naming the model's features"));
+      TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterSetStrFeatureInfo(raw, "feature_name", names.data(), names.size()),
+                                        StatusCode::kInternal, "naming the model's features"));
     }
-    TRAFFIC_RETURN_IF_ERROR(XgbStatus(
-        XGBoosterSetAttr(raw, kBestIterationAttr.data(), std::to_string(best).c_str()),
-        StatusCode::kInternal, "recording best_iteration"));
-    TRAFFIC_RETURN_IF_ERROR(XgbStatus(
-        XGBoosterSetAttr(raw, kBestScoreAttr.data(), fmt::format("{}", best_score).c_str()),
-        StatusCode::kInternal, "recording best_score"));
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterSetAttr(raw, kBestIterationAttr.data(), std::to_string(best).c_str()),
+                                      StatusCode::kInternal, "recording best_iteration"));
+    TRAFFIC_RETURN_IF_ERROR(
+        XgbStatus(XGBoosterSetAttr(raw, kBestScoreAttr.data(), fmt::format("{}", best_score).c_str()),
+                  StatusCode::kInternal, "recording best_score"));
   }
   TRAFFIC_RETURN_IF_ERROR(b.ReadBack());
   return b;
@@ -242,11 +226,11 @@ Result<Booster> Booster::FromJson(std::string_view json, int nthread) {
   Booster b;
   b.nthread_ = nthread;
   BoosterHandle raw = nullptr;
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterCreate(nullptr, 0, &raw), StatusCode::kInternal,
-                                    "creating the XGBoost booster"));
+  TRAFFIC_RETURN_IF_ERROR(
+      XgbStatus(XGBoosterCreate(nullptr, 0, &raw), StatusCode::kInternal, "creating the XGBoost booster"));
   b.handle_.reset(raw);
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterLoadModelFromBuffer(raw, json.data(), json.size()),
-                                    StatusCode::kCorrupt, "corrupt model JSON"));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterLoadModelFromBuffer(raw, json.data(), json.size()), StatusCode::kCorrupt,
+                                    "corrupt model JSON"));
   TRAFFIC_RETURN_IF_ERROR(SetParam(raw, "nthread", std::to_string(nthread)));
   TRAFFIC_RETURN_IF_ERROR(b.ReadBack());
   return b;
@@ -255,26 +239,24 @@ Result<Booster> Booster::FromJson(std::string_view json, int nthread) {
 Status Booster::ReadBack() {
   void* raw = handle_.get();
   bst_ulong num_features = 0;
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterGetNumFeature(raw, &num_features),
-                                    StatusCode::kCorrupt, "reading the model's feature count"));
+  TRAFFIC_RETURN_IF_ERROR(
+      XgbStatus(XGBoosterGetNumFeature(raw, &num_features), StatusCode::kCorrupt, "reading the model's feature count"));
   bst_ulong len = 0;
   const char** names = nullptr;
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterGetStrFeatureInfo(raw, "feature_name", &len, &names),
-                                    StatusCode::kCorrupt, "reading the model's feature names"));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterGetStrFeatureInfo(raw, "feature_name", &len, &names), StatusCode::kCorrupt,
+                                    "reading the model's feature names"));
   if (len == 0) return Status::Corrupt("the model has no feature names, so its layout is unknown");
   if (len != num_features) {
-    return Status::Corrupt(fmt::format("the model has {} features but {} feature names",
-                                       num_features, len));
+    return Status::Corrupt(fmt::format("the model has {} features but {} feature names", num_features, len));
   }
   feature_names_.assign(names, names + len);
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterBoostedRounds(raw, &num_boosted_rounds_),
-                                    StatusCode::kCorrupt, "counting the model's rounds"));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterBoostedRounds(raw, &num_boosted_rounds_), StatusCode::kCorrupt,
+                                    "counting the model's rounds"));
 
   auto attr = [&](std::string_view key) -> Result<std::optional<std::string>> {
     const char* out = nullptr;
     int success = 0;
-    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterGetAttr(raw, key.data(), &out, &success),
-                                      StatusCode::kCorrupt,
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterGetAttr(raw, key.data(), &out, &success), StatusCode::kCorrupt,
                                       fmt::format("reading model attribute {}", key)));
     if (!success || out == nullptr) return std::optional<std::string>();
     return std::optional<std::string>(out);
@@ -305,17 +287,16 @@ Status Booster::ReadBack() {
 Result<std::string> Booster::ToJson() const {
   bst_ulong len = 0;
   const char* data = nullptr;
-  TRAFFIC_RETURN_IF_ERROR(
-      XgbStatus(XGBoosterSaveModelToBuffer(handle_.get(), R"({"format":"json"})", &len, &data),
-                StatusCode::kInternal, "saving the model as JSON"));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterSaveModelToBuffer(handle_.get(), R"({"format":"json"})", &len, &data),
+                                    StatusCode::kInternal, "saving the model as JSON"));
   return std::string(data, len);
 }
 
 Result<std::string> Booster::ConfigJson() const {
   bst_ulong len = 0;
   const char* data = nullptr;
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterSaveJsonConfig(handle_.get(), &len, &data),
-                                    StatusCode::kInternal, "reading the model configuration"));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterSaveJsonConfig(handle_.get(), &len, &data), StatusCode::kInternal,
+                                    "reading the model configuration"));
   return std::string(data, len);
 }
 
@@ -336,16 +317,14 @@ Result<Booster::Kind> Booster::ReadKind() const {
   }
   Kind kind;
   kind.objective = std::string(objective);
-  auto [p, ec] = std::from_chars(num_class.data(), num_class.data() + num_class.size(),
-                                 kind.num_class);
+  auto [p, ec] = std::from_chars(num_class.data(), num_class.data() + num_class.size(), kind.num_class);
   if (ec != std::errc() || p != num_class.data() + num_class.size()) {
     return Status::Corrupt(fmt::format("the model's num_class is '{}'", num_class));
   }
   return kind;
 }
 
-Result<std::vector<float>> Booster::Predict(const FeatureMatrix& x,
-                                            std::size_t outputs_per_row) const {
+Result<std::vector<float>> Booster::Predict(const FeatureMatrix& x, std::size_t outputs_per_row) const {
   TRAFFIC_RETURN_IF_ERROR(x.Validate());
   TRAFFIC_RETURN_IF_ERROR(CheckFeatureLayout(feature_names_, x.feature_names));
   if (x.num_rows == 0) return std::vector<float>();
@@ -355,15 +334,13 @@ Result<std::vector<float>> Booster::Predict(const FeatureMatrix& x,
   const float* out = nullptr;
   constexpr const char* kConfig =
       R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": true})";
-  TRAFFIC_RETURN_IF_ERROR(
-      XgbStatus(XGBoosterPredictFromDMatrix(handle_.get(), m.get(), kConfig, &shape, &dim, &out),
-                StatusCode::kInternal, "predicting"));
+  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterPredictFromDMatrix(handle_.get(), m.get(), kConfig, &shape, &dim, &out),
+                                    StatusCode::kInternal, "predicting"));
   std::size_t total = 1;
   for (bst_ulong i = 0; i < dim; ++i) total *= shape[i];
   if (dim != 2 || shape[0] != x.num_rows || shape[1] != outputs_per_row) {
-    return Status::Internal(fmt::format(
-        "XGBoost returned {} values in {} dimensions for {} rows, expected {} per row", total, dim,
-        x.num_rows, outputs_per_row));
+    return Status::Internal(fmt::format("XGBoost returned {} values in {} dimensions for {} rows, expected {} per row",
+                                        total, dim, x.num_rows, outputs_per_row));
   }
   return std::vector<float>(out, out + total);
 }

@@ -64,8 +64,7 @@ class Booster {
   // Raw model output (probabilities for multi:softprob), row-major, outputs_per_row per row.
   // Checks the layout of x against the model's first; Internal if XGBoost's output shape
   // differs from rows x outputs_per_row.
-  core::Result<std::vector<float>> Predict(const FeatureMatrix& x,
-                                           std::size_t outputs_per_row) const;
+  core::Result<std::vector<float>> Predict(const FeatureMatrix& x, std::size_t outputs_per_row) const;
 
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   int num_boosted_rounds() const { return num_boosted_rounds_; }

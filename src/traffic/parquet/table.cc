@@ -33,9 +33,7 @@ class FsOutputStream : public arrow::io::OutputStream {
     return arrow::Status::OK();
   }
   bool closed() const override { return closed_; }
-  arrow::Result<int64_t> Tell() const override {
-    return file_ ? static_cast<int64_t>(file_->bytes_written()) : 0;
-  }
+  arrow::Result<int64_t> Tell() const override { return file_ ? static_cast<int64_t>(file_->bytes_written()) : 0; }
   arrow::Status Write(const void* data, int64_t nbytes) override {
     if (!file_ || closed_) return arrow::Status::IOError("write after close or abort");
     core::Status st = file_->Append(std::string_view(static_cast<const char*>(data), static_cast<size_t>(nbytes)));
@@ -49,8 +47,7 @@ class FsOutputStream : public arrow::io::OutputStream {
 
 class FsRandomAccessFile : public arrow::io::RandomAccessFile {
  public:
-  FsRandomAccessFile(std::unique_ptr<fs::ReadableFile> file, int64_t size)
-      : file_(std::move(file)), size_(size) {}
+  FsRandomAccessFile(std::unique_ptr<fs::ReadableFile> file, int64_t size) : file_(std::move(file)), size_(size) {}
   arrow::Status Close() override {
     closed_ = true;
     return arrow::Status::OK();
@@ -96,34 +93,54 @@ class FsRandomAccessFile : public arrow::io::RandomAccessFile {
 
 std::shared_ptr<arrow::DataType> ArrowType(ColumnType type) {
   switch (type) {
-    case ColumnType::kBool: return arrow::boolean();
-    case ColumnType::kInt8: return arrow::int8();
-    case ColumnType::kInt16: return arrow::int16();
-    case ColumnType::kInt32: return arrow::int32();
-    case ColumnType::kInt64: return arrow::int64();
-    case ColumnType::kUInt64: return arrow::uint64();
-    case ColumnType::kFloat: return arrow::float32();
-    case ColumnType::kDouble: return arrow::float64();
-    case ColumnType::kString: return arrow::utf8();
-    case ColumnType::kDictString: return arrow::dictionary(arrow::int32(), arrow::utf8());
-    case ColumnType::kTimestampMs: return arrow::timestamp(arrow::TimeUnit::MILLI, "UTC");
+    case ColumnType::kBool:
+      return arrow::boolean();
+    case ColumnType::kInt8:
+      return arrow::int8();
+    case ColumnType::kInt16:
+      return arrow::int16();
+    case ColumnType::kInt32:
+      return arrow::int32();
+    case ColumnType::kInt64:
+      return arrow::int64();
+    case ColumnType::kUInt64:
+      return arrow::uint64();
+    case ColumnType::kFloat:
+      return arrow::float32();
+    case ColumnType::kDouble:
+      return arrow::float64();
+    case ColumnType::kString:
+      return arrow::utf8();
+    case ColumnType::kDictString:
+      return arrow::dictionary(arrow::int32(), arrow::utf8());
+    case ColumnType::kTimestampMs:
+      return arrow::timestamp(arrow::TimeUnit::MILLI, "UTC");
   }
   return nullptr;
 }
 
 ColumnData EmptyData(ColumnType type) {
   switch (type) {
-    case ColumnType::kBool: return std::vector<uint8_t>{};
-    case ColumnType::kInt8: return std::vector<int8_t>{};
-    case ColumnType::kInt16: return std::vector<int16_t>{};
+    case ColumnType::kBool:
+      return std::vector<uint8_t>{};
+    case ColumnType::kInt8:
+      return std::vector<int8_t>{};
+    case ColumnType::kInt16:
+      return std::vector<int16_t>{};
     case ColumnType::kInt32:
-    case ColumnType::kDictString: return std::vector<int32_t>{};
+    case ColumnType::kDictString:
+      return std::vector<int32_t>{};
     case ColumnType::kInt64:
-    case ColumnType::kTimestampMs: return std::vector<int64_t>{};
-    case ColumnType::kUInt64: return std::vector<uint64_t>{};
-    case ColumnType::kFloat: return std::vector<float>{};
-    case ColumnType::kDouble: return std::vector<double>{};
-    case ColumnType::kString: return std::vector<std::string>{};
+    case ColumnType::kTimestampMs:
+      return std::vector<int64_t>{};
+    case ColumnType::kUInt64:
+      return std::vector<uint64_t>{};
+    case ColumnType::kFloat:
+      return std::vector<float>{};
+    case ColumnType::kDouble:
+      return std::vector<double>{};
+    case ColumnType::kString:
+      return std::vector<std::string>{};
   }
   return std::vector<uint8_t>{};
 }
@@ -147,22 +164,28 @@ arrow::Result<std::shared_ptr<arrow::Array>> ToArrow(const Column& column, int64
   }
   auto numeric = [&](const auto& vec) -> std::shared_ptr<arrow::Array> {
     auto data = arrow::Buffer::Wrap(vec);  // zero-copy; the batch outlives the write
-    return arrow::MakeArray(arrow::ArrayData::Make(ArrowType(column.spec.type), rows,
-                                                   {validity, data}, null_count));
+    return arrow::MakeArray(arrow::ArrayData::Make(ArrowType(column.spec.type), rows, {validity, data}, null_count));
   };
   switch (column.spec.type) {
     case ColumnType::kBool: {
       ARROW_ASSIGN_OR_RAISE(auto bits, Bitmap(std::get<std::vector<uint8_t>>(column.data)));
       return arrow::MakeArray(arrow::ArrayData::Make(arrow::boolean(), rows, {validity, bits}, null_count));
     }
-    case ColumnType::kInt8: return numeric(std::get<std::vector<int8_t>>(column.data));
-    case ColumnType::kInt16: return numeric(std::get<std::vector<int16_t>>(column.data));
-    case ColumnType::kInt32: return numeric(std::get<std::vector<int32_t>>(column.data));
+    case ColumnType::kInt8:
+      return numeric(std::get<std::vector<int8_t>>(column.data));
+    case ColumnType::kInt16:
+      return numeric(std::get<std::vector<int16_t>>(column.data));
+    case ColumnType::kInt32:
+      return numeric(std::get<std::vector<int32_t>>(column.data));
     case ColumnType::kInt64:
-    case ColumnType::kTimestampMs: return numeric(std::get<std::vector<int64_t>>(column.data));
-    case ColumnType::kUInt64: return numeric(std::get<std::vector<uint64_t>>(column.data));
-    case ColumnType::kFloat: return numeric(std::get<std::vector<float>>(column.data));
-    case ColumnType::kDouble: return numeric(std::get<std::vector<double>>(column.data));
+    case ColumnType::kTimestampMs:
+      return numeric(std::get<std::vector<int64_t>>(column.data));
+    case ColumnType::kUInt64:
+      return numeric(std::get<std::vector<uint64_t>>(column.data));
+    case ColumnType::kFloat:
+      return numeric(std::get<std::vector<float>>(column.data));
+    case ColumnType::kDouble:
+      return numeric(std::get<std::vector<double>>(column.data));
     case ColumnType::kString: {
       arrow::StringBuilder builder;
       const auto& values = std::get<std::vector<std::string>>(column.data);
@@ -181,8 +204,7 @@ arrow::Result<std::shared_ptr<arrow::Array>> ToArrow(const Column& column, int64
       ARROW_RETURN_NOT_OK(dict_builder.AppendValues(column.dictionary));
       ARROW_ASSIGN_OR_RAISE(auto dictionary, dict_builder.Finish());
       auto codes = arrow::Buffer::Wrap(std::get<std::vector<int32_t>>(column.data));
-      auto indices = arrow::MakeArray(
-          arrow::ArrayData::Make(arrow::int32(), rows, {validity, codes}, null_count));
+      auto indices = arrow::MakeArray(arrow::ArrayData::Make(arrow::int32(), rows, {validity, codes}, null_count));
       return arrow::DictionaryArray::FromArrays(ArrowType(ColumnType::kDictString), indices, dictionary);
     }
   }
@@ -198,10 +220,12 @@ size_t DataSize(const ColumnData& data) {
 class ParquetWriter : public Writer {
  public:
   ParquetWriter(std::string path, Schema schema, std::shared_ptr<arrow::Schema> arrow_schema,
-                std::shared_ptr<FsOutputStream> sink,
-                std::unique_ptr<::parquet::arrow::FileWriter> writer)
-      : path_(std::move(path)), schema_(std::move(schema)), arrow_schema_(std::move(arrow_schema)),
-        sink_(std::move(sink)), writer_(std::move(writer)) {}
+                std::shared_ptr<FsOutputStream> sink, std::unique_ptr<::parquet::arrow::FileWriter> writer)
+      : path_(std::move(path)),
+        schema_(std::move(schema)),
+        arrow_schema_(std::move(arrow_schema)),
+        sink_(std::move(sink)),
+        writer_(std::move(writer)) {}
   ~ParquetWriter() override {
     if (!closed_) (void)sink_->Abort();
   }
@@ -255,21 +279,41 @@ class ParquetWriter : public Writer {
 core::Result<ColumnSpec> SpecFor(const arrow::Field& field, const std::string& path) {
   ColumnSpec spec{field.name(), ColumnType::kInt64, field.nullable()};
   switch (field.type()->id()) {
-    case arrow::Type::BOOL: spec.type = ColumnType::kBool; break;
-    case arrow::Type::INT8: spec.type = ColumnType::kInt8; break;
-    case arrow::Type::INT16: spec.type = ColumnType::kInt16; break;
-    case arrow::Type::INT32: spec.type = ColumnType::kInt32; break;
-    case arrow::Type::INT64: spec.type = ColumnType::kInt64; break;
-    case arrow::Type::UINT64: spec.type = ColumnType::kUInt64; break;
-    case arrow::Type::FLOAT: spec.type = ColumnType::kFloat; break;
-    case arrow::Type::DOUBLE: spec.type = ColumnType::kDouble; break;
+    case arrow::Type::BOOL:
+      spec.type = ColumnType::kBool;
+      break;
+    case arrow::Type::INT8:
+      spec.type = ColumnType::kInt8;
+      break;
+    case arrow::Type::INT16:
+      spec.type = ColumnType::kInt16;
+      break;
+    case arrow::Type::INT32:
+      spec.type = ColumnType::kInt32;
+      break;
+    case arrow::Type::INT64:
+      spec.type = ColumnType::kInt64;
+      break;
+    case arrow::Type::UINT64:
+      spec.type = ColumnType::kUInt64;
+      break;
+    case arrow::Type::FLOAT:
+      spec.type = ColumnType::kFloat;
+      break;
+    case arrow::Type::DOUBLE:
+      spec.type = ColumnType::kDouble;
+      break;
     case arrow::Type::STRING:
     case arrow::Type::LARGE_STRING:
-    case arrow::Type::DICTIONARY: spec.type = ColumnType::kString; break;
-    case arrow::Type::TIMESTAMP: spec.type = ColumnType::kTimestampMs; break;
+    case arrow::Type::DICTIONARY:
+      spec.type = ColumnType::kString;
+      break;
+    case arrow::Type::TIMESTAMP:
+      spec.type = ColumnType::kTimestampMs;
+      break;
     default:
-      return core::Status::InvalidArgument(path + ": column " + field.name() + " has type " +
-                                           field.type()->ToString() + ", which we do not read");
+      return core::Status::InvalidArgument(path + ": column " + field.name() + " has type " + field.type()->ToString() +
+                                           ", which we do not read");
   }
   return spec;
 }
@@ -292,13 +336,27 @@ core::Status AppendChunk(const arrow::Array& array, Column* column) {
       for (int64_t i = 0; i < a.length(); ++i) out.push_back(a.Value(i) ? 1 : 0);
       return core::Status::Ok();
     }
-    case arrow::Type::INT8: AppendNumeric(static_cast<const arrow::Int8Array&>(array), &std::get<std::vector<int8_t>>(column->data)); return core::Status::Ok();
-    case arrow::Type::INT16: AppendNumeric(static_cast<const arrow::Int16Array&>(array), &std::get<std::vector<int16_t>>(column->data)); return core::Status::Ok();
-    case arrow::Type::INT32: AppendNumeric(static_cast<const arrow::Int32Array&>(array), &std::get<std::vector<int32_t>>(column->data)); return core::Status::Ok();
-    case arrow::Type::INT64: AppendNumeric(static_cast<const arrow::Int64Array&>(array), &std::get<std::vector<int64_t>>(column->data)); return core::Status::Ok();
-    case arrow::Type::UINT64: AppendNumeric(static_cast<const arrow::UInt64Array&>(array), &std::get<std::vector<uint64_t>>(column->data)); return core::Status::Ok();
-    case arrow::Type::FLOAT: AppendNumeric(static_cast<const arrow::FloatArray&>(array), &std::get<std::vector<float>>(column->data)); return core::Status::Ok();
-    case arrow::Type::DOUBLE: AppendNumeric(static_cast<const arrow::DoubleArray&>(array), &std::get<std::vector<double>>(column->data)); return core::Status::Ok();
+    case arrow::Type::INT8:
+      AppendNumeric(static_cast<const arrow::Int8Array&>(array), &std::get<std::vector<int8_t>>(column->data));
+      return core::Status::Ok();
+    case arrow::Type::INT16:
+      AppendNumeric(static_cast<const arrow::Int16Array&>(array), &std::get<std::vector<int16_t>>(column->data));
+      return core::Status::Ok();
+    case arrow::Type::INT32:
+      AppendNumeric(static_cast<const arrow::Int32Array&>(array), &std::get<std::vector<int32_t>>(column->data));
+      return core::Status::Ok();
+    case arrow::Type::INT64:
+      AppendNumeric(static_cast<const arrow::Int64Array&>(array), &std::get<std::vector<int64_t>>(column->data));
+      return core::Status::Ok();
+    case arrow::Type::UINT64:
+      AppendNumeric(static_cast<const arrow::UInt64Array&>(array), &std::get<std::vector<uint64_t>>(column->data));
+      return core::Status::Ok();
+    case arrow::Type::FLOAT:
+      AppendNumeric(static_cast<const arrow::FloatArray&>(array), &std::get<std::vector<float>>(column->data));
+      return core::Status::Ok();
+    case arrow::Type::DOUBLE:
+      AppendNumeric(static_cast<const arrow::DoubleArray&>(array), &std::get<std::vector<double>>(column->data));
+      return core::Status::Ok();
     case arrow::Type::TIMESTAMP: {
       auto& a = static_cast<const arrow::TimestampArray&>(array);
       auto unit = static_cast<const arrow::TimestampType&>(*a.type()).unit();
@@ -380,7 +438,8 @@ class ParquetReader : public Reader {
       if (!read.ok()) {
         const arrow::Status& st = read.status();
         const std::string& m = st.message();
-        bool corrupt = st.IsIOError() && (m.find("CRC") != std::string::npos || m.find("checksum") != std::string::npos);
+        bool corrupt =
+            st.IsIOError() && (m.find("CRC") != std::string::npos || m.find("checksum") != std::string::npos);
         if (corrupt || st.IsInvalid()) return core::Status::Corrupt(what + ": " + st.ToString());
         return FromArrow(st, what);
       }
@@ -432,8 +491,8 @@ int ColumnBatch::Find(const std::string& name) const {
   return -1;
 }
 
-core::Result<std::unique_ptr<Writer>> Writer::Open(fs::FileSystem& fs, const std::string& path,
-                                                   const Schema& schema, const WriterOptions& options) {
+core::Result<std::unique_ptr<Writer>> Writer::Open(fs::FileSystem& fs, const std::string& path, const Schema& schema,
+                                                   const WriterOptions& options) {
   arrow::FieldVector fields;
   for (const auto& spec : schema) fields.push_back(arrow::field(spec.name, ArrowType(spec.type), spec.nullable));
   auto arrow_schema = arrow::schema(fields);
@@ -461,8 +520,8 @@ core::Result<std::unique_ptr<Writer>> Writer::Open(fs::FileSystem& fs, const std
   }
   auto properties = builder.build();
   auto arrow_properties = ::parquet::ArrowWriterProperties::Builder().store_schema()->build();
-  auto writer = ::parquet::arrow::FileWriter::Open(*arrow_schema, arrow::default_memory_pool(),
-                                                   sink, properties, arrow_properties);
+  auto writer = ::parquet::arrow::FileWriter::Open(*arrow_schema, arrow::default_memory_pool(), sink, properties,
+                                                   arrow_properties);
   if (!writer.ok()) return FromArrow(writer.status(), "open " + path);
   return std::unique_ptr<Writer>(new ParquetWriter(path, schema, arrow_schema, sink, std::move(*writer)));
 }

@@ -35,16 +35,15 @@ struct ColumnSpec {
 };
 using Schema = std::vector<ColumnSpec>;
 
-using ColumnData =
-    std::variant<std::vector<uint8_t>, std::vector<int8_t>, std::vector<int16_t>,
-                 std::vector<int32_t>, std::vector<int64_t>, std::vector<uint64_t>,
-                 std::vector<float>, std::vector<double>, std::vector<std::string>>;
+using ColumnData = std::variant<std::vector<uint8_t>, std::vector<int8_t>, std::vector<int16_t>, std::vector<int32_t>,
+                                std::vector<int64_t>, std::vector<uint64_t>, std::vector<float>, std::vector<double>,
+                                std::vector<std::string>>;
 
 struct Column {
   ColumnSpec spec;
   ColumnData data;
-  std::vector<uint8_t> valid;            // nullable columns: 1 = present; empty = all present
-  std::vector<std::string> dictionary;   // kDictString only
+  std::vector<uint8_t> valid;           // nullable columns: 1 = present; empty = all present
+  std::vector<std::string> dictionary;  // kDictString only
 };
 
 // Rows in columnar form. Every column has the same number of rows.
@@ -55,13 +54,17 @@ class ColumnBatch {
 
   const Schema schema() const;
   size_t num_rows() const;
-  void Clear();  // keeps the columns (and dictionaries), drops the rows
+  void Clear();                             // keeps the columns (and dictionaries), drops the rows
   int Find(const std::string& name) const;  // -1 when absent
 
   template <typename T>
-  std::vector<T>& Get(int index) { return std::get<std::vector<T>>(columns_[static_cast<size_t>(index)].data); }
+  std::vector<T>& Get(int index) {
+    return std::get<std::vector<T>>(columns_[static_cast<size_t>(index)].data);
+  }
   template <typename T>
-  const std::vector<T>& Get(int index) const { return std::get<std::vector<T>>(columns_[static_cast<size_t>(index)].data); }
+  const std::vector<T>& Get(int index) const {
+    return std::get<std::vector<T>>(columns_[static_cast<size_t>(index)].data);
+  }
   Column& column(int index) { return columns_[static_cast<size_t>(index)]; }
   const Column& column(int index) const { return columns_[static_cast<size_t>(index)]; }
   int num_columns() const { return static_cast<int>(columns_.size()); }
@@ -79,8 +82,7 @@ struct WriterOptions {
 // reader never sees a partial file; destroying an unclosed writer leaves nothing.
 class Writer {
  public:
-  static core::Result<std::unique_ptr<Writer>> Open(fs::FileSystem& fs, const std::string& path,
-                                                    const Schema& schema,
+  static core::Result<std::unique_ptr<Writer>> Open(fs::FileSystem& fs, const std::string& path, const Schema& schema,
                                                     const WriterOptions& options = {});
   virtual ~Writer() = default;
   // The batch's columns must match the schema given to Open (names and types).
@@ -98,8 +100,7 @@ class Reader {
   virtual int64_t num_rows() const = 0;
   virtual int num_row_groups() const = 0;
   // Reads one row group, only the named columns (all when empty), in the order named.
-  virtual core::Result<ColumnBatch> ReadRowGroup(int index,
-                                                 const std::vector<std::string>& columns = {}) = 0;
+  virtual core::Result<ColumnBatch> ReadRowGroup(int index, const std::vector<std::string>& columns = {}) = 0;
 };
 
 }  // namespace traffic::parquet

@@ -13,18 +13,15 @@ namespace {
 
 class ParquetTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fs_ = fs::MakeLocalFileSystem(temp_.string());
-  }
+  void SetUp() override { fs_ = fs::MakeLocalFileSystem(temp_.string()); }
   testing::TempDir temp_;
   std::unique_ptr<fs::FileSystem> fs_;
 };
 
 Schema TestSchema() {
-  return {{"id", ColumnType::kUInt64},      {"t", ColumnType::kTimestampMs},
-          {"speed", ColumnType::kDouble},   {"cell", ColumnType::kDictString},
-          {"flag", ColumnType::kBool},      {"zone", ColumnType::kInt16, true},
-          {"name", ColumnType::kString},    {"f", ColumnType::kFloat}};
+  return {{"id", ColumnType::kUInt64},       {"t", ColumnType::kTimestampMs}, {"speed", ColumnType::kDouble},
+          {"cell", ColumnType::kDictString}, {"flag", ColumnType::kBool},     {"zone", ColumnType::kInt16, true},
+          {"name", ColumnType::kString},     {"f", ColumnType::kFloat}};
 }
 
 TEST_F(ParquetTest, RoundTripsEveryColumnType) {

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <map>
 
-#include "traffic/parquet/table.h"
 #include "traffic/core/json_writer.h"
+#include "traffic/parquet/table.h"
 #include "traffic/pipeline/staged_output.h"
 #include "traffic/pipeline/trip_table.h"
 
@@ -62,8 +62,8 @@ class RecordChunks {
   core::Status WriteTo(WriteFn&& write) const {
     for (size_t c = 0; c * kPerChunk < size_; ++c) {
       size_t n = std::min(kPerChunk, size_ - c * kPerChunk);
-      TRAFFIC_RETURN_IF_ERROR(write(std::string_view(reinterpret_cast<const char*>(chunks_[c].get()),
-                                                     n * sizeof(SpillRecord))));
+      TRAFFIC_RETURN_IF_ERROR(
+          write(std::string_view(reinterpret_cast<const char*>(chunks_[c].get()), n * sizeof(SpillRecord))));
     }
     return core::Status::Ok();
   }
@@ -96,9 +96,12 @@ struct MonthBuffer {
 std::string CsvQuote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"') out += "\"\"";
-    else if (c == '\0') out += "\\0";
-    else out.push_back(c);
+    if (c == '"')
+      out += "\"\"";
+    else if (c == '\0')
+      out += "\\0";
+    else
+      out.push_back(c);
   }
   out += "\"";
   return out;
@@ -123,8 +126,8 @@ class RejectsWriter {
     buffer_ = "source_file,line,reason,detail,record\n";
     return core::Status::Ok();
   }
-  core::Status Add(const std::string& file, uint64_t line, RejectReason reason,
-                   std::string_view detail, std::string_view record) {
+  core::Status Add(const std::string& file, uint64_t line, RejectReason reason, std::string_view detail,
+                   std::string_view record) {
     if (!file_) return core::Status::Ok();
     buffer_ += CsvQuote(file);
     buffer_ += ',' + std::to_string(line) + ',';
@@ -151,10 +154,16 @@ class RejectsWriter {
 
 class CleanRun {
  public:
-  CleanRun(fs::FileSystem& input, fs::FileSystem& output, fs::FileSystem& rejects_fs,
-           const ReferenceData& reference, const geo::Grid& grid, const CleanOptions& options)
-      : input_(input), output_(output), rejects_fs_(rejects_fs), reference_(reference),
-        grid_(grid), options_(options), rules_(options.rules), staged_(output, options.output_dir) {
+  CleanRun(fs::FileSystem& input, fs::FileSystem& output, fs::FileSystem& rejects_fs, const ReferenceData& reference,
+           const geo::Grid& grid, const CleanOptions& options)
+      : input_(input),
+        output_(output),
+        rejects_fs_(rejects_fs),
+        reference_(reference),
+        grid_(grid),
+        options_(options),
+        rules_(options.rules),
+        staged_(output, options.output_dir) {
     if (!rules_.now) {
       rules_.now = options.now ? *options.now
                                : std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -190,8 +199,7 @@ class CleanRun {
     summary_.files = static_cast<int64_t>(files.size());
     summary_.output_dir = options_.output_dir;
     summary_.rejects_path = options_.rejects_path;
-    summary_.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     TRAFFIC_RETURN_IF_ERROR(staged_.Commit(summary_.ToJson()));
     return summary_;
   }
@@ -227,8 +235,9 @@ class CleanRun {
       if (output == input || inside(output, input) || inside(input, output)) {
         return core::Status::InvalidArgument(
             "the output folder " + options_.output_dir + " and the input " + given +
-            (output == input ? " are the same" : inside(output, input) ? ": the output lies inside the input folder"
-                                                                       : ": the input lies inside the output folder, which the run replaces") +
+            (output == input         ? " are the same"
+             : inside(output, input) ? ": the output lies inside the input folder"
+                                     : ": the input lies inside the output folder, which the run replaces") +
             "; refusing to write over an input");
       }
       if (!rejects.empty() && (rejects == input || inside(rejects, input))) {
@@ -314,8 +323,7 @@ class CleanRun {
         if (!parser) {
           auto layout = csv::DetectLayout(line);
           if (!layout.ok()) {
-            return FileError(file, info.path + ":" + std::to_string(line_number) + ": " +
-                                       layout.status().message());
+            return FileError(file, info.path + ":" + std::to_string(line_number) + ": " + layout.status().message());
           }
           parser.emplace(*layout, &reference_.zones, options_.parse);
           file.layout = std::string(csv::LayoutKindName(layout->kind));
@@ -383,9 +391,8 @@ class CleanRun {
       month.spill.reset();
       TRAFFIC_ASSIGN_OR_RETURN(auto in, output_.OpenRead(month.spill_path));
       while (true) {
-        TRAFFIC_ASSIGN_OR_RETURN(size_t got, records.AppendFrom([&](char* dest, size_t max) {
-          return ReadFull(*in, dest, max);
-        }));
+        TRAFFIC_ASSIGN_OR_RETURN(size_t got,
+                                 records.AppendFrom([&](char* dest, size_t max) { return ReadFull(*in, dest, max); }));
         if (got == 0) break;
       }
       if (records.size() != month.spilled) {
@@ -430,10 +437,8 @@ class CleanRun {
           previous->trip.dropoff_time == r.trip.dropoff_time) {
         summary_.rejects.Add(RejectReason::kDuplicate);
         const std::string& first = summary_.file_summaries[previous->file].path;
-        TRAFFIC_RETURN_IF_ERROR(rejects_.Add(summary_.file_summaries[r.file].path, r.line,
-                                             RejectReason::kDuplicate,
-                                             "same record as " + first + ":" + std::to_string(previous->line),
-                                             ""));
+        TRAFFIC_RETURN_IF_ERROR(rejects_.Add(summary_.file_summaries[r.file].path, r.line, RejectReason::kDuplicate,
+                                             "same record as " + first + ":" + std::to_string(previous->line), ""));
         continue;
       }
       previous = &r;
@@ -447,8 +452,8 @@ class CleanRun {
     TRAFFIC_RETURN_IF_ERROR(writer->Close());
     records.Release();
     summary_.rows_written += writer->rows_written();
-    summary_.partitions.push_back({key.year, key.month, writer->rows_written(),
-                                   fs::JoinPath(options_.output_dir, partition)});
+    summary_.partitions.push_back(
+        {key.year, key.month, writer->rows_written(), fs::JoinPath(options_.output_dir, partition)});
     return core::Status::Ok();
   }
 
@@ -463,7 +468,7 @@ class CleanRun {
   std::string staging_;  // set by Begin()
   uint64_t total_bytes_ = 0;
   std::optional<TripTableBuilder> builder_;  // reused across months: its vectors keep their memory
-  std::vector<RecordChunks::Chunk> pool_;  // declared before the months that borrow from it
+  std::vector<RecordChunks::Chunk> pool_;    // declared before the months that borrow from it
   std::map<clean::MonthKey, MonthBuffer> months_;
   MonthBuffer* current_ = nullptr;
   clean::MonthKey current_key_;
@@ -520,9 +525,9 @@ std::string CleanSummary::ToJson() const {
   return j.str();
 }
 
-core::Result<CleanSummary> RunClean(fs::FileSystem& input, fs::FileSystem& output,
-                                    fs::FileSystem& rejects, const ReferenceData& reference,
-                                    const geo::Grid& grid, const CleanOptions& options) {
+core::Result<CleanSummary> RunClean(fs::FileSystem& input, fs::FileSystem& output, fs::FileSystem& rejects,
+                                    const ReferenceData& reference, const geo::Grid& grid,
+                                    const CleanOptions& options) {
   CleanRun run(input, output, rejects, reference, grid, options);
   return run.Run();
 }

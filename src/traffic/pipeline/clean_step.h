@@ -48,7 +48,7 @@ struct CleanOptions {
   csv::ParseOptions parse;
   size_t memory_budget_bytes = size_t{512} << 20;  // parsed trips held before spilling
   size_t max_record_bytes = size_t{1} << 20;       // a longer line is a malformed_row reject
-  bool allow_empty = false;  // write (and swap in) an output with no trips instead of failing
+  bool allow_empty = false;                        // write (and swap in) an output with no trips instead of failing
   // The run's clock reading for the time rule's default upper limit (rules.now); unset: RunClean
   // reads the system clock.
   std::optional<core::UtcTime> now;
@@ -57,10 +57,10 @@ struct CleanOptions {
 
 struct FileSummary {
   std::string path;
-  std::string layout;  // "tlc-coordinates", "tlc-zones", "kaggle"; empty when skipped
-  int64_t rows = 0;    // data rows read (blank lines excluded)
+  std::string layout;    // "tlc-coordinates", "tlc-zones", "kaggle"; empty when skipped
+  int64_t rows = 0;      // data rows read (blank lines excluded)
   int64_t accepted = 0;  // passed parsing and the rules (duplicates are found later, per month)
-  std::string error;   // why the file was skipped
+  std::string error;     // why the file was skipped
 };
 
 struct PartitionSummary {
@@ -87,8 +87,7 @@ struct CleanSummary {
 
 // `input` reads the CSVs, `output` holds output_dir (and the scratch files, in its staging
 // folder); `rejects` writes the rejects file.
-core::Result<CleanSummary> RunClean(fs::FileSystem& input, fs::FileSystem& output,
-                                    fs::FileSystem& rejects, const ReferenceData& reference,
-                                    const geo::Grid& grid, const CleanOptions& options);
+core::Result<CleanSummary> RunClean(fs::FileSystem& input, fs::FileSystem& output, fs::FileSystem& rejects,
+                                    const ReferenceData& reference, const geo::Grid& grid, const CleanOptions& options);
 
 }  // namespace traffic::pipeline

@@ -19,8 +19,8 @@ constexpr const char* kHeader =
     "dropoff_latitude,payment_type,fare_amount,extra,mta_tax,tip_amount,tolls_amount,"
     "improvement_surcharge,total_amount";
 
-std::string Row(const char* pickup, const char* dropoff, const char* distance,
-                const char* lon = "-73.9855", const char* lat = "40.7580") {
+std::string Row(const char* pickup, const char* dropoff, const char* distance, const char* lon = "-73.9855",
+                const char* lat = "40.7580") {
   return std::string("2,") + pickup + "," + dropoff + ",1," + distance + "," + lon + "," + lat +
          ",1,N,-73.9866,40.7306,1,12,1,0.5,3.25,0,0.3,17.05";
 }
@@ -51,10 +51,9 @@ class CleanStepTest : public ::testing::Test {
 };
 
 TEST_F(CleanStepTest, CleansCountsRejectsAndPartitions) {
-  std::string csv = std::string(kHeader) + "\r\n\r\n" +
-                    Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\r\n" +
-                    Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\r\n" +  // duplicate
-                    Row("2016-01-04 08:01:00", "2016-01-04 08:11:00", "abc") + "\r\n" +  // bad field
+  std::string csv = std::string(kHeader) + "\r\n\r\n" + Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") +
+                    "\r\n" + Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\r\n" +  // duplicate
+                    Row("2016-01-04 08:01:00", "2016-01-04 08:11:00", "abc") + "\r\n" +           // bad field
                     Row("2016-01-04 08:01:00", "2016-01-04 08:11:00", "1.0", "0", "0") + "\r\n" +
                     Row("2016-01-04 08:05:00", "2016-01-04 08:05:30", "0.2") + "\r\n" +  // 30 s
                     Row("2016-02-01 09:00:00", "2016-02-01 09:20:00", "3.0") + "\r\n" +
@@ -104,7 +103,9 @@ TEST_F(CleanStepTest, BadFilesAreClearErrorsAndLeaveNoOutput) {
   EXPECT_NE(empty.status().message().find("raw/empty.csv: empty file"), std::string::npos);
   EXPECT_FALSE(fs_->Exists("processed"));
 
-  ASSERT_OK(fs_->WriteAll("raw2/nodrop.csv", "tpep_pickup_datetime,trip_distance,pickup_longitude,pickup_latitude,dropoff_longitude,dropoff_latitude\n"));
+  ASSERT_OK(fs_->WriteAll(
+      "raw2/nodrop.csv",
+      "tpep_pickup_datetime,trip_distance,pickup_longitude,pickup_latitude,dropoff_longitude,dropoff_latitude\n"));
   auto no_dropoff = Clean({"raw2/nodrop.csv"});
   ASSERT_FALSE(no_dropoff.ok());
   EXPECT_NE(no_dropoff.status().message().find("raw2/nodrop.csv:1"), std::string::npos);
@@ -125,8 +126,8 @@ TEST_F(CleanStepTest, BadFilesAreClearErrorsAndLeaveNoOutput) {
 
 TEST_F(CleanStepTest, SkipBadFilesListsThemAndCleansTheRest) {
   ASSERT_OK(fs_->WriteAll("raw/empty.csv", ""));
-  ASSERT_OK(fs_->WriteAll("raw/good.csv", std::string(kHeader) + "\n" +
-                                              Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\n"));
+  ASSERT_OK(fs_->WriteAll(
+      "raw/good.csv", std::string(kHeader) + "\n" + Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\n"));
   auto summary = Clean({"raw"}, /*skip=*/true);
   ASSERT_OK(summary);
   EXPECT_EQ(summary->rows_written, 1);
@@ -136,8 +137,8 @@ TEST_F(CleanStepTest, SkipBadFilesListsThemAndCleansTheRest) {
 }
 
 TEST_F(CleanStepTest, FailedRunKeepsThePreviousOutput) {
-  ASSERT_OK(fs_->WriteAll("raw/good.csv", std::string(kHeader) + "\n" +
-                                              Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\n"));
+  ASSERT_OK(fs_->WriteAll(
+      "raw/good.csv", std::string(kHeader) + "\n" + Row("2016-01-04 08:00:00", "2016-01-04 08:12:00", "2.0") + "\n"));
   ASSERT_OK(Clean({"raw/good.csv"}));
   ASSERT_OK(fs_->WriteAll("raw/bad.csv", "nonsense\n"));
   EXPECT_FALSE(Clean({"raw"}).ok());

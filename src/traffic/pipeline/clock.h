@@ -42,8 +42,8 @@ class FakeClock final : public Clock {
     return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(Read()));
   }
   std::chrono::system_clock::time_point SystemNow() const override {
-    return system_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                               std::chrono::nanoseconds(Read()));
+    return system_start_ +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(Read()));
   }
 
  private:

@@ -47,7 +47,8 @@ DashboardServer::DashboardServer(const ServeOptions& options, std::vector<dashbo
     }
     return *cells_cache_;
   });
-  Route("/api/cells/([^/]*)", [this](const http::Request& r) { return dashboard::CellReply(store_, r.matches[1], r.params); });
+  Route("/api/cells/([^/]*)",
+        [this](const http::Request& r) { return dashboard::CellReply(store_, r.matches[1], r.params); });
   Route("/api/hotspots", [this](const http::Request& r) { return dashboard::HotspotsReply(store_, r.params); });
   Route("/api/stats", [this](const http::Request& r) { return dashboard::StatsReply(store_, r.params, Facts()); });
   Route("/api/model", [this](const http::Request&) { return dashboard::ModelReply(store_); });

@@ -98,8 +98,7 @@ class QueueSink : public TripMessageSink {
 
 core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* forecaster,
                                         const EmbeddedOptions& options, const RecordsCallback& on_records,
-                                        const DeadLettersCallback& on_dead_letters,
-                                        const std::atomic<bool>* stop) {
+                                        const DeadLettersCallback& on_dead_letters, const std::atomic<bool>* stop) {
   EmbeddedStats stats;
   BoundedQueue queue(options.queue_capacity);
   std::atomic<bool> producer_stop{false};

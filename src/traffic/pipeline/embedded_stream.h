@@ -16,8 +16,8 @@ namespace traffic::pipeline {
 
 struct EmbeddedOptions {
   StreamOptions stream;
-  ProduceOptions produce;         // pacing and limits of the producer thread (the same Produce
-                                  // as `traffic produce`)
+  ProduceOptions produce;  // pacing and limits of the producer thread (the same Produce
+                           // as `traffic produce`)
   int partitions = 4;
   size_t queue_capacity = 65536;  // messages
   std::chrono::milliseconds drain_interval{100};
@@ -41,7 +41,6 @@ using DeadLettersCallback = std::function<core::Status(const std::vector<codec::
 // open window. Callbacks run on the calling thread.
 core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* forecaster,
                                         const EmbeddedOptions& options, const RecordsCallback& on_records,
-                                        const DeadLettersCallback& on_dead_letters,
-                                        const std::atomic<bool>* stop);
+                                        const DeadLettersCallback& on_dead_letters, const std::atomic<bool>* stop);
 
 }  // namespace traffic::pipeline

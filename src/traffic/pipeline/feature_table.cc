@@ -7,9 +7,15 @@ using parquet::ColumnType;
 
 constexpr int kFixedColumns = 5;  // t, cell_id, cell_row, cell_col, is_test
 
-std::string TargetName(int h) { return "target_" + std::to_string(features::kHorizonsMin[static_cast<size_t>(h)]) + "m"; }
-std::string TargetCountName(int h) { return "target_count_" + std::to_string(features::kHorizonsMin[static_cast<size_t>(h)]) + "m"; }
-std::string TargetSpeedName(int h) { return "target_speed_" + std::to_string(features::kHorizonsMin[static_cast<size_t>(h)]) + "m"; }
+std::string TargetName(int h) {
+  return "target_" + std::to_string(features::kHorizonsMin[static_cast<size_t>(h)]) + "m";
+}
+std::string TargetCountName(int h) {
+  return "target_count_" + std::to_string(features::kHorizonsMin[static_cast<size_t>(h)]) + "m";
+}
+std::string TargetSpeedName(int h) {
+  return "target_speed_" + std::to_string(features::kHorizonsMin[static_cast<size_t>(h)]) + "m";
+}
 
 }  // namespace
 
@@ -65,8 +71,8 @@ core::Result<ExampleSet> ReadExamples(fs::FileSystem& fs, const std::vector<std:
       for (const auto& spec : reader->schema()) found = found || (spec.name == name && spec.type == ColumnType::kFloat);
       if (!found) {
         return core::Status::Corrupt(file + ": has no float column '" + name +
-                                     "': written with another feature layout (expected " +
-                                     features::FeatureLayoutId() + "); rerun `traffic features`");
+                                     "': written with another feature layout (expected " + features::FeatureLayoutId() +
+                                     "); rerun `traffic features`");
       }
     }
     for (int g = 0; g < reader->num_row_groups(); ++g) {
@@ -83,7 +89,8 @@ core::Result<ExampleSet> ReadExamples(fs::FileSystem& fs, const std::vector<std:
       set.features.resize(start + n * features::kFeatureCount);
       for (int f = 0; f < features::kFeatureCount; ++f) {
         const auto& col = batch.Get<float>(4 + f);
-        for (size_t i = 0; i < n; ++i) set.features[start + i * features::kFeatureCount + static_cast<size_t>(f)] = col[i];
+        for (size_t i = 0; i < n; ++i)
+          set.features[start + i * features::kFeatureCount + static_cast<size_t>(f)] = col[i];
       }
       for (int h = 0; h < features::kHorizonCount; ++h) {
         const auto& col = batch.Get<int8_t>(4 + features::kFeatureCount + h);

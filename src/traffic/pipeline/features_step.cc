@@ -26,8 +26,8 @@ core::UtcTime LocalMidnight(const core::LocalDateTime& day) {
 // in emission order and `on_advance(closed_until)` after each drain.
 template <typename OnWindow, typename OnAdvance>
 core::Status ReplayWindows(fs::FileSystem& fs, const std::vector<TripPartition>& partitions,
-                           const window::WindowOptions& options, OnWindow&& on_window,
-                           OnAdvance&& on_advance, int64_t* trips, int64_t* late) {
+                           const window::WindowOptions& options, OnWindow&& on_window, OnAdvance&& on_advance,
+                           int64_t* trips, int64_t* late) {
   TRAFFIC_ASSIGN_OR_RETURN(auto stream, TripStream::Open(fs, partitions));
   window::Windower windower(options);
   std::vector<window::WindowAggregate> closed;
@@ -79,15 +79,15 @@ core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOpti
   summary.days = static_cast<int>(last_full_days - first_days + 1);
   if (summary.days < 2) {
     return core::Status::InvalidArgument(
-        "not enough history for the split: the clean trips cover " + std::to_string(summary.days) +
-        " day (" + core::FormatLocal(first_day).substr(0, 10) +
+        "not enough history for the split: the clean trips cover " + std::to_string(summary.days) + " day (" +
+        core::FormatLocal(first_day).substr(0, 10) +
         "); a time split needs at least 2 days (train on earlier days, test on later ones)");
   }
   summary.test_days = options.test_days > 0 ? options.test_days : std::max(1, (summary.days + 2) / 5);
   if (summary.test_days >= summary.days) {
     return core::Status::InvalidArgument("--test-days " + std::to_string(summary.test_days) +
-                                         " leaves no training days: the trips cover " +
-                                         std::to_string(summary.days) + " days");
+                                         " leaves no training days: the trips cover " + std::to_string(summary.days) +
+                                         " days");
   }
   summary.train_from = LocalMidnight(first_day);
   summary.split = LocalMidnight(core::EpochSecondsToLocal((last_full_days - summary.test_days + 1) * 86400));
@@ -96,8 +96,8 @@ core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOpti
   // Pass 1: the historical profile, from training-period windows only.
   features::ProfileFitter fitter(options.window.grid, summary.train_from, summary.split);
   TRAFFIC_RETURN_IF_ERROR(ReplayWindows(
-      fs, partitions, options.window, [&](const window::WindowAggregate& w) { fitter.Add(w); },
-      [](core::UtcTime) {}, nullptr, nullptr));
+      fs, partitions, options.window, [&](const window::WindowAggregate& w) { fitter.Add(w); }, [](core::UtcTime) {},
+      nullptr, nullptr));
   features::HistoricalProfile profile = fitter.Finish();
 
   // Pass 2: features and labels, written as they are released.

@@ -25,7 +25,7 @@ struct FeaturesOptions {
   std::string features_dir;   // output
   int test_days = 0;          // 0: about a fifth of the days, at least one
   window::WindowOptions window;
-  int min_trips = 3;          // a target needs at least this many trips in [t, t + h)
+  int min_trips = 3;  // a target needs at least this many trips in [t, t + h)
   window::LevelThresholds thresholds;
 };
 
@@ -34,7 +34,7 @@ struct FeaturesSummary {
   int64_t windows = 0;
   int64_t rows_train = 0;
   int64_t rows_test = 0;
-  int64_t rows_embargoed = 0;  // training rows dropped because their horizon reaches the test period
+  int64_t rows_embargoed = 0;               // training rows dropped because their horizon reaches the test period
   std::array<int64_t, 3> labelled_train{};  // rows with a target, per horizon
   std::array<int64_t, 3> labelled_test{};
   core::UtcTime first_event, last_event;

@@ -419,7 +419,8 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   EXPECT_NE(none.status().message().find("traffic train"), std::string::npos);
 
   auto copy = [&](const std::string& version) {
-    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
+    for (const char* f :
+         {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
       ASSERT_OK(fs_->WriteAll("broken/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)));
     }
   };
@@ -468,7 +469,8 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
 // accepted; every file of a model folder is now checked against the card's size and hash.
 TEST_F(ForecastPipelineTest, ModelFilesAreVerifiedAgainstTheCardChecksums) {
   auto copy = [&](const std::string& version) {
-    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
+    for (const char* f :
+         {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
       ASSERT_TRUE(fs_->WriteAll("crc/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)).ok());
     }
   };
@@ -484,7 +486,8 @@ TEST_F(ForecastPipelineTest, ModelFilesAreVerifiedAgainstTheCardChecksums) {
   auto flipped = Forecaster::Load(*fs_, "crc", "flipped");
   ASSERT_FALSE(flipped.ok()) << "a changed model file was loaded";
   EXPECT_EQ(flipped.status().code(), core::StatusCode::kCorrupt);
-  EXPECT_NE(flipped.status().message().find("crc/flipped/model_30m.json"), std::string::npos) << flipped.status().message();
+  EXPECT_NE(flipped.status().message().find("crc/flipped/model_30m.json"), std::string::npos)
+      << flipped.status().message();
 
   copy("truncated");
   std::string profile = *fs_->ReadAll("crc/truncated/profile.txt");

@@ -16,10 +16,11 @@ namespace {
 
 // The card's verdict per horizon: beats_persistence_macro_f1, the thresholds, and persistence's
 // per-level precision (its confidence when it stands in).
-core::Status ReadVerdicts(simdjson::dom::element card, const std::string& card_path,
-                          std::array<codec::ForecastSource, features::kHorizonCount>* sources,
-                          std::array<std::array<float, window::kCongestionLevelCount>, features::kHorizonCount>* confidence,
-                          window::LevelThresholds* thresholds) {
+core::Status ReadVerdicts(
+    simdjson::dom::element card, const std::string& card_path,
+    std::array<codec::ForecastSource, features::kHorizonCount>* sources,
+    std::array<std::array<float, window::kCongestionLevelCount>, features::kHorizonCount>* confidence,
+    window::LevelThresholds* thresholds) {
   double high_below = 0, low_above = 0;
   if (card["thresholds_mph"]["high_below"].get_double().get(high_below) ||
       card["thresholds_mph"]["low_above"].get_double().get(low_above)) {
@@ -76,8 +77,8 @@ core::Result<std::unique_ptr<Forecaster>> Forecaster::Load(fs::FileSystem& fs, c
   }
   if (layout != features::FeatureLayoutId()) {
     return core::Status::InvalidArgument(card_path + ": the model was trained on feature layout " +
-                                         std::string(layout) + ", this build computes " +
-                                         features::FeatureLayoutId() + "; retrain with `traffic train`");
+                                         std::string(layout) + ", this build computes " + features::FeatureLayoutId() +
+                                         "; retrain with `traffic train`");
   }
   TRAFFIC_RETURN_IF_ERROR(ReadVerdicts(doc, card_path, &f->sources_, &f->persistence_confidence_, &f->thresholds_));
   // Issue 8 #11: the card lists every file's size and hash; a file that differs (a flipped bit, a
@@ -85,7 +86,8 @@ core::Result<std::unique_ptr<Forecaster>> Forecaster::Load(fs::FileSystem& fs, c
   std::map<std::string, std::pair<int64_t, std::string>, std::less<>> expected;
   simdjson::dom::array files;
   if (doc["files"].get_array().get(files)) {
-    return core::Status::Corrupt(card_path + ": the card lists no file checksums (a model trained before they "
+    return core::Status::Corrupt(card_path +
+                                 ": the card lists no file checksums (a model trained before they "
                                  "were recorded, or a damaged card); retrain with `traffic train`");
   }
   for (simdjson::dom::element entry : files) {
@@ -104,9 +106,10 @@ core::Result<std::unique_ptr<Forecaster>> Forecaster::Load(fs::FileSystem& fs, c
     TRAFFIC_ASSIGN_OR_RETURN(std::string content, fs.ReadAll(path));
     std::string hash = core::HashToHex(core::StableHash64(content));
     if (static_cast<int64_t>(content.size()) != want->second.first || hash != want->second.second) {
-      return core::Status::Corrupt(path + ": does not match its checksum in card.json (" + std::to_string(content.size()) +
-                                   " bytes, hash " + hash + "; the card says " + std::to_string(want->second.first) +
-                                   " bytes, hash " + want->second.second + "): the file is damaged, retrain or restore it");
+      return core::Status::Corrupt(path + ": does not match its checksum in card.json (" +
+                                   std::to_string(content.size()) + " bytes, hash " + hash + "; the card says " +
+                                   std::to_string(want->second.first) + " bytes, hash " + want->second.second +
+                                   "): the file is damaged, retrain or restore it");
     }
     return content;
   };

@@ -29,8 +29,8 @@
 namespace traffic::pipeline {
 
 struct Forecast {
-  std::array<int8_t, features::kHorizonCount> level{};        // 0 Low, 1 Medium, 2 High
-  std::array<float, features::kHorizonCount> confidence{};    // probability of that level
+  std::array<int8_t, features::kHorizonCount> level{};      // 0 Low, 1 Medium, 2 High
+  std::array<float, features::kHorizonCount> confidence{};  // probability of that level
   std::array<codec::ForecastSource, features::kHorizonCount> source{};
 };
 

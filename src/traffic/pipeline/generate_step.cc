@@ -23,9 +23,8 @@ class MonthlyCsvWriter {
     std::string month = fmt::format("{:04d}-{:02d}", local.year, local.month);
     if (!file_ || (options_.out_path.empty() && month != month_)) {
       TRAFFIC_RETURN_IF_ERROR(Close());
-      std::string path = options_.out_path.empty()
-                             ? fs::JoinPath(options_.raw_dir, kFilePrefix + month + ".csv")
-                             : options_.out_path;
+      std::string path =
+          options_.out_path.empty() ? fs::JoinPath(options_.raw_dir, kFilePrefix + month + ".csv") : options_.out_path;
       TRAFFIC_ASSIGN_OR_RETURN(file_, fs_.OpenWrite(path, fs::WriteMode::kAtomic));
       buffer_ = std::string(generate::Yellow2015Header()) + "\n";
       month_ = month;

@@ -38,7 +38,7 @@ class Worker {
     if (options_.duration_s > 0) {
       // Real time, whatever clock the loop runs on: it bounds waits on the broker.
       deadline_ = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                std::chrono::duration<double>(options_.duration_s));
+                                                         std::chrono::duration<double>(options_.duration_s));
       // Connecting counts against --duration too.
       options_.client.connect_timeout = Bounded(options_.client.connect_timeout);
     }
@@ -56,7 +56,8 @@ class Worker {
     if (!latencies_ms_.empty()) {
       std::sort(latencies_ms_.begin(), latencies_ms_.end());
       stats_.publish_latency_p50_ms = latencies_ms_[latencies_ms_.size() / 2];
-      stats_.publish_latency_p99_ms = latencies_ms_[std::min(latencies_ms_.size() - 1, latencies_ms_.size() * 99 / 100)];
+      stats_.publish_latency_p99_ms =
+          latencies_ms_[std::min(latencies_ms_.size() - 1, latencies_ms_.size() * 99 / 100)];
     }
     if (processor_) AddCounters();
     return stats_;
@@ -74,9 +75,8 @@ class Worker {
     TRAFFIC_ASSIGN_OR_RETURN(producer_, kafka::Producer::Open(producer_config, po));
     TRAFFIC_ASSIGN_OR_RETURN(int32_t partitions, producer_->PartitionCount(options_.input_topic));
     for (int32_t p = 0; p < partitions; ++p) {
-      masks_.push_back(window::SelectCells(grid_.spec(), [&](geo::CellId c) {
-        return codec::PartitionForCell(c, partitions) == p;
-      }));
+      masks_.push_back(window::SelectCells(grid_.spec(),
+                                           [&](geo::CellId c) { return codec::PartitionForCell(c, partitions) == p; }));
     }
     options_.stream.partition_count = partitions;
     TRAFFIC_RETURN_IF_ERROR(Txn(producer_->InitTransactions(Bounded(30s)), "init transactions"));
@@ -202,7 +202,8 @@ class Worker {
       s = producer_->SendOffsetsToTransaction(offsets, group, Bounded(30s));
     }
     if (s.ok()) s = producer_->CommitTransaction(Bounded(60s));
-    while (s.kind() == kafka::TxnErrorKind::kRetriable && !PastDeadline()) s = producer_->CommitTransaction(Bounded(60s));
+    while (s.kind() == kafka::TxnErrorKind::kRetriable && !PastDeadline())
+      s = producer_->CommitTransaction(Bounded(60s));
     if (s.ok()) {
       auto now = clock_.SteadyNow();
       if (!records_.empty()) {
@@ -215,7 +216,8 @@ class Worker {
       if (after_commit_ && !records_.empty()) TRAFFIC_RETURN_IF_ERROR(after_commit_(records_));
       return core::Status::Ok();
     }
-    if (s.kind() == kafka::TxnErrorKind::kFatal) return s.status().WithContext("commit (fatal: fenced or broken producer)");
+    if (s.kind() == kafka::TxnErrorKind::kFatal)
+      return s.status().WithContext("commit (fatal: fenced or broken producer)");
     spdlog::warn("transaction aborted, rewinding to the last commit: {}", s.status().message());
     TRAFFIC_RETURN_IF_ERROR(Txn(producer_->AbortTransaction(Bounded(60s)), "abort transaction"));
     in_txn_ = false;
@@ -228,8 +230,8 @@ class Worker {
     std::map<std::string, std::string> states;
     std::set<std::string> wanted;
     for (int32_t p : owned_) wanted.insert(StateKey(p));
-    TRAFFIC_ASSIGN_OR_RETURN(auto reader, kafka::Consumer::Open(options_.client, options_.group + "-state-" +
-                                                                                     options_.worker_id));
+    TRAFFIC_ASSIGN_OR_RETURN(auto reader,
+                             kafka::Consumer::Open(options_.client, options_.group + "-state-" + options_.worker_id));
     kafka::RebalanceCallbacks cb;
     cb.on_assign = [](std::vector<kafka::TopicPartition>& tps) {
       for (auto& tp : tps) tp.offset = kafka::kOffsetBeginning;
@@ -338,7 +340,9 @@ class Worker {
         // stops with that error; a restart resumes from the last commit.
         if (in_txn_) {
           kafka::TxnStatus aborted = producer_->AbortTransaction(Bounded(60s));
-          if (!aborted.ok()) spdlog::warn("worker {}: aborting after lost partitions: {}", options_.worker_id, aborted.status().message());
+          if (!aborted.ok())
+            spdlog::warn("worker {}: aborting after lost partitions: {}", options_.worker_id,
+                         aborted.status().message());
         }
         in_txn_ = false;
       } else {
@@ -366,9 +370,7 @@ class Worker {
     return StreamStateKey(options_.group, options_.input_topic, partition);
   }
 
-  void AddCounters() {
-    stats_.counters.Merge(processor_->counters());
-  }
+  void AddCounters() { stats_.counters.Merge(processor_->counters()); }
 
   KafkaWorkerOptions options_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();

@@ -44,7 +44,7 @@ struct KafkaWorkerOptions {
   StreamOptions stream;
   std::chrono::milliseconds commit_interval{200};
   double duration_s = 0;
-  int64_t max_events = 0;  // stop after consuming this many messages (0: no limit), e.g. to benchmark a drain
+  int64_t max_events = 0;        // stop after consuming this many messages (0: no limit), e.g. to benchmark a drain
   const Clock* clock = nullptr;  // nullptr: RealClock()
 };
 

@@ -31,7 +31,11 @@ TEST(KafkaWorkerOnBroker, TwoGroupsOnOneTopicEachRestoreOnlyTheirOwnState) {
   const std::string in = "kw-in-" + run, out = "kw-out-" + run, dead = "kw-dead-" + run, state = "kw-state-" + run;
   auto admin = kafka::Admin::Open(BrokerConfig());
   ASSERT_TRUE(admin.ok()) << admin.status().message();
-  ASSERT_TRUE((*admin)->CreateTopics({{in, 2, 1, {}}, {out, 2, 1, {}}, {dead, 1, 1, {}}, {state, 1, 1, {{"cleanup.policy", "compact"}}}}).ok());
+  ASSERT_TRUE(
+      (*admin)
+          ->CreateTopics(
+              {{in, 2, 1, {}}, {out, 2, 1, {}}, {dead, 1, 1, {}}, {state, 1, 1, {{"cleanup.policy", "compact"}}}})
+          .ok());
   constexpr int kHalf = 120;
   auto options = [&](const std::string& group) {
     KafkaWorkerOptions o;

@@ -49,7 +49,10 @@ std::string CleanRecipe(const CleanOptions& o, const std::vector<fs::FileInfo>& 
   j.Key("min_time").String(core::FormatIsoUtc(r.min_time));
   // The default upper time limit follows the clock (a day after now): only a given one counts.
   j.Key("max_time");
-  if (r.max_time) j.String(core::FormatIsoUtc(*r.max_time)); else j.Null();
+  if (r.max_time)
+    j.String(core::FormatIsoUtc(*r.max_time));
+  else
+    j.Null();
   j.Key("skip_bad_files").Bool(o.skip_bad_files).Key("max_record_bytes").Int(static_cast<int64_t>(o.max_record_bytes));
   j.Key("inputs").BeginArray();
   for (const auto& f : raw) {
@@ -65,7 +68,14 @@ std::string FeaturesRecipe(const FeaturesOptions& o) {
   j.BeginObject().Key("step").String("features").Key("test_days").Int(o.test_days).Key("min_trips").Int(o.min_trips);
   j.Key("window_s").Int(o.window.window_size.count()).Key("lateness_s").Int(o.window.allowed_lateness.count());
   const geo::GridSpec& g = o.window.grid;
-  j.Key("grid").BeginArray().Double(g.origin_lat).Double(g.origin_lon).Double(g.cell_deg).Int(g.rows).Int(g.cols).EndArray();
+  j.Key("grid")
+      .BeginArray()
+      .Double(g.origin_lat)
+      .Double(g.origin_lon)
+      .Double(g.cell_deg)
+      .Int(g.rows)
+      .Int(g.cols)
+      .EndArray();
   WriteThresholds(j, o.thresholds);
   j.EndObject();
   return j.str();
@@ -96,8 +106,8 @@ core::Status WriteRecipe(fs::FileSystem& fs, const std::string& dir, const std::
 
 }  // namespace
 
-core::Result<CleanSummary> RunCleanInLayout(fs::FileSystem& layout_fs, const DataLayout& layout,
-                                            CleanOptions options, const std::string& geo_dir) {
+core::Result<CleanSummary> RunCleanInLayout(fs::FileSystem& layout_fs, const DataLayout& layout, CleanOptions options,
+                                            const std::string& geo_dir) {
   auto local = fs::MakeLocalFileSystem();
   TRAFFIC_ASSIGN_OR_RETURN(auto reference, LoadReferenceData(*local, ResolveGeoDir(geo_dir)));
   if (options.inputs.empty()) options.inputs = {layout.Raw()};
@@ -112,15 +122,13 @@ core::Result<FeaturesSummary> RunFeaturesInLayout(fs::FileSystem& layout_fs, con
   return RunFeatures(layout_fs, options);
 }
 
-core::Result<TrainSummary> RunTrainInLayout(fs::FileSystem& layout_fs, const DataLayout& layout,
-                                            TrainOptions options) {
+core::Result<TrainSummary> RunTrainInLayout(fs::FileSystem& layout_fs, const DataLayout& layout, TrainOptions options) {
   options.features_dir = layout.Features();
   options.models_dir = layout.Models();
   return RunTrain(layout_fs, options);
 }
 
-core::Status RunAll(fs::FileSystem& fs, const DataLayout& layout, const AllOptions& options,
-                    AllSummary* summary) {
+core::Status RunAll(fs::FileSystem& fs, const DataLayout& layout, const AllOptions& options, AllSummary* summary) {
   summary->processed_success = fs::JoinPath(layout.Processed(), "_SUCCESS");
   summary->features_success = fs::JoinPath(layout.Features(), "_SUCCESS");
 

@@ -22,20 +22,19 @@ namespace traffic::pipeline {
 
 // clean: options.inputs (default layout.Raw()) -> layout.Processed(). CSVs and the rejects file
 // are on the local disk; the output on `layout_fs`.
-core::Result<CleanSummary> RunCleanInLayout(fs::FileSystem& layout_fs, const DataLayout& layout,
-                                            CleanOptions options, const std::string& geo_dir);
+core::Result<CleanSummary> RunCleanInLayout(fs::FileSystem& layout_fs, const DataLayout& layout, CleanOptions options,
+                                            const std::string& geo_dir);
 // features: layout.Processed() -> layout.Features().
 core::Result<FeaturesSummary> RunFeaturesInLayout(fs::FileSystem& layout_fs, const DataLayout& layout,
                                                   FeaturesOptions options);
 // train: layout.Features() -> layout.Models()/<version>, and models/latest.
-core::Result<TrainSummary> RunTrainInLayout(fs::FileSystem& layout_fs, const DataLayout& layout,
-                                            TrainOptions options);
+core::Result<TrainSummary> RunTrainInLayout(fs::FileSystem& layout_fs, const DataLayout& layout, TrainOptions options);
 
 struct AllOptions {
-  CleanOptions clean;        // inputs are always layout.Raw()
+  CleanOptions clean;  // inputs are always layout.Raw()
   FeaturesOptions features;
-  TrainOptions train;        // thresholds come from features (both must agree); version: now
-  bool force = false;        // run every step even when up to date
+  TrainOptions train;  // thresholds come from features (both must agree); version: now
+  bool force = false;  // run every step even when up to date
   std::string geo_dir;
 };
 
@@ -46,9 +45,9 @@ struct AllSummary {
   std::optional<TrainSummary> train;
   std::string processed_success;  // the _SUCCESS files the decisions were made on
   std::string features_success;
-  std::string latest_version;     // when train was up to date: the model and its report
+  std::string latest_version;  // when train was up to date: the model and its report
   std::string latest_report;
-  std::string failed_step;        // "clean", "features" or "train" when RunAll failed in a step
+  std::string failed_step;  // "clean", "features" or "train" when RunAll failed in a step
 };
 
 // Fills *summary as the steps finish (also when one fails, so the finished ones can be shown).

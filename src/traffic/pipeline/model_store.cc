@@ -26,8 +26,8 @@ core::Status ValidateVersionName(std::string_view name) {
   }
   if (name.front() == '.' || name.front() == '-') return bad("may not start with '.' or '-'");
   for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return bad("may hold only letters, digits, '.', '_' and '-' (it names a folder under models/)");
   }
   return core::Status::Ok();

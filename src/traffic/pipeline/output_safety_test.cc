@@ -24,7 +24,8 @@ constexpr const char* kHeader =
     "improvement_surcharge,total_amount";
 
 std::string Row(const std::string& pickup, const std::string& dropoff, const std::string& flag = "N") {
-  return "2," + pickup + "," + dropoff + ",1,2.0,-73.9855,40.7580,1," + flag + ",-73.9866,40.7306,1,12,1,0.5,3.25,0,0.3,17.05";
+  return "2," + pickup + "," + dropoff + ",1,2.0,-73.9855,40.7580,1," + flag +
+         ",-73.9866,40.7306,1,12,1,0.5,3.25,0,0.3,17.05";
 }
 std::string GoodRow(int minute) {
   char pickup[32], dropoff[32];
@@ -131,8 +132,9 @@ TEST_F(OutputSafetyTest, AnEmptyResultNeverReplacesAGoodOutput) {
 
   ASSERT_TRUE(fs_->WriteAll("header_only.csv", std::string(kHeader) + "\n").ok());
   ASSERT_TRUE(fs_->WriteAll("carriage_returns.csv", std::string(kHeader) + "\r\n\r\r\r\n\r\n\r").ok());
-  ASSERT_TRUE(fs_->WriteAll("all_rejected.csv", std::string(kHeader) + "\n" +
-                                                    Row("2016-01-04 08:00:00", "2016-01-04 08:00:10") + "\n").ok());
+  ASSERT_TRUE(fs_->WriteAll("all_rejected.csv",
+                            std::string(kHeader) + "\n" + Row("2016-01-04 08:00:00", "2016-01-04 08:00:10") + "\n")
+                  .ok());
   ASSERT_TRUE(fs_->WriteAll("only_crs.csv", "\r\r\r\r\r\r").ok());
   for (const char* input : {"header_only.csv", "carriage_returns.csv", "all_rejected.csv", "only_crs.csv"}) {
     auto empty = Clean({input});
@@ -170,7 +172,8 @@ TEST_F(OutputSafetyTest, ARecordLongerThanTheLimitIsRejectedAndReadingContinues)
 TEST_F(OutputSafetyTest, AnUnendingLineAcrossReadChunksIsSkippedToTheNextLine) {
   // 9 MiB without a newline spans more than one 8 MiB read: the default 1 MiB limit applies.
   std::string csv = std::string(kHeader) + "\n" + GoodRow(0) + "\n" +
-                    Row("2016-01-04 08:05:00", "2016-01-04 08:15:00", std::string(9 << 20, 'N')) + "\n" + GoodRow(1) + "\n";
+                    Row("2016-01-04 08:05:00", "2016-01-04 08:15:00", std::string(9 << 20, 'N')) + "\n" + GoodRow(1) +
+                    "\n";
   ASSERT_TRUE(fs_->WriteAll("raw/a.csv", csv).ok());
   auto summary = Clean({"raw"});
   ASSERT_TRUE(summary.ok()) << summary.status().message();
@@ -194,8 +197,8 @@ TEST_F(OutputSafetyTest, ReplayScratchHonoursTmpdirAndSweepsDeadRuns) {
   std::string saved_value = saved ? saved : "";
   ::setenv("TMPDIR", tmp.c_str(), 1);
   {
-    auto source = MakeFileSource(std::shared_ptr<fs::FileSystem>(fs::MakeLocalFileSystem(root_.string())), {"raw/a.csv"},
-                                 reference_);
+    auto source = MakeFileSource(std::shared_ptr<fs::FileSystem>(fs::MakeLocalFileSystem(root_.string())),
+                                 {"raw/a.csv"}, reference_);
     ASSERT_TRUE(source.ok()) << source.status().message();
     std::vector<std::string> names;
     for (const auto& e : stdfs::directory_iterator(tmp)) names.push_back(e.path().filename().string());
@@ -205,8 +208,10 @@ TEST_F(OutputSafetyTest, ReplayScratchHonoursTmpdirAndSweepsDeadRuns) {
     auto more = (*source)->Next(&t);
     ASSERT_TRUE(more.ok() && *more);
   }
-  if (saved) ::setenv("TMPDIR", saved_value.c_str(), 1);
-  else ::unsetenv("TMPDIR");
+  if (saved)
+    ::setenv("TMPDIR", saved_value.c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
   EXPECT_TRUE(stdfs::is_empty(tmp));
 }
 

@@ -18,8 +18,7 @@ void Pacer::Wait(int64_t index, core::UtcTime event_time) {
 }
 
 std::optional<std::chrono::nanoseconds> Pacer::DueAfterStart(double rate, double speedup, int64_t index,
-                                                             core::UtcTime first_event_time,
-                                                             core::UtcTime event_time) {
+                                                             core::UtcTime first_event_time, core::UtcTime event_time) {
   if (rate > 0) {
     return std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(index) * 1e9 / rate));
   }

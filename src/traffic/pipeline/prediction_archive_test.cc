@@ -41,7 +41,7 @@ TEST(PredictionArchive, RollsWhenTheHourChangesAndOnClose) {
   auto fs = testing::MakeMemFileSystem();
   PredictionArchive archive(*fs, "streaming", "w1");
   ASSERT_OK(archive.Write({Record(0), Record(0, 28), Record(59)}));
-  EXPECT_TRUE(Files(*fs).empty());  // buffered: nothing visible before a roll
+  EXPECT_TRUE(Files(*fs).empty());                     // buffered: nothing visible before a roll
   ASSERT_OK(archive.Write({Record(60), Record(61)}));  // 14:00: the 13:00 file rolls
   EXPECT_EQ(Files(*fs), std::vector<std::string>{"streaming/date=2016-01-04/hour=13/part-w1-00000.parquet"});
   EXPECT_EQ(Rows(*fs, "streaming/date=2016-01-04/hour=13/part-w1-00000.parquet"), 3);
@@ -49,8 +49,8 @@ TEST(PredictionArchive, RollsWhenTheHourChangesAndOnClose) {
   ASSERT_OK(archive.Write({Record(11 * 60)}));  // 2016-01-05 00:00 UTC: another date
   ASSERT_OK(archive.Close());
   EXPECT_EQ(Files(*fs), (std::vector<std::string>{"streaming/date=2016-01-04/hour=13/part-w1-00000.parquet",
-                                                 "streaming/date=2016-01-04/hour=14/part-w1-00001.parquet",
-                                                 "streaming/date=2016-01-05/hour=00/part-w1-00002.parquet"}));
+                                                  "streaming/date=2016-01-04/hour=14/part-w1-00001.parquet",
+                                                  "streaming/date=2016-01-05/hour=00/part-w1-00002.parquet"}));
   EXPECT_EQ(Rows(*fs, "streaming/date=2016-01-04/hour=14/part-w1-00001.parquet"), 2);
   EXPECT_EQ(archive.files_written(), 3);
   EXPECT_EQ(archive.rows_written(), 6);

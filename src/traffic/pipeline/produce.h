@@ -28,10 +28,10 @@ class TripMessageSink {
 };
 
 struct ProduceOptions {
-  double rate = 100;        // events per second (0: as fast as possible); not used with speedup
-  double speedup = 0;       // > 0: keep the trips' own event-time spacing, this many times faster
-  int64_t max_events = 0;   // stop after this many (0: no limit)
-  double duration_s = 0;    // stop after this many seconds (0: no limit)
+  double rate = 100;               // events per second (0: as fast as possible); not used with speedup
+  double speedup = 0;              // > 0: keep the trips' own event-time spacing, this many times faster
+  int64_t max_events = 0;          // stop after this many (0: no limit)
+  double duration_s = 0;           // stop after this many seconds (0: no limit)
   double progress_interval_s = 5;  // how often on_progress is called (besides the final call)
 
   // speedup, when given, wins over rate (whose default would otherwise hold the pace).
@@ -40,9 +40,9 @@ struct ProduceOptions {
 
 struct ProduceProgress {
   int64_t sent = 0;
-  double seconds = 0;      // since the first event
-  StoredTrip last;         // the last trip sent
-  bool final = false;      // the call after the loop ended
+  double seconds = 0;  // since the first event
+  StoredTrip last;     // the last trip sent
+  bool final = false;  // the call after the loop ended
 };
 using ProduceProgressCallback = std::function<void(const ProduceProgress&)>;
 

@@ -24,8 +24,7 @@ namespace traffic::pipeline {
 // The newest event_time among the last `per_partition` messages of each partition of `topic`
 // (committed ones), read with a throwaway consumer group. Messages that are not taxi-trips
 // messages are ignored. nullopt when the topic holds no event. Errors name the topic.
-core::Result<std::optional<core::UtcTime>> LastEventTime(const kafka::ClientConfig& config,
-                                                         const std::string& topic,
+core::Result<std::optional<core::UtcTime>> LastEventTime(const kafka::ClientConfig& config, const std::string& topic,
                                                          int per_partition = 64,
                                                          std::chrono::seconds timeout = std::chrono::seconds(60));
 

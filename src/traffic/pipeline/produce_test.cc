@@ -127,7 +127,9 @@ TEST(ProduceTest, ProgressEndsWithAFinalCall) {
   std::vector<ProduceProgress> calls;
   ProduceOptions options = FlatOut();
   options.progress_interval_s = 0;
-  ASSERT_TRUE(Produce(source, sink, options, [&](const ProduceProgress& p) { calls.push_back(p); }, nullptr).ok());
+  ASSERT_TRUE(Produce(
+                  source, sink, options, [&](const ProduceProgress& p) { calls.push_back(p); }, nullptr)
+                  .ok());
   ASSERT_FALSE(calls.empty());
   EXPECT_TRUE(calls.back().final);
   EXPECT_EQ(calls.back().sent, 4);

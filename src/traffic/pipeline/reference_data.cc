@@ -10,8 +10,8 @@ std::string ResolveGeoDir(const std::string& flag) {
   return "../shared/data/geo";
 }
 
-core::Result<std::shared_ptr<const ReferenceData>> LoadReferenceData(
-    fs::FileSystem& local, const std::string& geo_dir, Needs needs) {
+core::Result<std::shared_ptr<const ReferenceData>> LoadReferenceData(fs::FileSystem& local, const std::string& geo_dir,
+                                                                     Needs needs) {
   auto data = std::make_shared<ReferenceData>();
   data->geo_dir = geo_dir;
   const std::string centroids_path = fs::JoinPath(geo_dir, "taxi_zone_centroids.csv");

@@ -27,7 +27,7 @@ std::string ResolveGeoDir(const std::string& flag);
 
 // Loads taxi_zone_centroids.csv and nyc_borough_boundaries.geojson from `geo_dir`; errors name
 // the file.
-core::Result<std::shared_ptr<const ReferenceData>> LoadReferenceData(
-    fs::FileSystem& local, const std::string& geo_dir, Needs needs = Needs::kZonesAndManhattan);
+core::Result<std::shared_ptr<const ReferenceData>> LoadReferenceData(fs::FileSystem& local, const std::string& geo_dir,
+                                                                     Needs needs = Needs::kZonesAndManhattan);
 
 }  // namespace traffic::pipeline

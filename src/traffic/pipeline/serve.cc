@@ -36,9 +36,12 @@ int64_t WallMs() {
 
 std::string KindName(codec::DeadLetterKind kind) {
   switch (kind) {
-    case codec::DeadLetterKind::kMalformed: return "malformed";
-    case codec::DeadLetterKind::kInvalid: return "invalid";
-    case codec::DeadLetterKind::kLate: return "late";
+    case codec::DeadLetterKind::kMalformed:
+      return "malformed";
+    case codec::DeadLetterKind::kInvalid:
+      return "invalid";
+    case codec::DeadLetterKind::kLate:
+      return "late";
   }
   return "invalid";
 }
@@ -69,7 +72,8 @@ LoadedModel LoadModel(const std::string& models_dir, const std::string& version,
     size_t start = 0;
     while (start < report->size()) {
       size_t nl = report->find('\n', start);
-      std::string line(core::Trim(std::string_view(*report).substr(start, nl == std::string::npos ? std::string::npos : nl - start)));
+      std::string line(core::Trim(
+          std::string_view(*report).substr(start, nl == std::string::npos ? std::string::npos : nl - start)));
       if (line.find(" min: beats persistence") != std::string::npos ||
           line.find(" min: LOSES to persistence") != std::string::npos || line.starts_with("Promoted to") ||
           line.starts_with("NOT promoted")) {
@@ -84,10 +88,12 @@ LoadedModel LoadModel(const std::string& models_dir, const std::string& version,
 
 bool Stopping(const std::atomic<bool>* stop, std::chrono::steady_clock::time_point started, double duration_s) {
   if (stop && stop->load()) return true;
-  return duration_s > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= duration_s;
+  return duration_s > 0 &&
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >= duration_s;
 }
 
-core::Result<std::unique_ptr<DashboardServer>> StartServer(const ServeOptions& options, const ProgressCallback& progress) {
+core::Result<std::unique_ptr<DashboardServer>> StartServer(const ServeOptions& options,
+                                                           const ProgressCallback& progress) {
   std::string geo_dir = ResolveGeoDir(options.geo_dir);
   auto places = LoadCellPlaces(geo_dir, options.store.grid);
   if (!places.ok()) {
@@ -118,8 +124,9 @@ class KafkaFollower {
       status_.connected = false;
       status_.error = st.ok() ? "disconnected" : st.message();
       server_->SetSource(status_);
-      if (progress) progress("kafka: " + status_.error + "; retrying in " +
-                             std::to_string(o_.reconnect_interval.count() / 1000) + " s");
+      if (progress)
+        progress("kafka: " + status_.error + "; retrying in " + std::to_string(o_.reconnect_interval.count() / 1000) +
+                 " s");
       auto until = std::chrono::steady_clock::now() + o_.reconnect_interval;
       while (std::chrono::steady_clock::now() < until && !Stopping(stop, started, duration_s)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -131,7 +138,8 @@ class KafkaFollower {
   core::Status Follow(const std::atomic<bool>* stop, std::chrono::steady_clock::time_point started, double duration_s,
                       const ProgressCallback& progress) {
     kafka::ClientConfig config = o_.client;
-    config.connect_timeout = std::min<std::chrono::milliseconds>(config.connect_timeout, std::chrono::milliseconds(5000));
+    config.connect_timeout =
+        std::min<std::chrono::milliseconds>(config.connect_timeout, std::chrono::milliseconds(5000));
     kafka::ConsumerOptions copts;
     copts.isolation = kafka::IsolationLevel::kReadCommitted;
     copts.auto_offset_reset = "earliest";
@@ -182,10 +190,12 @@ class KafkaFollower {
           codec::PredictionRecord r;
           auto d = predictions.Decode(m.value(), &r);
           if (!d.ok()) {
-            if (bad_predictions++ < 5) spdlog::warn("serve: {}[{}]@{}: {}", m.topic(), m.partition(), m.offset(), d.reason());
+            if (bad_predictions++ < 5)
+              spdlog::warn("serve: {}[{}]@{}: {}", m.topic(), m.partition(), m.offset(), d.reason());
             continue;
           }
-          delays.push_back(static_cast<double>(std::max<int64_t>(0, now_ms - m.timestamp().time_since_epoch().count())));
+          delays.push_back(
+              static_cast<double>(std::max<int64_t>(0, now_ms - m.timestamp().time_since_epoch().count())));
           status_.events += r.trip_count;
           status_.accepted += r.trip_count;
           records.push_back(std::move(r));
@@ -197,9 +207,9 @@ class KafkaFollower {
           if (d.kind == codec::DeadLetterKind::kLate) ++status_.late;
           if (d.kind == codec::DeadLetterKind::kMalformed) ++status_.malformed;
           if (d.kind == codec::DeadLetterKind::kInvalid) ++status_.invalid;
-          notes.push_back({KindName(d.kind), d.reason,
-                           d.event_time ? *d.event_time
-                                        : std::chrono::time_point_cast<std::chrono::seconds>(m.timestamp())});
+          notes.push_back(
+              {KindName(d.kind), d.reason,
+               d.event_time ? *d.event_time : std::chrono::time_point_cast<std::chrono::seconds>(m.timestamp())});
         }
       }
       if (!records.empty()) server_->Add(records, delays);
@@ -270,7 +280,8 @@ class SkipUntilSource : public TripSource {
 std::string DashboardPlaceholderHtml(const std::string& web_dir) {
   return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Smart City Traffic</title></head>"
          "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\">"
-         "<h1>Smart City Traffic</h1><p>The dashboard is not built: no <code>" + web_dir +
+         "<h1>Smart City Traffic</h1><p>The dashboard is not built: no <code>" +
+         web_dir +
          "/index.html</code>.</p><p>Build it with <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code> "
          "and reload this page. The API works already: <a href=\"/api/health\">/api/health</a>, "
          "<a href=\"/api/cells\">/api/cells</a>, <a href=\"/api/stats\">/api/stats</a>, "
@@ -373,8 +384,7 @@ core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallbac
   }
   auto source = std::make_unique<SkipUntilSource>(MakeSyntheticSource(live, reference), live_from);
 
-  PredictionArchive archive(*local, fs::JoinPath(options.data_dir, "streaming"),
-                            "demo-" + std::to_string(::getpid()));
+  PredictionArchive archive(*local, fs::JoinPath(options.data_dir, "streaming"), "demo-" + std::to_string(::getpid()));
   dashboard::SourceStatus status;
   status.mode = "embedded";
   status.connected = true;
@@ -391,7 +401,8 @@ core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallbac
 
   EmbeddedOptions embedded = options.embedded;
   if (options.serve.duration_s > 0) {
-    double left = options.serve.duration_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double left =
+        options.serve.duration_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     embedded.produce.duration_s = std::max(0.001, left);
   }
   int64_t dead_letters = 0;

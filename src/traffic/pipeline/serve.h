@@ -19,13 +19,13 @@
 namespace traffic::pipeline {
 
 struct ServeOptions {
-  http::ServerOptions http;  // host (127.0.0.1), port (3000), cors, limits
+  http::ServerOptions http;          // host (127.0.0.1), port (3000), cors, limits
   std::string web_dir = "web/dist";  // the built dashboard
   std::string geo_dir;               // zone names per cell; "" = ResolveGeoDir default
   std::string models_dir = "./data/models";
   std::string model_version = "latest";  // the card for /api/model and the profile for typical speeds
   dashboard::StoreOptions store;
-  double duration_s = 0;  // 0: until *stop
+  double duration_s = 0;                           // 0: until *stop
   std::chrono::milliseconds stats_interval{5000};  // the `event: stats` SSE period
   double stale_after_s = 120;
 
@@ -73,7 +73,7 @@ struct DemoOptions {
   // Live trips: the generator from `live_start` (New York local) on, paced at `speedup` x event
   // time, through the same operators as `traffic stream` (StreamProcessor).
   generate::GeneratorOptions live;
-  int skip_hours = 7;  // start the live trips at 07:00 local (rush hour soon), not at midnight
+  int skip_hours = 7;        // start the live trips at 07:00 local (rush hour soon), not at midnight
   EmbeddedOptions embedded;  // speedup 60 by default (set by the CLI)
   bool archive = true;       // Parquet under data/streaming
 };

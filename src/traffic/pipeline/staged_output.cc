@@ -77,12 +77,11 @@ core::Status StagedOutput::Commit(const std::string& success_json) {
   return fs_.RemoveAll(staging_);
 }
 
-core::Result<std::string> ReadSuccess(fs::FileSystem& fs, const std::string& dir,
-                                      const std::string& produced_by) {
+core::Result<std::string> ReadSuccess(fs::FileSystem& fs, const std::string& dir, const std::string& produced_by) {
   auto text = fs.ReadAll(fs::JoinPath(dir, "_SUCCESS"));
   if (!text.ok()) {
-    return core::Status::NotFound(dir + " has no complete output (no _SUCCESS): run `traffic " +
-                                  produced_by + "` first");
+    return core::Status::NotFound(dir + " has no complete output (no _SUCCESS): run `traffic " + produced_by +
+                                  "` first");
   }
   return text;
 }

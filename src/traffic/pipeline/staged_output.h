@@ -50,7 +50,6 @@ class StagedOutput {
 core::Result<int> RecoverAndSweep(fs::FileSystem& fs, const std::string& dir, const std::string& name);
 
 // The _SUCCESS file of a committed output, or NotFound naming what to run first.
-core::Result<std::string> ReadSuccess(fs::FileSystem& fs, const std::string& dir,
-                                      const std::string& produced_by);
+core::Result<std::string> ReadSuccess(fs::FileSystem& fs, const std::string& dir, const std::string& produced_by);
 
 }  // namespace traffic::pipeline

@@ -28,14 +28,18 @@ class WatchingFileSystem : public fs::FileSystem {
   WatchingFileSystem(std::unique_ptr<fs::FileSystem> inner, std::string watched)
       : inner_(std::move(inner)), watched_(std::move(watched)) {}
   std::string Describe() const override { return inner_->Describe(); }
-  core::Result<std::unique_ptr<fs::ReadableFile>> OpenRead(const std::string& p) override { return inner_->OpenRead(p); }
+  core::Result<std::unique_ptr<fs::ReadableFile>> OpenRead(const std::string& p) override {
+    return inner_->OpenRead(p);
+  }
   core::Result<std::unique_ptr<fs::WritableFile>> OpenWrite(const std::string& p, fs::WriteMode m) override {
     return inner_->OpenWrite(p, m);
   }
   core::Result<fs::FileInfo> Stat(const std::string& p) override { return inner_->Stat(p); }
   core::Result<std::vector<fs::FileInfo>> List(const std::string& d) override { return inner_->List(d); }
   core::Status MakeDirs(const std::string& p) override { return inner_->MakeDirs(p); }
-  core::Status Rename(const std::string& a, const std::string& b) override { return Check("rename", inner_->Rename(a, b)); }
+  core::Status Rename(const std::string& a, const std::string& b) override {
+    return Check("rename", inner_->Rename(a, b));
+  }
   core::Status RemoveAll(const std::string& p) override { return Check("remove", inner_->RemoveAll(p)); }
   core::Status Exchange(const std::string& a, const std::string& b) override {
     return Check("exchange", inner_->Exchange(a, b));
@@ -129,8 +133,8 @@ TEST_F(StagedOutputTest, DebrisOfDeadRunsIsSweptAndLiveRunsAreLeftAlone) {
   ASSERT_TRUE(fs_->WriteAll("data/features.staging-" + dead + "/part.txt", "another output's").ok());
   ASSERT_TRUE(fs_->WriteAll("data/notes.tmp-" + dead + "-x", "a user's file").ok());
   ASSERT_TRUE(Produce(*fs_, "new").ok());
-  EXPECT_EQ(Names("data"), (std::vector<std::string>{"features.staging-" + dead, "notes.tmp-" + dead + "-x", "processed",
-                                                     "processed.staging-" + live + "-0123456789ab"}));
+  EXPECT_EQ(Names("data"), (std::vector<std::string>{"features.staging-" + dead, "notes.tmp-" + dead + "-x",
+                                                     "processed", "processed.staging-" + live + "-0123456789ab"}));
   EXPECT_EQ(*fs_->ReadAll("data/processed/part.txt"), "new");
 }
 

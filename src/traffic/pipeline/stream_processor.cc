@@ -102,8 +102,8 @@ std::string DescribeStreamChecks(const StreamCounters& k, const std::string& lat
 
 std::string LateAlarm::Describe() const {
   std::string text = "most events are late: " + std::to_string(late) + " of the last " + std::to_string(messages) +
-                     " messages (" + std::to_string(messages > 0 ? late * 100 / messages : 0) +
-                     "%), event times " + core::FormatIsoUtc(oldest_late) + " .. " + core::FormatIsoUtc(newest_late) +
+                     " messages (" + std::to_string(messages > 0 ? late * 100 / messages : 0) + "%), event times " +
+                     core::FormatIsoUtc(oldest_late) + " .. " + core::FormatIsoUtc(newest_late) +
                      ", behind the watermark " + (watermark ? core::FormatIsoUtc(*watermark) : std::string("(none)"));
   if (restored_watermark) {
     text += " (restored from the state topic at " + core::FormatIsoUtc(*restored_watermark) +
@@ -133,7 +133,8 @@ void StreamProcessor::CloseLatePeriod() {
 }
 
 void StreamProcessor::EndLatePeriod() {
-  const bool late = static_cast<double>(period_.late) > options_.late_alarm_fraction * static_cast<double>(period_.messages);
+  const bool late =
+      static_cast<double>(period_.late) > options_.late_alarm_fraction * static_cast<double>(period_.messages);
   if (late) {
     ++counters_.late_periods;
     if (!previous_period_late_) {
@@ -157,7 +158,8 @@ void StreamProcessor::Process(const InputMessage& m, std::vector<codec::DeadLett
   CountForAlarm(ProcessOne(m, dead_letters));
 }
 
-std::optional<core::UtcTime> StreamProcessor::ProcessOne(const InputMessage& m, std::vector<codec::DeadLetterRecord>* dead_letters) {
+std::optional<core::UtcTime> StreamProcessor::ProcessOne(const InputMessage& m,
+                                                         std::vector<codec::DeadLetterRecord>* dead_letters) {
   auto dead = [&](codec::DeadLetterKind kind, std::string reason) {
     codec::DeadLetterRecord r;
     r.kind = kind;
@@ -180,10 +182,10 @@ std::optional<core::UtcTime> StreamProcessor::ProcessOne(const InputMessage& m, 
   codec::AppendCellKey(message_.cell, &key_);
   if (m.key != key_) [[unlikely]] {
     ++counters_.invalid;
-    dead_letters->push_back(dead(codec::DeadLetterKind::kInvalid,
-                                 m.key.empty() ? "key: missing (expected the cell_id " + key_ + ")"
-                                               : "key: \"" + std::string(m.key.substr(0, 64)) +
-                                                     "\" is not the message's cell_id " + key_));
+    dead_letters->push_back(
+        dead(codec::DeadLetterKind::kInvalid,
+             m.key.empty() ? "key: missing (expected the cell_id " + key_ + ")"
+                           : "key: \"" + std::string(m.key.substr(0, 64)) + "\" is not the message's cell_id " + key_));
     return std::nullopt;
   }
   if (auto reason = clean::CheckTrip(message_.trip, options_.rules)) {
@@ -194,8 +196,7 @@ std::optional<core::UtcTime> StreamProcessor::ProcessOne(const InputMessage& m, 
     dead_letters->push_back(std::move(r));
     return std::nullopt;
   }
-  if (options_.partition_count > 0 &&
-      codec::PartitionForCell(message_.cell, options_.partition_count) != m.partition) {
+  if (options_.partition_count > 0 && codec::PartitionForCell(message_.cell, options_.partition_count) != m.partition) {
     ++counters_.invalid;
     dead_letters->push_back(dead(codec::DeadLetterKind::kInvalid,
                                  "cell " + message_.cell.ToString() + " belongs in partition " +
@@ -206,10 +207,9 @@ std::optional<core::UtcTime> StreamProcessor::ProcessOne(const InputMessage& m, 
   window::Event event = message_.ToEvent();
   if (now_ && event.event_time > *now_ + options_.max_future) {
     ++counters_.invalid;
-    auto r = dead(codec::DeadLetterKind::kInvalid,
-                  "event_time " + core::FormatIsoUtc(event.event_time) + " is more than " +
-                      std::to_string(options_.max_future.count()) + " s ahead of processing time " +
-                      core::FormatIsoUtc(*now_));
+    auto r = dead(codec::DeadLetterKind::kInvalid, "event_time " + core::FormatIsoUtc(event.event_time) +
+                                                       " is more than " + std::to_string(options_.max_future.count()) +
+                                                       " s ahead of processing time " + core::FormatIsoUtc(*now_));
     r.event_time = event.event_time;
     dead_letters->push_back(std::move(r));
     return std::nullopt;
@@ -221,8 +221,7 @@ std::optional<core::UtcTime> StreamProcessor::ProcessOne(const InputMessage& m, 
     counters_.rejects.Add(trip::RejectReason::kDuplicate);
     auto r = dead(codec::DeadLetterKind::kInvalid,
                   "duplicate: event_id " + HexId(event_id) + " already counted in the window " +
-                      core::FormatIsoUtc(core::FromEpochSeconds(window_index * window_s_)) + " of cell " +
-                      key_);
+                      core::FormatIsoUtc(core::FromEpochSeconds(window_index * window_s_)) + " of cell " + key_);
     r.event_time = event.event_time;
     dead_letters->push_back(std::move(r));
     return std::nullopt;
@@ -256,9 +255,7 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
   // The row of (t = window end, cell) holds what was known when the window closed.
   std::unordered_map<int64_t, size_t> row_of;
   row_of.reserve(rows_.size());
-  auto key = [&](core::UtcTime t, geo::CellId cell) {
-    return core::ToEpochSeconds(t) * 4096 + grid_.Index(cell);
-  };
+  auto key = [&](core::UtcTime t, geo::CellId cell) { return core::ToEpochSeconds(t) * 4096 + grid_.Index(cell); };
   for (size_t i = 0; i < rows_.size(); ++i) {
     if (on_row_) on_row_(rows_[i]);
     row_of.emplace(key(rows_[i].t, rows_[i].cell), i);

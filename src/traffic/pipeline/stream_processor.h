@@ -69,10 +69,10 @@ struct InputMessage {
 struct StreamCounters {
   int64_t messages = 0;
   int64_t accepted = 0;
-  int64_t malformed = 0;  // not JSON / missing or wrong-typed fields
-  int64_t invalid = 0;    // decodes but cannot be used (inconsistent, wrong key, a cleaning
-                          // rule, wrong partition, far future)
-  int64_t duplicates = 0; // an event_id already counted in its (open) window
+  int64_t malformed = 0;   // not JSON / missing or wrong-typed fields
+  int64_t invalid = 0;     // decodes but cannot be used (inconsistent, wrong key, a cleaning
+                           // rule, wrong partition, far future)
+  int64_t duplicates = 0;  // an event_id already counted in its (open) window
   int64_t late = 0;
   int64_t windows = 0;
   int64_t forecasts = 0;
@@ -142,7 +142,8 @@ class StreamProcessor {
 
  private:
   // The event time of a late event, else nullopt.
-  std::optional<core::UtcTime> ProcessOne(const InputMessage& message, std::vector<codec::DeadLetterRecord>* dead_letters);
+  std::optional<core::UtcTime> ProcessOne(const InputMessage& message,
+                                          std::vector<codec::DeadLetterRecord>* dead_letters);
   void PruneDuplicates();
   void CountForAlarm(const std::optional<core::UtcTime>& late_event_time);
   void EndLatePeriod();

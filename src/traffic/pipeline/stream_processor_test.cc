@@ -210,17 +210,35 @@ TEST(StreamProcessorRules, TripsCleanRejectsAreDeadLettersWithTheRulesReason) {
     std::function<void(trip::Trip&)> make;
   };
   std::vector<Case> cases = {
-      {"speed_out_of_range: 3000 mph", trip::RejectReason::kSpeedOutOfRange, [](trip::Trip& t) { t.distance_mi = 100; t.pickup_time = t.dropoff_time - std::chrono::seconds(120); }},
-      {"dropoff_not_after_pickup: dropoff 0 s", trip::RejectReason::kDropoffNotAfterPickup, [](trip::Trip& t) { t.pickup_time = t.dropoff_time; }},
-      {"distance_out_of_range: 1000 mi", trip::RejectReason::kDistanceOutOfRange, [](trip::Trip& t) { t.distance_mi = 1000; }},
-      {"dropoff_not_after_pickup: dropoff -600 s", trip::RejectReason::kDropoffNotAfterPickup, [](trip::Trip& t) { t.pickup_time = t.dropoff_time + std::chrono::minutes(10); }},
-      {"duration_out_of_range: 30 s", trip::RejectReason::kDurationOutOfRange, [](trip::Trip& t) { t.pickup_time = t.dropoff_time - std::chrono::seconds(30); t.distance_mi = 0.2; }},
-      {"duration_out_of_range: 10801 s", trip::RejectReason::kDurationOutOfRange, [](trip::Trip& t) { t.pickup_time = t.dropoff_time - std::chrono::seconds(10801); t.distance_mi = 30; }},
-      {"distance_out_of_range: 0.05 mi", trip::RejectReason::kDistanceOutOfRange, [](trip::Trip& t) { t.distance_mi = 0.05; }},
+      {"speed_out_of_range: 3000 mph", trip::RejectReason::kSpeedOutOfRange,
+       [](trip::Trip& t) {
+         t.distance_mi = 100;
+         t.pickup_time = t.dropoff_time - std::chrono::seconds(120);
+       }},
+      {"dropoff_not_after_pickup: dropoff 0 s", trip::RejectReason::kDropoffNotAfterPickup,
+       [](trip::Trip& t) { t.pickup_time = t.dropoff_time; }},
+      {"distance_out_of_range: 1000 mi", trip::RejectReason::kDistanceOutOfRange,
+       [](trip::Trip& t) { t.distance_mi = 1000; }},
+      {"dropoff_not_after_pickup: dropoff -600 s", trip::RejectReason::kDropoffNotAfterPickup,
+       [](trip::Trip& t) { t.pickup_time = t.dropoff_time + std::chrono::minutes(10); }},
+      {"duration_out_of_range: 30 s", trip::RejectReason::kDurationOutOfRange,
+       [](trip::Trip& t) {
+         t.pickup_time = t.dropoff_time - std::chrono::seconds(30);
+         t.distance_mi = 0.2;
+       }},
+      {"duration_out_of_range: 10801 s", trip::RejectReason::kDurationOutOfRange,
+       [](trip::Trip& t) {
+         t.pickup_time = t.dropoff_time - std::chrono::seconds(10801);
+         t.distance_mi = 30;
+       }},
+      {"distance_out_of_range: 0.05 mi", trip::RejectReason::kDistanceOutOfRange,
+       [](trip::Trip& t) { t.distance_mi = 0.05; }},
       {"speed_out_of_range: 0.6 mph", trip::RejectReason::kSpeedOutOfRange, [](trip::Trip& t) { t.distance_mi = 0.2; }},
       // In the grid (it reaches 40.9274) but outside the cleaning box (40.9176).
-      {"pickup_out_of_bounds: pickup (40.92, -73.9855)", trip::RejectReason::kPickupOutOfBounds, [](trip::Trip& t) { t.pickup_lat = 40.92; }},
-      {"dropoff_out_of_bounds: dropoff (40.75, -73.6)", trip::RejectReason::kDropoffOutOfBounds, [](trip::Trip& t) { t.dropoff_lon = -73.6; }},
+      {"pickup_out_of_bounds: pickup (40.92, -73.9855)", trip::RejectReason::kPickupOutOfBounds,
+       [](trip::Trip& t) { t.pickup_lat = 40.92; }},
+      {"dropoff_out_of_bounds: dropoff (40.75, -73.6)", trip::RejectReason::kDropoffOutOfBounds,
+       [](trip::Trip& t) { t.dropoff_lon = -73.6; }},
   };
   int64_t offset = 0;
   for (const Case& c : cases) {
@@ -270,7 +288,8 @@ TEST(StreamProcessorRules, ExactDuplicatesInAnOpenWindowAreDroppedAndCounted) {
   processor.Process({0, 2, KeyOf(t), Message(t)}, &dead);
   ASSERT_EQ(dead.size(), 1u);
   EXPECT_EQ(dead[0].kind, codec::DeadLetterKind::kInvalid);
-  EXPECT_EQ(dead[0].reason, "duplicate: event_id 9f86d081884c7d65 already counted in the window 2016-01-04T16:20:00Z of cell 28_27");
+  EXPECT_EQ(dead[0].reason,
+            "duplicate: event_id 9f86d081884c7d65 already counted in the window 2016-01-04T16:20:00Z of cell 28_27");
   EXPECT_EQ(dead[0].source_offset, 2);
   EXPECT_EQ(processor.counters().duplicates, 1);
   EXPECT_EQ(processor.counters().rejects.Get(trip::RejectReason::kDuplicate), 1);
@@ -453,14 +472,29 @@ TEST_F(StreamProcessorTest, RawTripsWithBadOnesGiveTheSameWindowsAsCleanThenFeat
   int n = 0;
   while (generator.Next(&t)) {
     switch (++n % 97) {
-      case 1: t.distance_mi *= 300; break;                                 // thousands of mph
-      case 2: t.dropoff_time = t.pickup_time; break;                       // 0 seconds
-      case 3: t.distance_mi = 1000; break;                                 // 1,000 miles
-      case 4: std::swap(t.pickup_time, t.dropoff_time); break;             // dropoff before pickup
-      case 5: t.pickup_lat = 40.92; break;                                 // outside the box, in the grid
-      case 6: t.dropoff_time = t.pickup_time + std::chrono::seconds(30); break;
-      case 7: generate::AppendYellow2015Row(t, &csv); break;               // an exact duplicate
-      default: break;
+      case 1:
+        t.distance_mi *= 300;
+        break;  // thousands of mph
+      case 2:
+        t.dropoff_time = t.pickup_time;
+        break;  // 0 seconds
+      case 3:
+        t.distance_mi = 1000;
+        break;  // 1,000 miles
+      case 4:
+        std::swap(t.pickup_time, t.dropoff_time);
+        break;  // dropoff before pickup
+      case 5:
+        t.pickup_lat = 40.92;
+        break;  // outside the box, in the grid
+      case 6:
+        t.dropoff_time = t.pickup_time + std::chrono::seconds(30);
+        break;
+      case 7:
+        generate::AppendYellow2015Row(t, &csv);
+        break;  // an exact duplicate
+      default:
+        break;
     }
     generate::AppendYellow2015Row(t, &csv);
   }
@@ -632,7 +666,7 @@ TEST_F(StreamProcessorTest, BadMessagesBecomeDeadLettersWithReasons) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].trip_count, 1);
   EXPECT_EQ(records[0].congestion_level, window::CongestionLevel::kHigh);  // 6 mph
-  EXPECT_FALSE(records[0].forecasts[0].has_value());  // forecasts off without a model
+  EXPECT_FALSE(records[0].forecasts[0].has_value());                       // forecasts off without a model
 }
 
 TEST(StreamProcessor, AMessageInTheWrongPartitionIsAnInvalidDeadLetter) {

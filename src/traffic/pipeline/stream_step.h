@@ -48,7 +48,7 @@ struct StreamStepSummary {
   KafkaWorkerStats kafka_stats;  // else
   int64_t archive_files = 0;
   int64_t archive_rows = 0;
-  std::string model_version;     // "" without a model
+  std::string model_version;  // "" without a model
 };
 
 struct StreamCallbacks {

@@ -24,10 +24,10 @@ TEST(StreamStepTest, OutputNamesItsSinks) {
 TEST(StreamStepTest, DurationBoundsEveryBlockingCall) {
   auto now = std::chrono::steady_clock::now();
   auto none = std::chrono::steady_clock::time_point::max();
-  EXPECT_EQ(BoundedTimeout(60s, none, now), 60s);                  // no --duration: as asked
+  EXPECT_EQ(BoundedTimeout(60s, none, now), 60s);  // no --duration: as asked
   EXPECT_EQ(BoundedTimeout(60s, now + 30s, now), 30s + kDeadlineGrace);
-  EXPECT_EQ(BoundedTimeout(2s, now + 30s, now), 2s);               // never longer than asked
-  EXPECT_EQ(BoundedTimeout(60s, now - 1h, now), 100ms);           // past the deadline: a last try
+  EXPECT_EQ(BoundedTimeout(2s, now + 30s, now), 2s);     // never longer than asked
+  EXPECT_EQ(BoundedTimeout(60s, now - 1h, now), 100ms);  // past the deadline: a last try
 }
 
 }  // namespace

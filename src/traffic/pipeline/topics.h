@@ -20,10 +20,10 @@ inline constexpr const char* kStateTopic = "traffic-stream-state";
 inline constexpr const char* kStreamGroup = "traffic-stream";
 
 struct TopicNames {
-  std::string input = kTripsTopic;          // taxi-trips, key = cell_id
-  std::string output = kPredictionsTopic;   // window results and forecasts, key = cell_id
+  std::string input = kTripsTopic;         // taxi-trips, key = cell_id
+  std::string output = kPredictionsTopic;  // window results and forecasts, key = cell_id
   std::string dead_letter = kDeadLetterTopic;
-  std::string state = kStateTopic;          // compacted: each partition's window state
+  std::string state = kStateTopic;  // compacted: each partition's window state
 };
 
 // Kafka settings as users of kcat expect.

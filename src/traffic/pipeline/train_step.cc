@@ -155,8 +155,8 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
   TRAFFIC_ASSIGN_OR_RETURN(FeatureSplit split, ReadFeatureSplit(fs, options.features_dir));
   if (split.layout_id != features::FeatureLayoutId()) {
     return core::Status::InvalidArgument(
-        fs::JoinPath(options.features_dir, "_SUCCESS") + ": features were built with layout " +
-        split.layout_id + ", this build trains on " + features::FeatureLayoutId() + "; rerun `traffic features`");
+        fs::JoinPath(options.features_dir, "_SUCCESS") + ": features were built with layout " + split.layout_id +
+        ", this build trains on " + features::FeatureLayoutId() + "; rerun `traffic features`");
   }
   TRAFFIC_ASSIGN_OR_RETURN(auto files, FeatureFiles(fs, options.features_dir));
   TRAFFIC_ASSIGN_OR_RETURN(ExampleSet examples, ReadExamples(fs, files));
@@ -195,7 +195,8 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
     result.minutes = features::kHorizonsMin[static_cast<size_t>(h)];
     const model::ExampleView view{examples.features, features::kFeatureCount, examples.t_ms, examples.is_test,
                                   examples.targets[static_cast<size_t>(h)]};
-    TRAFFIC_ASSIGN_OR_RETURN(std::string json, TrainHorizon(model::SplitExamples(view, split_options), options, &result));
+    TRAFFIC_ASSIGN_OR_RETURN(std::string json,
+                             TrainHorizon(model::SplitExamples(view, split_options), options, &result));
     result.model_file = fmt::format("model_{}m.json", result.minutes);
     TRAFFIC_RETURN_IF_ERROR(write_file(result.model_file, std::move(json)));
   }
@@ -216,8 +217,8 @@ std::string PromotionBlocker(const std::array<HorizonResult, 3>& horizons) {
   auto add = [&why](std::string reason) { why += (why.empty() ? "" : "; ") + reason; };
   for (const auto& r : horizons) {
     if (r.model.macro_f1 <= r.persistence.macro_f1) {
-      add(fmt::format("at {} min it does not beat persistence (macro-F1 {:.3f} vs {:.3f})", r.minutes,
-                      r.model.macro_f1, r.persistence.macro_f1));
+      add(fmt::format("at {} min it does not beat persistence (macro-F1 {:.3f} vs {:.3f})", r.minutes, r.model.macro_f1,
+                      r.persistence.macro_f1));
     }
     if (r.model.macro_f1 <= r.profile.macro_f1) {
       add(fmt::format("at {} min it does not beat the historical profile (macro-F1 {:.3f} vs {:.3f})", r.minutes,
@@ -236,26 +237,30 @@ std::string FormatVerdicts(const std::array<HorizonResult, 3>& horizons) {
       s += fmt::format("{:>3} min: beats persistence by {:.3f} macro-F1 ({:.3f} vs {:.3f})\n", r.minutes, gap,
                        r.model.macro_f1, r.persistence.macro_f1);
     } else {
-      s += fmt::format("{:>3} min: LOSES to persistence by {:.3f} macro-F1 ({:.3f} vs {:.3f}): the stream serves "
-                       "persistence at {} min\n", r.minutes, -gap, r.model.macro_f1, r.persistence.macro_f1, r.minutes);
+      s += fmt::format(
+          "{:>3} min: LOSES to persistence by {:.3f} macro-F1 ({:.3f} vs {:.3f}): the stream serves "
+          "persistence at {} min\n",
+          r.minutes, -gap, r.model.macro_f1, r.persistence.macro_f1, r.minutes);
     }
   }
   return s;
 }
 
 std::string TrainSummary::FormatReport() const {
-  std::string s = fmt::format("Model {} (train {} .. {}, test {} .. {})\n\n", version, train_from, split, split, test_to);
+  std::string s =
+      fmt::format("Model {} (train {} .. {}, test {} .. {})\n\n", version, train_from, split, split, test_to);
   s += FormatVerdicts(horizons);
-  s += promoted ? (not_promoted_because.empty() ? "Promoted to models/latest.\n\n"
-                                                : "Promoted to models/latest by --promote although " + not_promoted_because + ".\n\n")
+  s += promoted ? (not_promoted_because.empty()
+                       ? "Promoted to models/latest.\n\n"
+                       : "Promoted to models/latest by --promote although " + not_promoted_because + ".\n\n")
                 : "NOT promoted to models/latest: " + not_promoted_because + " (--promote to use it anyway).\n\n";
-  s += fmt::format("{:>7}  {:<20} {:>9} {:>9} {:>8} {:>8} {:>8}   {}\n", "horizon", "predictor", "accuracy",
-                   "macro-F1", "rec Low", "rec Med", "rec High", "vs model");
+  s += fmt::format("{:>7}  {:<20} {:>9} {:>9} {:>8} {:>8} {:>8}   {}\n", "horizon", "predictor", "accuracy", "macro-F1",
+                   "rec Low", "rec Med", "rec High", "vs model");
   for (const auto& r : horizons) {
     auto line = [&](const char* name, const model::ClassificationReport& m, const char* verdict) {
       s += fmt::format("{:>5} m  {:<20} {:>9.3f} {:>9.3f} {:>8.3f} {:>8.3f} {:>8.3f}   {}\n", r.minutes, name,
-                       m.accuracy, m.macro_f1, m.per_class[0].recall, m.per_class[1].recall,
-                       m.per_class[2].recall, verdict);
+                       m.accuracy, m.macro_f1, m.per_class[0].recall, m.per_class[1].recall, m.per_class[2].recall,
+                       verdict);
     };
     line("XGBoost", r.model, "");
     line("persistence", r.persistence, r.model.macro_f1 > r.persistence.macro_f1 ? "model better" : "MODEL NOT BETTER");

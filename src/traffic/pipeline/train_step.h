@@ -31,14 +31,14 @@ inline model::ClassifierOptions TrainClassifierDefaults() {
 struct TrainOptions {
   std::string features_dir;
   std::string models_dir;
-  std::string version;       // the model's folder name under models_dir: a new, valid name
-                             // (model_store.h); empty: NowVersion()
+  std::string version;  // the model's folder name under models_dir: a new, valid name
+                        // (model_store.h); empty: NowVersion()
   model::ClassifierOptions classifier = TrainClassifierDefaults();
-  int train_stride = 1;      // keep every n-th training example (they are minute by minute, so
-                             // neighbours are near-duplicates); the test set is never thinned
+  int train_stride = 1;  // keep every n-th training example (they are minute by minute, so
+                         // neighbours are near-duplicates); the test set is never thinned
   bool balanced_class_weights = true;
   window::LevelThresholds thresholds;
-  std::string created_utc;   // for the card; empty: now
+  std::string created_utc;  // for the card; empty: now
   // Point models/latest at the model even when PromotionBlocker finds a reason not to (the stream
   // then publishes persistence at each horizon the model lost, see forecaster.h).
   bool promote = false;
@@ -60,8 +60,8 @@ struct TrainSummary {
   std::string train_from, split, test_to;
   std::array<HorizonResult, 3> horizons;
   double seconds = 0;
-  std::string card_json;       // what card.json holds
-  bool promoted = false;       // models/latest points at this model
+  std::string card_json;             // what card.json holds
+  bool promoted = false;             // models/latest points at this model
   std::string not_promoted_because;  // PromotionBlocker's reason ("" when there is none)
   std::string FormatReport() const;  // the human report (also saved as report.txt)
 };

@@ -11,10 +11,9 @@
 namespace traffic::pipeline {
 namespace {
 
-const std::vector<std::string> kTripColumns = {"event_id", "pickup_time", "dropoff_time",
-                                               "pickup_lat", "pickup_lon", "dropoff_lat",
-                                               "dropoff_lon", "trip_distance", "cell_row",
-                                               "cell_col", "is_manhattan"};
+const std::vector<std::string> kTripColumns = {"event_id",   "pickup_time", "dropoff_time", "pickup_lat",
+                                               "pickup_lon", "dropoff_lat", "dropoff_lon",  "trip_distance",
+                                               "cell_row",   "cell_col",    "is_manhattan"};
 
 std::optional<int> ValueAfter(const std::string& name, const char* prefix) {
   size_t n = std::strlen(prefix);
@@ -26,8 +25,7 @@ std::optional<int> ValueAfter(const std::string& name, const char* prefix) {
 
 }  // namespace
 
-core::Result<std::vector<TripPartition>> ListTripPartitions(fs::FileSystem& fs,
-                                                            const std::string& processed_dir) {
+core::Result<std::vector<TripPartition>> ListTripPartitions(fs::FileSystem& fs, const std::string& processed_dir) {
   TRAFFIC_RETURN_IF_ERROR(ReadSuccess(fs, processed_dir, "clean").status());
   std::vector<TripPartition> out;
   TRAFFIC_ASSIGN_OR_RETURN(auto years, fs.List(processed_dir));
@@ -51,15 +49,14 @@ core::Result<std::vector<TripPartition>> ListTripPartitions(fs::FileSystem& fs,
       if (!p.files.empty()) out.push_back(std::move(p));
     }
   }
-  std::sort(out.begin(), out.end(), [](const TripPartition& a, const TripPartition& b) {
-    return a.month_start < b.month_start;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const TripPartition& a, const TripPartition& b) { return a.month_start < b.month_start; });
   if (out.empty()) return core::Status::NotFound(processed_dir + " holds no trips");
   return out;
 }
 
-core::Result<std::pair<core::UtcTime, core::UtcTime>> EventTimeRange(
-    fs::FileSystem& fs, const std::vector<TripPartition>& partitions) {
+core::Result<std::pair<core::UtcTime, core::UtcTime>> EventTimeRange(fs::FileSystem& fs,
+                                                                     const std::vector<TripPartition>& partitions) {
   int64_t lo = INT64_MAX, hi = INT64_MIN;
   for (const auto& p : partitions) {
     for (const auto& file : p.files) {
@@ -107,8 +104,7 @@ TripStream::TripStream(fs::FileSystem& fs, std::vector<TripPartition> partitions
     : fs_(fs), partitions_(std::move(partitions)) {}
 TripStream::~TripStream() = default;
 
-core::Result<std::unique_ptr<TripStream>> TripStream::Open(fs::FileSystem& fs,
-                                                           std::vector<TripPartition> partitions) {
+core::Result<std::unique_ptr<TripStream>> TripStream::Open(fs::FileSystem& fs, std::vector<TripPartition> partitions) {
   return std::unique_ptr<TripStream>(new TripStream(fs, std::move(partitions)));
 }
 

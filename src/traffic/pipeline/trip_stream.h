@@ -25,17 +25,15 @@ struct TripPartition {
 
 // The month partitions of a clean-trips folder, oldest first. NotFound (naming the folder and
 // `traffic clean`) when it has no complete output.
-core::Result<std::vector<TripPartition>> ListTripPartitions(fs::FileSystem& fs,
-                                                            const std::string& processed_dir);
+core::Result<std::vector<TripPartition>> ListTripPartitions(fs::FileSystem& fs, const std::string& processed_dir);
 
 // First and last event time over all partitions (reads only the dropoff_time column).
-core::Result<std::pair<core::UtcTime, core::UtcTime>> EventTimeRange(
-    fs::FileSystem& fs, const std::vector<TripPartition>& partitions);
+core::Result<std::pair<core::UtcTime, core::UtcTime>> EventTimeRange(fs::FileSystem& fs,
+                                                                     const std::vector<TripPartition>& partitions);
 
 class TripStream {
  public:
-  static core::Result<std::unique_ptr<TripStream>> Open(fs::FileSystem& fs,
-                                                        std::vector<TripPartition> partitions);
+  static core::Result<std::unique_ptr<TripStream>> Open(fs::FileSystem& fs, std::vector<TripPartition> partitions);
   ~TripStream();
   // The next trip in event-time order; false at the end.
   core::Result<bool> Next(StoredTrip* out);

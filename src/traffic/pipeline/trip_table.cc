@@ -8,9 +8,26 @@ namespace {
 using parquet::ColumnType;
 
 enum Col {
-  kEventId, kPickupTime, kDropoffTime, kPickupLat, kPickupLon, kDropoffLat, kDropoffLon,
-  kDistance, kDistanceEstimated, kPassengers, kPickupZone, kDropoffZone, kDuration, kSpeed,
-  kCellId, kCellRow, kCellCol, kIsManhattan, kPickupHour, kPickupDow
+  kEventId,
+  kPickupTime,
+  kDropoffTime,
+  kPickupLat,
+  kPickupLon,
+  kDropoffLat,
+  kDropoffLon,
+  kDistance,
+  kDistanceEstimated,
+  kPassengers,
+  kPickupZone,
+  kDropoffZone,
+  kDuration,
+  kSpeed,
+  kCellId,
+  kCellRow,
+  kCellCol,
+  kIsManhattan,
+  kPickupHour,
+  kPickupDow
 };
 
 int64_t Millis(core::UtcTime t) { return core::ToEpochSeconds(t) * 1000; }
@@ -19,24 +36,15 @@ int64_t Millis(core::UtcTime t) { return core::ToEpochSeconds(t) * 1000; }
 
 parquet::Schema TripTableSchema() {
   return {
-      {"event_id", ColumnType::kUInt64},
-      {"pickup_time", ColumnType::kTimestampMs},
-      {"dropoff_time", ColumnType::kTimestampMs},
-      {"pickup_lat", ColumnType::kDouble},
-      {"pickup_lon", ColumnType::kDouble},
-      {"dropoff_lat", ColumnType::kDouble},
-      {"dropoff_lon", ColumnType::kDouble},
-      {"trip_distance", ColumnType::kDouble},
-      {"distance_estimated", ColumnType::kBool},
-      {"passenger_count", ColumnType::kInt16, true},
-      {"pickup_zone", ColumnType::kInt16, true},
-      {"dropoff_zone", ColumnType::kInt16, true},
-      {"duration_s", ColumnType::kInt32},
-      {"speed_mph", ColumnType::kDouble},
-      {"cell_id", ColumnType::kDictString},
-      {"cell_row", ColumnType::kInt16},
-      {"cell_col", ColumnType::kInt16},
-      {"is_manhattan", ColumnType::kBool},
+      {"event_id", ColumnType::kUInt64},          {"pickup_time", ColumnType::kTimestampMs},
+      {"dropoff_time", ColumnType::kTimestampMs}, {"pickup_lat", ColumnType::kDouble},
+      {"pickup_lon", ColumnType::kDouble},        {"dropoff_lat", ColumnType::kDouble},
+      {"dropoff_lon", ColumnType::kDouble},       {"trip_distance", ColumnType::kDouble},
+      {"distance_estimated", ColumnType::kBool},  {"passenger_count", ColumnType::kInt16, true},
+      {"pickup_zone", ColumnType::kInt16, true},  {"dropoff_zone", ColumnType::kInt16, true},
+      {"duration_s", ColumnType::kInt32},         {"speed_mph", ColumnType::kDouble},
+      {"cell_id", ColumnType::kDictString},       {"cell_row", ColumnType::kInt16},
+      {"cell_col", ColumnType::kInt16},           {"is_manhattan", ColumnType::kBool},
       {"pickup_hour", ColumnType::kInt8},  // New York local hour 0..23
       {"pickup_dow", ColumnType::kInt8},   // ISO day of week, Monday = 1
   };

@@ -38,7 +38,7 @@ TEST(TripTableTest, NullsRoundTripAtEveryRowPosition) {
   TripTableBuilder builder(grid, manhattan);
   constexpr int kRows = 5;
   const char* columns[] = {"passenger_count", "pickup_zone", "dropoff_zone"};
-  for (int null_at = -1; null_at < kRows; ++null_at) {  // -1: no null at all
+  for (int null_at = -1; null_at < kRows; ++null_at) {              // -1: no null at all
     for (int batch_number = 0; batch_number < 2; ++batch_number) {  // the builder is reused after Clear()
       builder.Clear();
       for (int i = 0; i < kRows; ++i) builder.Append(MakeTrip(i, i == null_at || (null_at == kRows - 1 && i == 0)));
@@ -59,8 +59,8 @@ TEST(TripTableTest, NullsRoundTripAtEveryRowPosition) {
         for (int i = 0; i < kRows; ++i) {
           bool expect_null = i == null_at || (null_at == kRows - 1 && i == 0);
           bool is_null = !valid.empty() && valid[static_cast<size_t>(i)] == 0;
-          EXPECT_EQ(is_null, expect_null) << name << " row " << i << ", null at " << null_at << ", batch "
-                                          << batch_number;
+          EXPECT_EQ(is_null, expect_null)
+              << name << " row " << i << ", null at " << null_at << ", batch " << batch_number;
           if (!expect_null) {
             EXPECT_GT(batch->Get<int16_t>(c)[static_cast<size_t>(i)], 0) << name << " row " << i;
           }

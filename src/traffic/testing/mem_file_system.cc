@@ -65,9 +65,9 @@ struct Tree {
   Tree() { nodes[""] = Node{true, nullptr, Tick()}; }
 
   int64_t Tick() {
-    int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     last_ns = std::max(now, last_ns + 1);
     return last_ns;
   }
@@ -156,8 +156,11 @@ class MemWritableFile : public fs::WritableFile {
   // until Close() puts it under `normalized`.
   MemWritableFile(std::shared_ptr<Tree> tree, std::shared_ptr<std::string> data, std::string normalized,
                   std::string path, fs::WriteMode mode)
-      : tree_(std::move(tree)), data_(std::move(data)), normalized_(std::move(normalized)),
-        path_(std::move(path)), mode_(mode) {}
+      : tree_(std::move(tree)),
+        data_(std::move(data)),
+        normalized_(std::move(normalized)),
+        path_(std::move(path)),
+        mode_(mode) {}
 
   Status Append(std::string_view bytes) override {
     if (closed_) return Status::IoError("write " + path_ + ": the file is closed");
@@ -213,8 +216,7 @@ class MemFileSystem : public fs::FileSystem {
     return std::unique_ptr<fs::ReadableFile>(new MemReadableFile(tree_, n->data, path));
   }
 
-  Result<std::unique_ptr<fs::WritableFile>> OpenWrite(const std::string& path,
-                                                      fs::WriteMode mode) override {
+  Result<std::unique_ptr<fs::WritableFile>> OpenWrite(const std::string& path, fs::WriteMode mode) override {
     std::string p = Normalize(path);
     std::lock_guard lock(tree_->mu);
     if (p.empty()) return Status::IoError("create " + path + ": is a folder");
@@ -297,8 +299,10 @@ class MemFileSystem : public fs::FileSystem {
     std::lock_guard lock(tree_->mu);
     if (tree_->Find(p) == nullptr) return Status::Ok();
     tree_->Extract(p);
-    if (p.empty()) tree_->nodes[""].modified_ns = tree_->Tick();
-    else tree_->TouchParent(p);
+    if (p.empty())
+      tree_->nodes[""].modified_ns = tree_->Tick();
+    else
+      tree_->TouchParent(p);
     return Status::Ok();
   }
 

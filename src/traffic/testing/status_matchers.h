@@ -30,16 +30,21 @@ std::string_view StatusCodeName(core::StatusCode code);
 // kafka::TxnStatus) print that status; those with reason() (codec::DecodeStatus) the reason.
 template <typename T>
 ::testing::AssertionResult IsOkStatus(const char* expr_text, const T& value) {
-  if constexpr (requires { { value.status() } -> std::convertible_to<const core::Status&>; }) {
+  if constexpr (requires {
+                  { value.status() } -> std::convertible_to<const core::Status&>;
+                }) {
     if (value.ok()) return ::testing::AssertionSuccess();
     if (value.status().ok()) return ::testing::AssertionFailure() << expr_text << " is not OK";
     return IsOkStatus(expr_text, static_cast<const core::Status&>(value.status()));
-  } else if constexpr (requires { { value.reason() } -> std::convertible_to<std::string>; }) {
+  } else if constexpr (requires {
+                         { value.reason() } -> std::convertible_to<std::string>;
+                       }) {
     if (value.ok()) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << expr_text << " is not OK: " << value.reason();
   } else {
-    static_assert(sizeof(T) == 0, "EXPECT_OK/ASSERT_OK take a core::Status, a core::Result<T>, or a "
-                                  "status type with ok() and status() or reason()");
+    static_assert(sizeof(T) == 0,
+                  "EXPECT_OK/ASSERT_OK take a core::Status, a core::Result<T>, or a "
+                  "status type with ok() and status() or reason()");
     return ::testing::AssertionFailure();
   }
 }
@@ -49,8 +54,8 @@ template <typename T>
 #define EXPECT_OK(expr) EXPECT_PRED_FORMAT1(::traffic::testing::IsOkStatus, expr)
 #define ASSERT_OK(expr) ASSERT_PRED_FORMAT1(::traffic::testing::IsOkStatus, expr)
 
-#define TRAFFIC_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr, text)                      \
-  auto tmp = (expr);                                                               \
+#define TRAFFIC_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr, text)                   \
+  auto tmp = (expr);                                                              \
   GTEST_ASSERT_(::traffic::testing::IsOkStatus(text, tmp), GTEST_FATAL_FAILURE_); \
   lhs = std::move(tmp).value()
 

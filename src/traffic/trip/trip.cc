@@ -4,18 +4,30 @@ namespace traffic::trip {
 
 std::string_view RejectReasonName(RejectReason reason) {
   switch (reason) {
-    case RejectReason::kMalformedRow: return "malformed_row";
-    case RejectReason::kBadField: return "bad_field";
-    case RejectReason::kUnknownZone: return "unknown_zone";
-    case RejectReason::kTimeOutOfRange: return "time_out_of_range";
-    case RejectReason::kPickupOutOfBounds: return "pickup_out_of_bounds";
-    case RejectReason::kDropoffOutOfBounds: return "dropoff_out_of_bounds";
-    case RejectReason::kDropoffNotAfterPickup: return "dropoff_not_after_pickup";
-    case RejectReason::kDurationOutOfRange: return "duration_out_of_range";
-    case RejectReason::kDistanceOutOfRange: return "distance_out_of_range";
-    case RejectReason::kSpeedOutOfRange: return "speed_out_of_range";
-    case RejectReason::kDuplicate: return "duplicate";
-    case RejectReason::kCount: break;
+    case RejectReason::kMalformedRow:
+      return "malformed_row";
+    case RejectReason::kBadField:
+      return "bad_field";
+    case RejectReason::kUnknownZone:
+      return "unknown_zone";
+    case RejectReason::kTimeOutOfRange:
+      return "time_out_of_range";
+    case RejectReason::kPickupOutOfBounds:
+      return "pickup_out_of_bounds";
+    case RejectReason::kDropoffOutOfBounds:
+      return "dropoff_out_of_bounds";
+    case RejectReason::kDropoffNotAfterPickup:
+      return "dropoff_not_after_pickup";
+    case RejectReason::kDurationOutOfRange:
+      return "duration_out_of_range";
+    case RejectReason::kDistanceOutOfRange:
+      return "distance_out_of_range";
+    case RejectReason::kSpeedOutOfRange:
+      return "speed_out_of_range";
+    case RejectReason::kDuplicate:
+      return "duplicate";
+    case RejectReason::kCount:
+      break;
   }
   return "unknown";
 }

@@ -39,17 +39,17 @@ struct Trip {
 
 // Why a raw record did not become a clean trip: the first rule it failed. Order = check order.
 enum class RejectReason : uint8_t {
-  kMalformedRow = 0,       // wrong field count, NUL byte, unterminated quote
-  kBadField,               // a needed field is empty or does not parse
-  kUnknownZone,            // zone-based record whose LocationID has no centroid
-  kTimeOutOfRange,         // pickup or dropoff outside the accepted time range (e.g. year 1900)
-  kPickupOutOfBounds,      // pickup outside the cleaning box (includes 0,0 missing GPS)
+  kMalformedRow = 0,   // wrong field count, NUL byte, unterminated quote
+  kBadField,           // a needed field is empty or does not parse
+  kUnknownZone,        // zone-based record whose LocationID has no centroid
+  kTimeOutOfRange,     // pickup or dropoff outside the accepted time range (e.g. year 1900)
+  kPickupOutOfBounds,  // pickup outside the cleaning box (includes 0,0 missing GPS)
   kDropoffOutOfBounds,
   kDropoffNotAfterPickup,
   kDurationOutOfRange,
   kDistanceOutOfRange,
   kSpeedOutOfRange,
-  kDuplicate,              // exact duplicate of an earlier record in the same month
+  kDuplicate,  // exact duplicate of an earlier record in the same month
   kCount
 };
 inline constexpr int kRejectReasonCount = static_cast<int>(RejectReason::kCount);
@@ -59,8 +59,8 @@ std::string_view RejectReasonName(RejectReason reason);
 
 // Calendar of a local time, shared by messages and features.
 struct Calendar {
-  int local_hour = 0;    // 0..23, New York
-  int iso_weekday = 1;   // Monday = 1 ... Sunday = 7
+  int local_hour = 0;   // 0..23, New York
+  int iso_weekday = 1;  // Monday = 1 ... Sunday = 7
   bool is_weekend = false;
   bool is_rush_hour = false;  // weekdays, local hours 7-9 and 17-19 (07:00-09:59, 17:00-19:59)
   bool is_night = false;      // local hours 22-05 (22:00-05:59)

@@ -77,8 +77,8 @@ core::Status DuplicateFilter::RestoreCells(std::string_view bytes) {
   uint64_t rows, cols;
   if (!r.GetVarint64(&rows) || !r.GetVarint64(&cols)) return corrupt("truncated header");
   if (rows != static_cast<uint64_t>(grid_.rows) || cols != static_cast<uint64_t>(grid_.cols)) {
-    return core::Status::InvalidArgument("duplicate filter state was taken with another grid (" +
-                                         std::to_string(rows) + "x" + std::to_string(cols) + ")");
+    return core::Status::InvalidArgument("duplicate filter state was taken with another grid (" + std::to_string(rows) +
+                                         "x" + std::to_string(cols) + ")");
   }
   const size_t cells = static_cast<size_t>(cell_count_);
   std::string_view bits;

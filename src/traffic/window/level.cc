@@ -4,9 +4,12 @@ namespace traffic::window {
 
 std::string_view LevelName(CongestionLevel level) {
   switch (level) {
-    case CongestionLevel::kLow: return "Low";
-    case CongestionLevel::kMedium: return "Medium";
-    case CongestionLevel::kHigh: return "High";
+    case CongestionLevel::kLow:
+      return "Low";
+    case CongestionLevel::kMedium:
+      return "Medium";
+    case CongestionLevel::kHigh:
+      return "High";
   }
   return "Unknown";
 }

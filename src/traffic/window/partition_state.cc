@@ -13,9 +13,7 @@ constexpr uint64_t kMaxGridSide = uint64_t{1} << 15;
 constexpr uint64_t kMaxOpenWindows = uint64_t{1} << 20;
 constexpr uint64_t kMaxClosedWindows = uint64_t{1} << 32;
 
-core::Status Corrupt(const std::string& what) {
-  return core::Status::Corrupt("window partition state: " + what);
-}
+core::Status Corrupt(const std::string& what) { return core::Status::Corrupt("window partition state: " + what); }
 
 // Decodes the payload after the header fields (rows and cols already read).
 core::Status DecodeBody(core::ByteReader& r, PartitionState& st) {
@@ -147,8 +145,8 @@ std::string EncodePartitionState(const PartitionState& st) {
 
 core::Result<PartitionState> DecodePartitionState(std::string_view bytes) {
   std::string_view payload;
-  TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kPartitionStateMagic, kPartitionStateVersion,
-                                          "window partition state", &payload));
+  TRAFFIC_RETURN_IF_ERROR(
+      core::OpenFrame(bytes, kPartitionStateMagic, kPartitionStateVersion, "window partition state", &payload));
   core::ByteReader r(payload);
   PartitionState st;
   if (!r.GetVarint64(&st.window_s) || !r.GetVarint64(&st.lateness_s) || !r.GetVarint64(&st.idle_s) ||
@@ -165,10 +163,10 @@ core::Status ValidatePartitionState(const PartitionState& st, const WindowOption
       st.lateness_s != static_cast<uint64_t>(options.allowed_lateness.count()) ||
       st.idle_s != static_cast<uint64_t>(options.idle_timeout.count()) ||
       st.rows != static_cast<uint64_t>(options.grid.rows) || st.cols != static_cast<uint64_t>(options.grid.cols)) {
-    return core::Status::InvalidArgument(
-        "window partition state was taken with other options (window " + std::to_string(st.window_s) +
-        " s, lateness " + std::to_string(st.lateness_s) + " s, idle " + std::to_string(st.idle_s) +
-        " s, grid " + std::to_string(st.rows) + "x" + std::to_string(st.cols) + ")");
+    return core::Status::InvalidArgument("window partition state was taken with other options (window " +
+                                         std::to_string(st.window_s) + " s, lateness " + std::to_string(st.lateness_s) +
+                                         " s, idle " + std::to_string(st.idle_s) + " s, grid " +
+                                         std::to_string(st.rows) + "x" + std::to_string(st.cols) + ")");
   }
   if (partition < 0 || partition >= options.max_partitions) {
     return core::Status::InvalidArgument("window partition state: partition " + std::to_string(partition) +

@@ -89,8 +89,7 @@ core::Result<PartitionState> DecodePartitionState(std::string_view bytes);
 // partition with events, a floor not above closed_index, a window of a cell outside `cells`, an
 // open window below its cell's floor or a closed one not below it, an empty window, anything out
 // of order).
-core::Status ValidatePartitionState(const PartitionState& state, const WindowOptions& options,
-                                    int partition);
+core::Status ValidatePartitionState(const PartitionState& state, const WindowOptions& options, int partition);
 
 // The encodings of TripStats and CellMask inside state payloads (also the feature builder's).
 void PutTripStats(std::string* dst, const TripStats& stats);

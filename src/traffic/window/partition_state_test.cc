@@ -44,8 +44,8 @@ const std::string kSampleV1Payload(
     "\x01\xa0\x06\xb0\x04\x08"              // known, max event 400, watermark 280, closed 4
     "\x3f\x00"                              // cells 0..5, no floors
     "\x02"                                  // two open windows
-    "\x08\x01\x06\x02\xc0\xb8\x02\x80\x90\xbc\xfd\x02\xa0\x1f\xd0\x05"  // index 4: cell 5
-    "\x0c\x01\x02\x02\x80\x7d\x80\xc0\x84\x3d\xe8\x07\xc2\x03"          // index 6: cell 1
+    "\x08\x01\x06\x02\xc0\xb8\x02\x80\x90\xbc\xfd\x02\xa0\x1f\xd0\x05"   // index 4: cell 5
+    "\x0c\x01\x02\x02\x80\x7d\x80\xc0\x84\x3d\xe8\x07\xc2\x03"           // index 6: cell 1
     "\x01\x04\x01\x02\xa8\xc3\x01\xa0\xbe\x81\x95\x01\xe0\x12\xd8\x04",  // closed: index 2, cell 1
     70);
 
@@ -62,15 +62,12 @@ PartitionState SampleState() {
   st.watermark_s = 280;
   st.closed_index = 4;
   st.cells = kAllSix;
-  st.open = {{4, {{5, TripStats{1, 20000, 400000000, 2000, 360}}}},
-             {6, {{1, TripStats{1, 8000, 64000000, 500, 225}}}}};
+  st.open = {{4, {{5, TripStats{1, 20000, 400000000, 2000, 360}}}}, {6, {{1, TripStats{1, 8000, 64000000, 500, 225}}}}};
   st.closed = {{2, 1, TripStats{1, 12500, 156250000, 1200, 300}}};
   return st;
 }
 
-TEST(PartitionState, CaptureGivesThePlainState) {
-  EXPECT_EQ(Sample().CapturePartition(0, kAllSix), SampleState());
-}
+TEST(PartitionState, CaptureGivesThePlainState) { EXPECT_EQ(Sample().CapturePartition(0, kAllSix), SampleState()); }
 
 TEST(PartitionState, Version1GoldenBytes) {
   const std::string bytes = Sample().SnapshotPartition(0, kAllSix);
@@ -113,7 +110,8 @@ TEST(PartitionState, DecodeRefusesTruncationAndTrailingBytes) {
   for (size_t n = 0; n < payload.size(); ++n) {
     EXPECT_EQ(DecodePartitionState(reframe(payload.substr(0, n))).status().code(), core::StatusCode::kCorrupt) << n;
   }
-  EXPECT_EQ(DecodePartitionState(reframe(std::string(payload) + std::string(1, '\0'))).status().code(), core::StatusCode::kCorrupt);
+  EXPECT_EQ(DecodePartitionState(reframe(std::string(payload) + std::string(1, '\0'))).status().code(),
+            core::StatusCode::kCorrupt);
   // A set bit past the last cell of the mask (byte 12 of the payload: 0x3f -> 0x7f).
   std::string high_bit(payload);
   ASSERT_EQ(high_bit[12], '\x3f');
@@ -162,9 +160,8 @@ TEST(PartitionState, ValidateRefusesInconsistentStates) {
   check("open window without trips", [](PartitionState& s) { s.open[0].cells[0].stats.trip_count = 0; });
   check("closed window without trips", [](PartitionState& s) { s.closed[0].stats = {}; });
   check("closed windows out of order", [](PartitionState& s) { s.closed.push_back(s.closed[0]); });
-  check("cells of an open window out of order", [](PartitionState& s) {
-    s.open[0].cells.push_back(s.open[0].cells[0]);
-  });
+  check("cells of an open window out of order",
+        [](PartitionState& s) { s.open[0].cells.push_back(s.open[0].cells[0]); });
   // A floor above closed_index on an owned cell with its windows at or above it is fine.
   PartitionState floored = SampleState();
   floored.floors = {{5, 5}};

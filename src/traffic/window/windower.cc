@@ -17,9 +17,8 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 }
 
 bool ValidValues(const Event& e) {
-  return std::isfinite(e.speed_mph) && e.speed_mph >= 0 && e.speed_mph < 1e6 &&
-         std::isfinite(e.distance_mi) && e.distance_mi >= 0 && e.distance_mi < 1e6 &&
-         e.duration_s >= 0;
+  return std::isfinite(e.speed_mph) && e.speed_mph >= 0 && e.speed_mph < 1e6 && std::isfinite(e.distance_mi) &&
+         e.distance_mi >= 0 && e.distance_mi < 1e6 && e.duration_s >= 0;
 }
 
 }  // namespace
@@ -61,10 +60,14 @@ core::Status WindowOptions::Validate() const {
 
 std::string_view AddStatusName(AddStatus status) {
   switch (status) {
-    case AddStatus::kAccepted: return "accepted";
-    case AddStatus::kLate: return "late";
-    case AddStatus::kOutsideGrid: return "outside_grid";
-    case AddStatus::kInvalidValue: return "invalid_value";
+    case AddStatus::kAccepted:
+      return "accepted";
+    case AddStatus::kLate:
+      return "late";
+    case AddStatus::kOutsideGrid:
+      return "outside_grid";
+    case AddStatus::kInvalidValue:
+      return "invalid_value";
   }
   return "unknown";
 }
@@ -72,16 +75,19 @@ std::string_view AddStatusName(AddStatus status) {
 std::string DescribeReject(const Event& event, const AddResult& result) {
   std::string s(AddStatusName(result.status));
   switch (result.status) {
-    case AddStatus::kAccepted: break;
+    case AddStatus::kAccepted:
+      break;
     case AddStatus::kLate:
       s += ": event_time " + core::FormatIsoUtc(event.event_time) + ", window " +
            core::FormatIsoUtc(result.window_start) + " already closed";
       if (result.closed_until) s += " (closed until " + core::FormatIsoUtc(*result.closed_until) + ")";
       break;
-    case AddStatus::kOutsideGrid: s += ": cell " + event.cell.ToString() + " is not in the grid"; break;
+    case AddStatus::kOutsideGrid:
+      s += ": cell " + event.cell.ToString() + " is not in the grid";
+      break;
     case AddStatus::kInvalidValue:
-      s += ": speed_mph " + std::to_string(event.speed_mph) + ", distance_mi " +
-           std::to_string(event.distance_mi) + ", duration_s " + std::to_string(event.duration_s);
+      s += ": speed_mph " + std::to_string(event.speed_mph) + ", distance_mi " + std::to_string(event.distance_mi) +
+           ", duration_s " + std::to_string(event.duration_s);
       break;
   }
   return s;
@@ -109,8 +115,8 @@ CellMask SelectCells(const geo::GridSpec& grid, const std::function<bool(geo::Ce
 }
 
 bool Windower::IsActive(int partition) const {
-  return partition >= 0 && partition < static_cast<int>(partitions_.size()) &&
-         partitions_[partition].known && !partitions_[partition].idle;
+  return partition >= 0 && partition < static_cast<int>(partitions_.size()) && partitions_[partition].known &&
+         !partitions_[partition].idle;
 }
 
 void Windower::TouchPartition(int partition) {
@@ -154,7 +160,8 @@ void Windower::RecomputeWatermark() {
 }
 
 AddResult Windower::Add(const Event& event, int partition) {
-  if (restoring_) [[unlikely]] EndRestoring();
+  if (restoring_) [[unlikely]]
+    EndRestoring();
   AddResult result;
   const int64_t t = core::ToEpochSeconds(event.event_time);
   const int64_t index = FloorDiv(t, window_s_);
@@ -258,8 +265,8 @@ void Windower::CloseBefore(int64_t window_index) {
       WindowAggregate w;
       w.window_start = start;
       w.window_end = end;
-      w.cell = geo::CellId{static_cast<int16_t>(cell / options_.grid.cols),
-                           static_cast<int16_t>(cell % options_.grid.cols)};
+      w.cell =
+          geo::CellId{static_cast<int16_t>(cell / options_.grid.cols), static_cast<int16_t>(cell % options_.grid.cols)};
       w.stats = slot.stats[slot.pos[cell]];
       closed_.push_back(w);
     }
@@ -312,8 +319,7 @@ std::optional<core::UtcTime> Windower::closed_until() const {
 
 // ---- Partition state ----
 
-std::string Windower::SnapshotPartition(int partition,
-                                        const std::function<bool(geo::CellId)>& owns_cell) const {
+std::string Windower::SnapshotPartition(int partition, const std::function<bool(geo::CellId)>& owns_cell) const {
   return SnapshotPartition(partition, SelectCells(options_.grid, owns_cell));
 }
 
@@ -341,12 +347,12 @@ PartitionState Windower::CapturePartition(int partition, const CellMask& cells) 
   st.cells = cells;
   // Floors above closed_until (cells restored from a windower that was ahead).
   for (int c = 0; c < cell_count_; ++c) {
-    if (cells[c] && cell_floor_[c] != kNone && cell_floor_[c] > closed_index_) st.floors.emplace_back(c, cell_floor_[c]);
+    if (cells[c] && cell_floor_[c] != kNone && cell_floor_[c] > closed_index_)
+      st.floors.emplace_back(c, cell_floor_[c]);
   }
   // Open windows of the cells, by (index, cell).
   std::vector<int> open = open_;
-  std::sort(open.begin(), open.end(),
-            [&](int a, int b) { return slots_[a].window_index < slots_[b].window_index; });
+  std::sort(open.begin(), open.end(), [&](int a, int b) { return slots_[a].window_index < slots_[b].window_index; });
   for (int s : open) {
     const Slot& slot = slots_[s];
     PartitionState::OpenWindow win{slot.window_index, {}};
@@ -404,8 +410,8 @@ void Windower::ApplyPartition(int partition, const PartitionState& st) {
     WindowAggregate a;
     a.window_start = core::FromEpochSeconds(index * window_s_);
     a.window_end = core::FromEpochSeconds((index + 1) * window_s_);
-    a.cell = geo::CellId{static_cast<int16_t>(cell / options_.grid.cols),
-                         static_cast<int16_t>(cell % options_.grid.cols)};
+    a.cell =
+        geo::CellId{static_cast<int16_t>(cell / options_.grid.cols), static_cast<int16_t>(cell % options_.grid.cols)};
     a.stats = stats;
     return a;
   };
@@ -466,9 +472,7 @@ void Windower::Forget(int partition, const CellMask& cells) {
     if (keep == 0) emptied.push_back(s);
   }
   for (int s : emptied) ReleaseSlot(s);
-  std::erase_if(closed_, [&](const WindowAggregate& a) {
-    return cells[a.cell.row * options_.grid.cols + a.cell.col];
-  });
+  std::erase_if(closed_, [&](const WindowAggregate& a) { return cells[a.cell.row * options_.grid.cols + a.cell.col]; });
   for (int c = 0; c < cell_count_; ++c) {
     if (cells[c]) cell_floor_[c] = kNone;
   }

@@ -68,9 +68,9 @@ std::optional<Event> EventFromTrip(const trip::Trip& trip, const geo::Grid& grid
 // milli-mph and distances in milli-miles, each trip's value rounded to the nearest unit.
 struct TripStats {
   int64_t trip_count = 0;
-  int64_t speed_sum_mmph = 0;       // sum of round(speed_mph * 1000)
-  int64_t speed_sq_sum_mmph2 = 0;   // sum of the squares of the above
-  int64_t distance_sum_mmi = 0;     // sum of round(distance_mi * 1000)
+  int64_t speed_sum_mmph = 0;      // sum of round(speed_mph * 1000)
+  int64_t speed_sq_sum_mmph2 = 0;  // sum of the squares of the above
+  int64_t distance_sum_mmi = 0;    // sum of round(distance_mi * 1000)
   int64_t duration_sum_s = 0;
 
   void Add(const Event& e) {
@@ -113,8 +113,7 @@ struct TripStats {
                           : std::numeric_limits<double>::quiet_NaN();
   }
   double avg_duration_s() const {
-    return trip_count > 0 ? static_cast<double>(duration_sum_s) / trip_count
-                          : std::numeric_limits<double>::quiet_NaN();
+    return trip_count > 0 ? static_cast<double>(duration_sum_s) / trip_count : std::numeric_limits<double>::quiet_NaN();
   }
 };
 
@@ -155,7 +154,7 @@ std::string_view AddStatusName(AddStatus status);
 
 struct AddResult {
   AddStatus status = AddStatus::kAccepted;
-  core::UtcTime window_start;                // the event's window
+  core::UtcTime window_start;                 // the event's window
   std::optional<core::UtcTime> closed_until;  // at the time of the call
   bool ok() const { return status == AddStatus::kAccepted; }
 };
@@ -265,8 +264,7 @@ class Windower {
   // Encoding "TRWPS" version 1 (partition_state.h); varints. Size: ~20 bytes + grid/8 bytes +
   // ~12 bytes per open (window, cell) of the partition.
   std::string SnapshotPartition(int partition, const CellMask& cells) const;
-  std::string SnapshotPartition(int partition,
-                                const std::function<bool(geo::CellId)>& owns_cell) const;
+  std::string SnapshotPartition(int partition, const std::function<bool(geo::CellId)>& owns_cell) const;
   // DecodePartitionState, then RestorePartition(partition, state).
   core::Status RestorePartition(int partition, std::string_view bytes);
   // The same as plain values: SnapshotPartition == EncodePartitionState(CapturePartition(...)).
@@ -318,17 +316,17 @@ class Windower {
   int64_t proc_now_s_ = kNone;
 
   std::vector<Slot> slots_;
-  std::vector<int> open_;   // slots in use
-  std::vector<int> free_;   // slots ready for reuse
-  int last_slot_ = -1;      // cache: the slot of the previous event
+  std::vector<int> open_;  // slots in use
+  std::vector<int> free_;  // slots ready for reuse
+  int last_slot_ = -1;     // cache: the slot of the previous event
 
   std::vector<WindowAggregate> closed_;
   WindowCounters counters_;
 
   // cell index -> its windows below this index are closed (restored cells), kNone if none.
   std::vector<int64_t> cell_floor_;
-  bool restoring_ = true;       // see "Partition state"
-  bool restored_any_ = false;   // a partition was restored while restoring
+  bool restoring_ = true;      // see "Partition state"
+  bool restored_any_ = false;  // a partition was restored while restoring
 };
 
 }  // namespace traffic::window

@@ -17,9 +17,7 @@ using std::chrono::seconds;
 
 constexpr int64_t kBase = 1451912400;  // 2016-01-04 13:00:00 UTC
 core::UtcTime At(int64_t offset_s) { return core::FromEpochSeconds(kBase + offset_s); }
-Event Ev(int64_t offset_s, geo::CellId cell, double speed = 12.5) {
-  return Event{At(offset_s), cell, speed, 1.2, 300};
-}
+Event Ev(int64_t offset_s, geo::CellId cell, double speed = 12.5) { return Event{At(offset_s), cell, speed, 1.2, 300}; }
 
 // Partition p carries the cells of row p (rows 0..3), in this test.
 CellMask Row(int p) {
@@ -77,7 +75,7 @@ TEST(WindowerPartitionState, ARestoredCellNeverEmitsAWindowTwice) {
   // 0_1's window [0, 60) was emitted by A: an event in it is late in B, though B's closed_until
   // alone would accept [60, 120) and later.
   EXPECT_EQ(b.Add(Ev(45, C(0)), 0).status, AddStatus::kLate);
-  EXPECT_EQ(b.Add(Ev(70, C(0)), 0).status, AddStatus::kLate);   // below A's 480
+  EXPECT_EQ(b.Add(Ev(70, C(0)), 0).status, AddStatus::kLate);  // below A's 480
   EXPECT_EQ(b.Add(Ev(479, C(0)), 0).status, AddStatus::kLate);
   EXPECT_TRUE(b.Add(Ev(480, C(0)), 0).ok());
   EXPECT_TRUE(b.Add(Ev(130, C(1)), 1).ok());  // B's own cells are unaffected
@@ -108,7 +106,7 @@ TEST(WindowerPartitionState, ARestoredPartitionBehindUsClosesItsOldWindowsAtOnce
   const auto closed = ahead.closed_until();
   ASSERT_EQ(closed, At(1860));
   ASSERT_TRUE(behind.Add(Ev(100, C(0)), 0).ok());
-  ASSERT_TRUE(behind.Add(Ev(250, C(2)), 2).ok());   // partition 2 holds the watermark at 130
+  ASSERT_TRUE(behind.Add(Ev(250, C(2)), 2).ok());  // partition 2 holds the watermark at 130
   ASSERT_TRUE(behind.Add(Ev(250, C(0)), 0).ok());
   ASSERT_TRUE(behind.Add(Ev(1900, C(0)), 0).ok());  // [60, 120) closed
   auto first = Take(behind);
@@ -278,7 +276,8 @@ TEST(WindowerPartitionState, SnapshotIsSmall) {
   Windower w;
   for (int col = 0; col < 56; ++col) {
     for (int row = 0; row < 8; ++row) {
-      for (int k = 0; k < 3; ++k) ASSERT_TRUE(w.Add(Ev(k * 60, {static_cast<int16_t>(row), static_cast<int16_t>(col)}), 0).ok());
+      for (int k = 0; k < 3; ++k)
+        ASSERT_TRUE(w.Add(Ev(k * 60, {static_cast<int16_t>(row), static_cast<int16_t>(col)}), 0).ok());
     }
   }
   auto all = SelectCells(geo::GridSpec{}, [](geo::CellId) { return true; });
@@ -291,4 +290,3 @@ TEST(WindowerPartitionState, SnapshotIsSmall) {
 
 }  // namespace
 }  // namespace traffic::window
-

@@ -35,8 +35,8 @@ std::vector<WindowAggregate> Reference(const std::vector<Event>& events, int64_t
   std::vector<WindowAggregate> out;
   for (const auto& [key, stats] : groups) {
     auto [start, row, col] = key;
-    out.push_back({core::FromEpochSeconds(start), core::FromEpochSeconds(start + window_s),
-                   geo::CellId{row, col}, stats});
+    out.push_back(
+        {core::FromEpochSeconds(start), core::FromEpochSeconds(start + window_s), geo::CellId{row, col}, stats});
   }
   return out;
 }
@@ -57,8 +57,7 @@ std::vector<Event> RandomEvents(int n, uint32_t seed) {
   return events;
 }
 
-std::vector<WindowAggregate> RunChunked(const std::vector<Event>& events, size_t chunk,
-                                        WindowOptions options = {}) {
+std::vector<WindowAggregate> RunChunked(const std::vector<Event>& events, size_t chunk, WindowOptions options = {}) {
   Windower w(options);
   std::vector<WindowAggregate> out;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -97,8 +96,7 @@ TEST(Windower, SameWindowsWhateverTheArrivalOrderWithinTheLateness) {
     std::uniform_int_distribution<int> delay(0, 120);
     std::vector<std::pair<int64_t, Event>> keyed;
     for (const Event& e : events) keyed.push_back({core::ToEpochSeconds(e.event_time) + delay(rng), e});
-    std::stable_sort(keyed.begin(), keyed.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<Event> shuffled;
     for (auto& [key, e] : keyed) shuffled.push_back(e);
     ASSERT_NE(shuffled.front().event_time, shuffled.back().event_time);
@@ -111,12 +109,12 @@ TEST(Windower, SameWindowsWhateverTheArrivalOrderWithinTheLateness) {
 TEST(Windower, EmitsAWindowAsSoonAsTheWatermarkPassesItsEnd) {
   Windower w;
   std::vector<WindowAggregate> out;
-  ASSERT_TRUE(w.Add(Ev(30, {1, 1})).ok());     // window [0, 60)
-  ASSERT_TRUE(w.Add(Ev(179, {1, 1})).ok());    // watermark 59: not yet
+  ASSERT_TRUE(w.Add(Ev(30, {1, 1})).ok());   // window [0, 60)
+  ASSERT_TRUE(w.Add(Ev(179, {1, 1})).ok());  // watermark 59: not yet
   w.TakeClosed(&out);
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(w.watermark(), At(59));
-  ASSERT_TRUE(w.Add(Ev(180, {1, 1})).ok());    // watermark 60 == end: closed
+  ASSERT_TRUE(w.Add(Ev(180, {1, 1})).ok());  // watermark 60 == end: closed
   w.TakeClosed(&out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].window_start, At(0));
@@ -189,9 +187,9 @@ TEST(Windower, WatermarkIsTheMinimumOverPartitions) {
   ASSERT_TRUE(w.Add(Ev(500, {1, 2}), 1).ok());  // partition 1 is behind: holds the watermark
   EXPECT_EQ(w.watermark(), At(480));            // never moves back
   ASSERT_TRUE(w.Add(Ev(1200, {1, 1}), 0).ok());
-  EXPECT_EQ(w.watermark(), At(480));            // min(1080, 380) < 480: unchanged
+  EXPECT_EQ(w.watermark(), At(480));  // min(1080, 380) < 480: unchanged
   ASSERT_TRUE(w.Add(Ev(900, {1, 2}), 1).ok());
-  EXPECT_EQ(w.watermark(), At(780));            // min(1080, 780)
+  EXPECT_EQ(w.watermark(), At(780));  // min(1080, 780)
   EXPECT_EQ(w.closed_until(), At(780));
   // An event of partition 0 that partition 1 alone would allow: not late.
   EXPECT_TRUE(w.Add(Ev(790, {1, 1}), 0).ok());
@@ -207,10 +205,10 @@ TEST(Windower, AnIdlePartitionStopsHoldingTheWatermark) {
   EXPECT_EQ(w.watermark(), At(180));
   w.AdvanceProcessingTime(At(100020));
   ASSERT_TRUE(w.Add(Ev(610, {1, 1}), 0).ok());  // partition 0 stays active
-  w.AdvanceProcessingTime(At(100030));           // partition 1: 30 s idle, not more
+  w.AdvanceProcessingTime(At(100030));          // partition 1: 30 s idle, not more
   EXPECT_TRUE(w.IsActive(1));
   EXPECT_EQ(w.watermark(), At(180));
-  w.AdvanceProcessingTime(At(100031));           // 31 s > 30 s: idle
+  w.AdvanceProcessingTime(At(100031));  // 31 s > 30 s: idle
   EXPECT_FALSE(w.IsActive(1));
   EXPECT_TRUE(w.IsActive(0));
   EXPECT_EQ(w.watermark(), At(490));
@@ -219,7 +217,7 @@ TEST(Windower, AnIdlePartitionStopsHoldingTheWatermark) {
   EXPECT_EQ(w.Add(Ev(400, {1, 1}), 1).status, AddStatus::kLate);
   EXPECT_TRUE(w.IsActive(1));
   EXPECT_EQ(w.watermark(), At(490));
-  ASSERT_TRUE(w.Add(Ev(700, {1, 1}), 0).ok());   // partition 1 (max 400) holds it again
+  ASSERT_TRUE(w.Add(Ev(700, {1, 1}), 0).ok());  // partition 1 (max 400) holds it again
   EXPECT_EQ(w.watermark(), At(490));
   // Every partition idle: the watermark stays.
   w.AdvanceProcessingTime(At(200000));
@@ -279,8 +277,7 @@ TEST(Windower, SnapshotRestoreMidStreamGivesTheUninterruptedOutput) {
     EXPECT_EQ(out, expected) << "cut " << cut;
     // Counters are per process (not part of the state): the two processes add up to one run.
     EXPECT_EQ(first.counters().accepted + second.counters().accepted, whole.counters().accepted);
-    EXPECT_EQ(first.counters().windows_emitted + second.counters().windows_emitted,
-              whole.counters().windows_emitted);
+    EXPECT_EQ(first.counters().windows_emitted + second.counters().windows_emitted, whole.counters().windows_emitted);
   }
 }
 
