@@ -142,7 +142,7 @@ TEST_F(ArchiveFollowerTest, RowsBufferedByAFollowerThatDiesAreArchivedByTheNext)
   ASSERT_OK(second->Finish(60s));
   EXPECT_GT(second->rows_written(), 0);
   EXPECT_EQ(Archived(), Expected());  // every record once: none lost, none twice
-  second.reset();  // leaves the group (a member that no longer polls would hold the next join)
+  second.reset();                     // leaves the group (a member that no longer polls would hold the next join)
   // A third run finds everything archived and writes nothing.
   ASSERT_OK_AND_ASSIGN(auto third, ArchiveFollower::Open(*fs_, Options()));
   ASSERT_OK(third->Finish(60s));
