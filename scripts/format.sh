@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v clang-format >/dev/null || { echo "format: clang-format not found (Debian package clang-format; scripts/setup.sh installs it)" >&2; exit 2; }
-mapfile -t files < <(git ls-files '*.cc' '*.h')
+# Tracked files and new ones not yet added (never ignored ones: build output, .deps).
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 case "${1:-}" in
   "")
     clang-format -i "${files[@]}"
