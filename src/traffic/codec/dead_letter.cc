@@ -137,6 +137,7 @@ DecodeStatus DeadLetterDecoder::Decode(std::string_view json, DeadLetterRecord* 
   return internal::GuardedDecode([&] { return DecodeImpl(json, out); });
 }
 
+// Long because it is the message schema, one field after another, each with its own error.
 DecodeStatus DeadLetterDecoder::DecodeImpl(std::string_view json, DeadLetterRecord* out) {
   namespace od = internal::od;
   od::document doc;

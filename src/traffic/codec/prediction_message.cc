@@ -109,6 +109,7 @@ DecodeStatus PredictionDecoder::Decode(std::string_view json, PredictionRecord* 
   return internal::GuardedDecode([&] { return DecodeImpl(json, out); });
 }
 
+// Long because it is the message schema, one field after another, each with its own error.
 DecodeStatus PredictionDecoder::DecodeImpl(std::string_view json, PredictionRecord* out) {
   namespace od = internal::od;
   od::document doc;

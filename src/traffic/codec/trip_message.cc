@@ -131,6 +131,7 @@ DecodeStatus TripDecoder::Decode(std::string_view json, TripMessage* out) {
   return internal::GuardedDecode([&] { return DecodeImpl(json, out); });
 }
 
+// Long because it is the message schema, one field after another, each with its own error.
 DecodeStatus TripDecoder::DecodeImpl(std::string_view json, TripMessage* out) {
   namespace od = internal::od;
   od::document doc;

@@ -294,6 +294,8 @@ Request ToRequest(const httplib::Request& req) {
 
 }  // namespace
 
+// Long because it is the route table: one short lambda per endpoint, read top to bottom as the
+// API (api/openapi.json) lists them; splitting it would scatter the table.
 core::Status Server::Start() {
   if (impl_->started) return core::Status::Ok();
   const ServerOptions& o = options_;

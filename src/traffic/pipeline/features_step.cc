@@ -54,6 +54,8 @@ core::Status ReplayWindows(fs::FileSystem& fs, const std::vector<TripPartition>&
 
 }  // namespace
 
+// Long (issue 7 item 4 asks for a split; not done yet): read the split and profile, stream the
+// months through the builder, write parts, commit. Each phase is a block with its own comment.
 core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOptions& options) {
   auto started = std::chrono::steady_clock::now();
   FeaturesSummary summary;

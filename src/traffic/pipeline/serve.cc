@@ -353,6 +353,8 @@ core::Result<ServeSummary> RunServe(const ServeOptions& options, const ReadyCall
   return summary;
 }
 
+// Long because it wires the whole demo (generate, train, serve, embedded stream) in the order a
+// person watches it start; each stage is one call.
 core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallback& on_ready,
                                   const ProgressCallback& on_progress, const std::atomic<bool>* stop) {
   auto started = std::chrono::steady_clock::now();

@@ -158,6 +158,8 @@ void StreamProcessor::Process(const InputMessage& m, std::vector<codec::DeadLett
   CountForAlarm(ProcessOne(m, dead_letters));
 }
 
+// Long because it is the checks of one message in their order (DESIGN.md: decode, key, rules,
+// duplicate, partition, lateness), each ending in a dead letter with its reason.
 std::optional<core::UtcTime> StreamProcessor::ProcessOne(const InputMessage& m,
                                                          std::vector<codec::DeadLetterRecord>* dead_letters) {
   auto dead = [&](codec::DeadLetterKind kind, std::string reason) {
