@@ -3,21 +3,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 #include "traffic/codec/prediction_message.h"
+#include "traffic/core/text.h"
 #include "traffic/pipeline/prediction_archive.h"
 
 namespace traffic::pipeline {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool ParseInt(std::string_view s, int64_t* out) {
-  if (s.empty()) return false;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && end == s.data() + s.size();
-}
 
 }  // namespace
 
@@ -38,12 +31,13 @@ bool ParseArchiveFileName(const std::string& name, const std::string& topic, int
   size_t a = rest.find('-');
   size_t b = a == std::string_view::npos ? a : rest.find('-', a + 1);
   if (b == std::string_view::npos || rest.find('-', b + 1) != std::string_view::npos) return false;
-  int64_t p = 0;
-  if (!ParseInt(rest.substr(0, a), &p) || !ParseInt(rest.substr(a + 1, b - a - 1), first) ||
-      !ParseInt(rest.substr(b + 1), last) || p < 0 || p > INT32_MAX || *first < 0 || *last < *first) {
-    return false;
-  }
-  *partition = static_cast<int32_t>(p);
+  auto p = core::ParseInt(rest.substr(0, a));
+  auto f = core::ParseInt(rest.substr(a + 1, b - a - 1));
+  auto l = core::ParseInt(rest.substr(b + 1));
+  if (!p || !f || !l || *p < 0 || *p > INT32_MAX || *f < 0 || *l < *f) return false;
+  *first = *f;
+  *last = *l;
+  *partition = static_cast<int32_t>(*p);
   return true;
 }
 
