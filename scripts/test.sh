@@ -3,10 +3,12 @@
 #   harness     tests/harness_test.sh: this script and tests/checks.sh can report a failure
 #   format      scripts/format.sh --check: every C++ file as .clang-format has it
 #   ctest       unit and end-to-end tests (CTest labels unit, e2e; the real files in ../shared/data)
-#   sanitizers  the same tests on the ASan+UBSan build (the `debug` preset), halting on the first
-#               finding; only when SANITIZED_BUILD_DIR is given (TRAFFIC_SANITIZERS=1 ./run test)
 #   kafka       the CTest tests against the real broker (label kafka), one at a time
-#   smoke, stream, stream-rules, stream-replay, serve   tests/*_kafka_test.sh against the broker
+#               Both CTest parts run on SANITIZED_BUILD_DIR when it is given (the ASan+UBSan
+#               `debug` preset, halting on the first finding: what ./run test and CI do), else on
+#               BUILD_DIR.
+#   smoke, stream, stream-rules, stream-replay, serve   tests/*_kafka_test.sh against the broker,
+#               with BUILD_DIR/traffic
 #   web, dashboard  the web app's Vitest tests, then headless Chromium against `traffic demo`
 #
 # Usage: scripts/test.sh [BUILD_DIR [SANITIZED_BUILD_DIR]]   (default build/release, no sanitizers)
@@ -109,19 +111,21 @@ trap stop_broker EXIT
 
 part harness tests/harness_test.sh
 part format scripts/format.sh --check
-part ctest ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 --timeout 600 -LE kafka --no-tests=error
+CTEST_DIR=$BUILD_DIR
+ctest_env=()
 if [ -n "$SANITIZED_DIR" ]; then
-  if grep -q -- '-fsanitize=address,undefined' "$SANITIZED_DIR/CMakeCache.txt" 2>/dev/null; then
-    # -fno-sanitize-recover (the debug preset) makes UBSan stop too; the options say so again
-    # and ask for stacks.
-    part sanitizers env ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1 \
-      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      ctest --test-dir "$SANITIZED_DIR" --output-on-failure -j 2 --timeout 1200 -LE kafka --no-tests=error
-  else
-    failed_parts+=("sanitizers ($SANITIZED_DIR is not an ASan+UBSan build)")
-    total_failed=$((total_failed + 1))
+  if ! grep -q -- '-fsanitize=address,undefined' "$SANITIZED_DIR/CMakeCache.txt" 2>/dev/null; then
+    echo "test.sh: $SANITIZED_DIR is not an ASan+UBSan build (cmake --preset debug)" >&2
+    exit 2
   fi
+  CTEST_DIR=$SANITIZED_DIR
+  # -fno-sanitize-recover (the debug preset) makes UBSan stop too; the options say so again
+  # and ask for stacks.
+  ctest_env=(env ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1
+             UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1)
 fi
+part ctest "${ctest_env[@]}" ctest --test-dir "$CTEST_DIR" --output-on-failure -j 2 --timeout 1200 -LE kafka \
+  --no-tests=error
 
 if ! "$KAFKA_SH" status >/dev/null; then
   "$KAFKA_SH" install
@@ -130,7 +134,7 @@ if ! "$KAFKA_SH" status >/dev/null; then
 fi
 "$KAFKA_SH" create-topics
 # Broker tests share one broker: serially (they also hold RESOURCE_LOCK kafka).
-part kafka ctest --test-dir "$BUILD_DIR" --output-on-failure -j 1 --timeout 600 -L kafka --no-tests=error
+part kafka "${ctest_env[@]}" ctest --test-dir "$CTEST_DIR" --output-on-failure -j 1 --timeout 600 -L kafka --no-tests=error
 part smoke tests/kafka_smoke_test.sh
 part stream tests/stream_kafka_test.sh "$BUILD_DIR/traffic"
 part stream-rules tests/stream_rules_kafka_test.sh "$BUILD_DIR/traffic"
