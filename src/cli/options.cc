@@ -91,7 +91,8 @@ void AddCleanOptions(CLI::App* c, pipeline::CleanOptions* options) {
 }
 
 void AddFeaturesOptions(CLI::App* c, pipeline::FeaturesOptions* options) {
-  c->add_option("--test-days", options->test_days, "the last N days are the test period (0: about a fifth)")
+  c->add_option("--test-days", options->test_days,
+                "the last N days are the test period (0: the last week with 21 days or more, else about a fifth)")
       ->capture_default_str()
       ->check(kNonNegative);
   c->add_option("--min-trips", options->min_trips, "trips a target needs in [t, t+h)")

@@ -68,7 +68,7 @@ void PrintEmbeddedSummary(const pipeline::StreamStepSummary& s, bool json) {
     j.Key("events_per_s").Double(stats.seconds > 0 ? stats.produced / stats.seconds : 0);
     j.Key("archive_files").Int(s.archive_files).Key("archive_rows").Int(s.archive_rows);
     j.Key("model").String(s.model_version);
-    pipeline::AppendStreamChecksJson(k, stats.late_warning, &j);
+    pipeline::AppendStreamChecksJson(k, stats.late_warning, stats.live, &j);
     j.EndObject();
     fmt::print("{}\n", j.str());
   } else {
@@ -79,7 +79,7 @@ void PrintEmbeddedSummary(const pipeline::StreamStepSummary& s, bool json) {
                core::WithThousands(static_cast<int64_t>(stats.seconds > 0 ? stats.produced / stats.seconds : 0)),
                core::WithThousands(k.accepted), k.late, k.malformed, k.invalid, core::WithThousands(k.windows),
                core::WithThousands(k.forecasts), s.archive_files, core::WithThousands(s.archive_rows));
-    fmt::print(stderr, "{}", pipeline::DescribeStreamChecks(k, stats.late_warning));
+    fmt::print(stderr, "{}", pipeline::DescribeStreamChecks(k, stats.late_warning, stats.live));
   }
 }
 
@@ -97,7 +97,7 @@ void PrintKafkaSummary(const pipeline::StreamStepSummary& s, const std::string& 
     j.Key("archive_files").Int(s.archive_files).Key("archive_rows").Int(s.archive_rows);
     j.Key("publish_latency_p50_ms").Double(stats.publish_latency_p50_ms);
     j.Key("publish_latency_p99_ms").Double(stats.publish_latency_p99_ms);
-    pipeline::AppendStreamChecksJson(k, stats.late_warning, &j);
+    pipeline::AppendStreamChecksJson(k, stats.late_warning, stats.live, &j);
     j.EndObject();
     fmt::print("{}\n", j.str());
   } else {
@@ -108,7 +108,7 @@ void PrintKafkaSummary(const pipeline::StreamStepSummary& s, const std::string& 
         worker_id, core::WithThousands(k.messages), stats.seconds, core::WithThousands(k.accepted), k.late, k.malformed,
         k.invalid, core::WithThousands(k.windows), core::WithThousands(stats.records_published), stats.dead_letters,
         stats.transactions, stats.aborted);
-    fmt::print(stderr, "{}", pipeline::DescribeStreamChecks(k, stats.late_warning));
+    fmt::print(stderr, "{}", pipeline::DescribeStreamChecks(k, stats.late_warning, stats.live));
   }
 }
 

@@ -49,7 +49,9 @@ Command AddTrainCommand(CLI::App& app, SharedOptions& shared) {
   c->add_option("--train-stride", o->train_stride, "keep every n-th training example")
       ->capture_default_str()
       ->check(kPositive);
-  c->add_flag("!--no-class-weights", o->balanced_class_weights, "do not weight classes by inverse frequency");
+  c->add_flag("--class-weights", o->balanced_class_weights,
+              "weight classes by inverse frequency in training (off: the level is decided by a rule tuned on the "
+              "validation days)");
   c->add_flag("--promote", o->promote,
               "point models/latest at the model even if it does not beat both baselines at every horizon (the "
               "stream then serves persistence where it lost)");

@@ -215,6 +215,17 @@ try {
     check(shown >= before.events - 1 && shown <= after.events, `events ${shown} not within API ${before.events}..${after.events}`);
     const dead = Number((await page.textContent('[data-testid=health-dead] .kpi-value')).replace(/,/g, ''));
     check(dead >= before.dead_letters && dead <= after.dead_letters, `dead letters ${dead} vs ${before.dead_letters}..${after.dead_letters}`);
+    // The live forecast scores: one row per horizon with who publishes, as the API says.
+    if (after.live_scores) {
+      const rows = await page.locator('[data-testid=live-scores] tbody tr').allTextContents();
+      check(rows.length === after.live_scores.horizons.length, `${rows.length} live score rows, the API has ${after.live_scores.horizons.length}`);
+      after.live_scores.horizons.forEach((h, i) => {
+        check(rows[i].startsWith(`${h.minutes} min`), `live score row ${i}: ${rows[i]}`);
+        check(rows[i].includes(h.source === 'model' ? 'model' : 'persistence (model below it)'), `live score row ${i} source: ${rows[i]}`);
+      });
+    } else {
+      await page.waitForSelector('text=no model: forecasts are off', { timeout: 5000 });
+    }
     await page.screenshot({ path: path.join(artifacts, 'health.png') });
   });
 

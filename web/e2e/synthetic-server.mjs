@@ -45,6 +45,7 @@ export function createSyntheticServer({ cells = ROWS * COLS, tickMs = 1000, dist
     events: minute * ids.length * 3, accepted: minute * ids.length * 3, late: minute, malformed: 0, invalid: minute * 2, dead_letters: minute * 3,
     watermark: iso(T0 + (minute - 2) * 60000), watermark_delay_s: 120, publish_latency_p99_ms: 1.5,
     consumer_lag: [], workers: [{ id: '0', partitions: [] }],
+    live_scores: null,
     recent_dead_letters: [{ kind: 'late', reason: 'synthetic: event older than the watermark', time: iso(T0 + minute * 60000) }],
     sse_clients: clients.size,
   });

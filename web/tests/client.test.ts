@@ -73,5 +73,6 @@ describe('ApiClient', () => {
   it('stats decode', async () => {
     const s = await new ApiClient('', fakeFetch({ '/api/stats': { body: stats } })).stats();
     expect(s.consumer_lag.map((l) => l.lag)).toEqual([12, 0, 340]);
+    expect(s.live_scores!.horizons.map((h) => h.source)).toEqual(['model', 'model', 'persistence']);
   });
 });

@@ -487,6 +487,23 @@ std::string StatsJson(const WindowStore& store, const ServerFacts& facts) {
     j.EndArray().EndObject();
   }
   j.EndArray();
+  j.Key("live_scores");
+  if (src.live_scores.empty()) {
+    j.Null();
+  } else {
+    j.BeginObject().Key("period_s").Int(src.live_period_s).Key("horizons").BeginArray();
+    for (const auto& l : src.live_scores) {
+      j.BeginObject().Key("minutes").Int(l.minutes).Key("source").String(l.source).Key("count").Int(l.count);
+      j.Key("model_macro_f1").Raw(Num(l.model_macro_f1)).Key("persistence_macro_f1").Raw(Num(l.persistence_macro_f1));
+      j.Key("profile_macro_f1").Raw(Num(l.profile_macro_f1)).Key("model_accuracy").Raw(Num(l.model_accuracy));
+      j.Key("persistence_accuracy")
+          .Raw(Num(l.persistence_accuracy))
+          .Key("profile_accuracy")
+          .Raw(Num(l.profile_accuracy));
+      j.EndObject();
+    }
+    j.EndArray().EndObject();
+  }
   j.Key("recent_dead_letters").BeginArray();
   const auto& dl = store.dead_letters();
   for (auto it = dl.rbegin(); it != dl.rend(); ++it) {  // newest first
@@ -620,6 +637,28 @@ Reply MetricsReply(const WindowStore& store, const ServerFacts& facts) {
       "# TYPE traffic_consumer_lag gauge\n";
   for (const auto& l : src.consumer_lag) {
     out += "traffic_consumer_lag{partition=\"" + i(l.partition) + "\"} " + i(l.lag) + "\n";
+  }
+  if (!src.live_scores.empty()) {
+    out +=
+        "# HELP traffic_live_macro_f1 Macro-F1 of the forecasts whose horizon has passed, over the stream's scoring "
+        "period, per horizon (minutes) and predictor.\n# TYPE traffic_live_macro_f1 gauge\n";
+    for (const auto& l : src.live_scores) {
+      const std::string h = "{horizon=\"" + i(l.minutes) + "\",predictor=\"";
+      out += "traffic_live_macro_f1" + h + "model\"} " + Num(l.model_macro_f1) + "\n";
+      out += "traffic_live_macro_f1" + h + "persistence\"} " + Num(l.persistence_macro_f1) + "\n";
+      out += "traffic_live_macro_f1" + h + "profile\"} " + Num(l.profile_macro_f1) + "\n";
+    }
+    out +=
+        "# HELP traffic_live_scored Forecasts scored live over the scoring period, per horizon.\n"
+        "# TYPE traffic_live_scored gauge\n";
+    for (const auto& l : src.live_scores)
+      out += "traffic_live_scored{horizon=\"" + i(l.minutes) + "\"} " + i(l.count) + "\n";
+    out +=
+        "# HELP traffic_live_source_model 1 when the model publishes at the horizon, 0 when persistence stands in.\n"
+        "# TYPE traffic_live_source_model gauge\n";
+    for (const auto& l : src.live_scores) {
+      out += "traffic_live_source_model{horizon=\"" + i(l.minutes) + "\"} " + (l.source == "model" ? "1" : "0") + "\n";
+    }
   }
   metric("traffic_sse_clients", "gauge", "Connected live (SSE) clients.", i(static_cast<int64_t>(facts.sse_clients)));
   metric("traffic_sse_dropped_total", "counter", "Live clients dropped for reading too slowly.", i(facts.sse_dropped));

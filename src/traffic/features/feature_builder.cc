@@ -1,7 +1,9 @@
 #include "traffic/features/feature_builder.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
+#include <cmath>
 #include <utility>
 
 #include "traffic/core/coding.h"
@@ -38,7 +40,8 @@ FeatureBuilder::FeatureBuilder(FeatureOptions options)
       n15_(static_cast<int>(900 / window_s_)),
       n60_(static_cast<int>(3600 / window_s_)),
       history_(options.grid.rows * options.grid.cols, n60_ + 4),
-      row_from_(static_cast<size_t>(options.grid.rows) * options.grid.cols, kNone) {
+      row_from_(static_cast<size_t>(options.grid.rows) * options.grid.cols, kNone),
+      profile15_(row_from_.size(), kMissing) {
   assert(options_.Validate().ok());
 }
 
@@ -93,11 +96,50 @@ void FeatureBuilder::EmitBoundary(int64_t t, std::vector<FeatureRow>* out) {
   const int cols = options_.grid.cols;
   scratch_.assign(history_.cells().begin(), history_.cells().end());
   std::sort(scratch_.begin(), scratch_.end());
+
+  // Where the middles of the ranges read below fall in the week (the same for every cell).
+  const HistoricalProfile* profile = options_.profile;
+  const ProfileHoldout* holdout = options_.holdout;
+  auto blend = [&](int64_t offset_s) { return HourBlendAt(core::FromEpochSeconds(t * window_s_ + offset_s)); };
+  const HourBlend mid5 = blend(-150), mid15 = blend(-450), mid15_30 = blend(-1350), mid60 = blend(-1800),
+                  mid5_20 = blend(-750);
+  std::array<HourBlend, kHorizonCount> ahead;
+  for (int i = 0; i < kHorizonCount; ++i)
+    ahead[static_cast<size_t>(i)] = blend(kHorizonsMin[static_cast<size_t>(i)] * 30);
+  constexpr int kSlowBlocks = 12;  // 60 minutes of 5-minute ranges
+  std::array<HourBlend, kSlowBlocks> block_mid;
+  for (int k = 0; k < kSlowBlocks; ++k) block_mid[static_cast<size_t>(k)] = blend(-150 - 300 * k);
+  auto id_of = [cols](int cell) {
+    return geo::CellId{static_cast<int16_t>(cell / cols), static_cast<int16_t>(cell % cols)};
+  };
+  auto ratio = [](double speed, double expected) {
+    return std::isnan(speed) || !(expected > 0) ? kMissing : speed / expected;
+  };
+
+  // The profile over [t-15, t) of every cell held (for neighbours and the city), and the city's
+  // trip-weighted speeds against its trip-weighted profile.
+  double city_sum15 = 0, city_expected15 = 0, city_sum60 = 0, city_expected60 = 0;
+  if (profile != nullptr) {
+    for (int cell : scratch_) {
+      const double p15 = profile->SmoothedSpeed(id_of(cell), mid15, holdout);
+      profile15_[static_cast<size_t>(cell)] = p15;
+      if (!history_.Covers(cell, t - n60_) || std::isnan(p15)) continue;
+      const window::TripStats s15 = history_.Sum(cell, t - n15_, t);
+      const window::TripStats s60 = history_.Sum(cell, t - n60_, t);
+      city_sum15 += static_cast<double>(s15.speed_sum_mmph) / 1000.0;
+      city_expected15 += static_cast<double>(s15.trip_count) * p15;
+      city_sum60 += static_cast<double>(s60.speed_sum_mmph) / 1000.0;
+      city_expected60 += static_cast<double>(s60.trip_count) * profile->SmoothedSpeed(id_of(cell), mid60, holdout);
+    }
+  }
+  const double city_anomaly15 = city_expected15 > 0 ? city_sum15 / city_expected15 : kMissing;
+  const double city_anomaly60 = city_expected60 > 0 ? city_sum60 / city_expected60 : kMissing;
+
   for (int cell : scratch_) {
     if (row_from_[cell] > t) continue;  // restored from a builder that already emitted t
     FeatureRow r;
     r.t = at;
-    r.cell = geo::CellId{static_cast<int16_t>(cell / cols), static_cast<int16_t>(cell % cols)};
+    r.cell = id_of(cell);
     const window::TripStats s5 = history_.Sum(cell, t - n5_, t);
     const window::TripStats s15 = history_.Sum(cell, t - n15_, t);
     const window::TripStats s15_30 = history_.Sum(cell, t - 2 * n15_, t - n15_);
@@ -115,24 +157,55 @@ void FeatureBuilder::EmitBoundary(int64_t t, std::vector<FeatureRow>* out) {
     r.duration_min_60m = s60.avg_duration_s() / 60.0;
 
     window::TripStats nbr;
+    double nbr_expected = 0;
     for (int dr = -1; dr <= 1; ++dr) {
       for (int dc = -1; dc <= 1; ++dc) {
         if (dr == 0 && dc == 0) continue;
         int row = r.cell.row + dr, col = r.cell.col + dc;
         if (row < 0 || row >= rows || col < 0 || col >= cols) continue;
         int n = row * cols + col;
-        if (history_.Has(n) && history_.Covers(n, t - n15_)) nbr += history_.Sum(n, t - n15_, t);
+        if (history_.Has(n) && history_.Covers(n, t - n15_)) {
+          const window::TripStats s = history_.Sum(n, t - n15_, t);
+          nbr += s;
+          if (profile != nullptr)
+            nbr_expected += static_cast<double>(s.trip_count) * profile15_[static_cast<size_t>(n)];
+        }
       }
     }
     r.nbr_count_15m = static_cast<int32_t>(nbr.trip_count);
     r.nbr_speed_15m = Speed(nbr);
 
     r.calendar = calendar;
-    if (options_.profile != nullptr) {
-      ProfileValue p = options_.profile->Lookup(r.cell, how);
+    if (profile != nullptr) {
+      ProfileValue p = profile->Lookup(r.cell, how, holdout, FloorDiv(t * window_s_, 3600));
       r.profile_speed = p.speed_mph;
       r.profile_trips_per_hour = p.trips_per_hour;
       r.profile_fallback = p.fallback;
+
+      r.anomaly_5m = ratio(r.speed_5m, profile->SmoothedSpeed(r.cell, mid5, holdout));
+      r.anomaly_15m = ratio(r.speed_15m, profile15_[static_cast<size_t>(cell)]);
+      r.anomaly_15_30m = ratio(r.speed_15_30m, profile->SmoothedSpeed(r.cell, mid15_30, holdout));
+      r.anomaly_60m = ratio(r.speed_60m, profile->SmoothedSpeed(r.cell, mid60, holdout));
+      const double anomaly_5_20 =
+          ratio(Speed(history_.Sum(cell, t - 4 * n5_, t - n5_)), profile->SmoothedSpeed(r.cell, mid5_20, holdout));
+      r.anomaly_trend = ratio(r.anomaly_5m, anomaly_5_20);
+      for (int k = 0; k < kSlowBlocks; ++k) {
+        const window::TripStats b = history_.Sum(cell, t - (k + 1) * n5_, t - k * n5_);
+        if (b.trip_count == 0) continue;  // no news: the state carries on
+        if (!(ratio(Speed(b), profile->SmoothedSpeed(r.cell, block_mid[static_cast<size_t>(k)], holdout)) <
+              kSlowAnomaly))
+          break;
+        r.slow_minutes = (k + 1) * 5;
+      }
+      r.nbr_anomaly_15m =
+          nbr_expected > 0 ? (static_cast<double>(nbr.speed_sum_mmph) / 1000.0) / nbr_expected : kMissing;
+      r.city_anomaly_15m = city_anomaly15;
+      r.city_anomaly_60m = city_anomaly60;
+      const double latest = std::isnan(r.anomaly_15m) ? r.anomaly_60m : r.anomaly_15m;
+      for (size_t i = 0; i < static_cast<size_t>(kHorizonCount); ++i) {
+        r.profile_ahead[i] = profile->SmoothedSpeed(r.cell, ahead[i], holdout);
+        r.anomaly_speed_ahead[i] = latest * r.profile_ahead[i];
+      }
     }
     out->push_back(r);
   }

@@ -38,6 +38,10 @@ struct FeatureOptions {
   // Not owned, may be null (profile features NaN, profile_fallback = true). Must outlive the
   // builder.
   const HistoricalProfile* profile = nullptr;
+  // Batch only, may be null: the profile's training hours one by one, so that an example in the
+  // training period sees the profile without its own hours (ProfileHoldout says why). Must
+  // outlive the builder.
+  const ProfileHoldout* holdout = nullptr;
 
   core::Status Validate() const;
 };
@@ -117,6 +121,7 @@ class FeatureBuilder {
   int64_t next_ = kNone;  // next boundary index (t = index * window size) to emit
   std::vector<int> scratch_;
   std::vector<int64_t> row_from_;  // cell -> first boundary index it may get a row at, or kNone
+  std::vector<double> profile15_;  // cell -> its profile over [t-15, t), for the boundary t at hand
   bool restoring_ = true;          // see "Cell state"
   bool restored_any_ = false;
 };

@@ -263,12 +263,71 @@ TEST(FeatureBuilder, UsesTheProfileOfTheHourOfWeekAtT) {
   EXPECT_TRUE(rows.at(0).profile_fallback);
 }
 
+TEST(FeatureBuilder, AnomaliesAreSpeedsAgainstTheSmoothedProfile) {
+  // A flat profile: cells A and B (its neighbour) at 20 mph at every hour of the week before.
+  const geo::CellId kB{28, 28};
+  std::vector<window::WindowAggregate> train;
+  for (int64_t h = 0; h < 168; ++h) {
+    for (geo::CellId cell : {kA, kB}) {
+      window::WindowAggregate w;
+      w.window_start = At(-7 * 24 * 3600 + h * 3600);
+      w.window_end = w.window_start + std::chrono::seconds(60);
+      w.cell = cell;
+      for (int i = 0; i < 10; ++i) w.stats.Add(Event{w.window_start, cell, 20.0, 1.0, 60});
+      train.push_back(w);
+    }
+  }
+  auto profile = FitProfile(train, geo::GridSpec{}, At(-7 * 24 * 3600), At(0));
+  // The hour after: A at 10 mph every minute (half its profile), B at 30 for the last 15 minutes.
+  std::vector<Event> events;
+  for (int m = 0; m < 60; ++m) {
+    events.push_back(Ev(m * 60 + 1, kA, 10.0));
+    if (m >= 45) events.push_back(Ev(m * 60 + 2, kB, 30.0));
+  }
+  auto rows = RunPipeline(Sorted(events), 1, &profile, false);
+  const FeatureRow* r = Find(rows, Min(60), kA);
+  ASSERT_NE(r, nullptr);
+  EXPECT_DOUBLE_EQ(r->anomaly_5m, 0.5);
+  EXPECT_DOUBLE_EQ(r->anomaly_15m, 0.5);
+  EXPECT_DOUBLE_EQ(r->anomaly_15_30m, 0.5);
+  EXPECT_DOUBLE_EQ(r->anomaly_60m, 0.5);
+  EXPECT_DOUBLE_EQ(r->anomaly_trend, 1.0);
+  EXPECT_EQ(r->slow_minutes, 60);
+  EXPECT_DOUBLE_EQ(r->nbr_anomaly_15m, 1.5);
+  // The city over [t-15, t): 15 trips at 10 and 15 at 30 against 30 trips at 20.
+  EXPECT_DOUBLE_EQ(r->city_anomaly_15m, 1.0);
+  // Over [t-60, t): 60 trips at 10 and 15 at 30 against 75 at 20.
+  EXPECT_DOUBLE_EQ(r->city_anomaly_60m, (600.0 + 450.0) / (75 * 20.0));
+  for (int i = 0; i < kHorizonCount; ++i) {
+    EXPECT_DOUBLE_EQ(r->profile_ahead[i], 20.0);
+    EXPECT_DOUBLE_EQ(r->anomaly_speed_ahead[i], 10.0);
+  }
+  // B has been fast, not slow; A at minute 20 has had 20 slow minutes.
+  const FeatureRow* b = Find(rows, Min(60), kB);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->slow_minutes, 0);
+  EXPECT_DOUBLE_EQ(b->anomaly_15m, 1.5);
+  EXPECT_TRUE(std::isnan(b->anomaly_15_30m));  // no trips then
+  EXPECT_DOUBLE_EQ(b->nbr_anomaly_15m, 0.5);
+  const FeatureRow* early = Find(rows, Min(20), kA);
+  ASSERT_NE(early, nullptr);
+  EXPECT_EQ(early->slow_minutes, 20);
+  // Without a profile there is nothing to compare with.
+  auto bare = RunPipeline(Sorted(events), 1, nullptr, false);
+  const FeatureRow* n = Find(bare, Min(60), kA);
+  ASSERT_NE(n, nullptr);
+  EXPECT_TRUE(std::isnan(n->anomaly_15m));
+  EXPECT_TRUE(std::isnan(n->city_anomaly_15m));
+  EXPECT_TRUE(std::isnan(n->profile_ahead[0]));
+  EXPECT_EQ(n->slow_minutes, 0);
+}
+
 TEST(FeatureLayout, NamesMatchTheVector) {
   const auto& names = FeatureNames();
   ASSERT_EQ(static_cast<int>(names.size()), kFeatureCount);
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
   EXPECT_EQ(names.front(), "count_5m");
-  EXPECT_EQ(names.back(), "profile_fallback");
+  EXPECT_EQ(names.back(), "anomaly_speed_60m");
   FeatureRow r;
   r.count_5m = 4;
   r.speed_15m = 7.5;

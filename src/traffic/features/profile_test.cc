@@ -145,3 +145,49 @@ TEST(HistoricalProfileFallback, AnHourOfWeekNeverTrainedOnUsesTheSameHourOnOther
 
 }  // namespace
 }  // namespace traffic::features
+
+namespace traffic::features {
+namespace {
+
+TEST(HourBlend, PlacesAMomentBetweenTheCentresOfTwoHours) {
+  HourBlend mid = HourBlendAt(At(30 * 60));  // Monday 08:30: the centre of hour 8
+  EXPECT_EQ(mid.earlier, 8);
+  EXPECT_EQ(mid.later, 9);
+  EXPECT_DOUBLE_EQ(mid.later_weight, 0.0);
+  HourBlend quarter = HourBlendAt(At(45 * 60));  // 08:45
+  EXPECT_EQ(quarter.earlier, 8);
+  EXPECT_DOUBLE_EQ(quarter.later_weight, 0.25);
+  HourBlend early = HourBlendAt(At(10 * 60));  // 08:10: between 07:30 and 08:30
+  EXPECT_EQ(early.earlier, 7);
+  EXPECT_NEAR(early.later_weight, 40.0 / 60, 1e-12);
+  HourBlend wrap = HourBlendAt(At(-8 * 3600 + 15 * 60));  // Monday 00:15: after Sunday 23:30
+  EXPECT_EQ(wrap.earlier, 167);
+  EXPECT_EQ(wrap.later, 0);
+  EXPECT_DOUBLE_EQ(wrap.later_weight, 0.75);
+}
+
+TEST(HistoricalProfile, SmoothedSpeedBlendsHoursAndShrinksThinCellsTowardTheCity) {
+  const geo::CellId a{28, 27}, b{10, 10};
+  std::vector<window::WindowAggregate> windows;
+  for (int i = 0; i < 10; ++i) {
+    windows.push_back(Win(60 * i, a, {10.0}));         // hour 8: 10 trips at 10 mph
+    windows.push_back(Win(3600 + 60 * i, a, {20.0}));  // hour 9: 10 trips at 20 mph
+  }
+  windows.push_back(Win(600, b, {30.0}));  // hour 8: one trip at 30 mph
+  auto p = FitProfile(windows, geo::GridSpec{}, At(-8 * 3600), At(-8 * 3600 + kWeek));
+  const double k = HistoricalProfile::kSmoothingTrips;
+  // At the centre of hour 8, cell a: its 10 trips and 5 pseudo-trips at the city's 130/11 mph.
+  const double city8 = 130.0 / 11;
+  EXPECT_NEAR(p.SmoothedSpeed(a, HourBlendAt(At(30 * 60))), (100 + k * city8) / (10 + k), 1e-9);
+  // A quarter of the way to hour 9: trips weigh 0.75 and 0.25 (the city's hour 9 is a alone).
+  const double city = (0.75 * 130 + 0.25 * 200) / (0.75 * 11 + 0.25 * 10);
+  EXPECT_NEAR(p.SmoothedSpeed(a, HourBlendAt(At(45 * 60))), (0.75 * 100 + 0.25 * 200 + k * city) / (10 + k), 1e-9);
+  // Cell b saw one trip: mostly the city's value.
+  EXPECT_NEAR(p.SmoothedSpeed(b, HourBlendAt(At(30 * 60))), (30 + k * city8) / (1 + k), 1e-9);
+  // A cell with no history is the city's blend; an empty profile is NaN.
+  EXPECT_NEAR(p.SmoothedSpeed({1, 1}, HourBlendAt(At(30 * 60))), city8, 1e-9);
+  EXPECT_TRUE(std::isnan(HistoricalProfile().SmoothedSpeed(a, HourBlendAt(At(0)))));
+}
+
+}  // namespace
+}  // namespace traffic::features

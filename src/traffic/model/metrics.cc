@@ -1,5 +1,6 @@
 #include "traffic/model/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -97,6 +98,54 @@ std::string ClassificationReport::ToJson() const {
   }
   out += "]}";
   return out;
+}
+
+Calibration CalibrationOf(const ClassProbabilities& proba, std::span<const ClassPrediction> published,
+                          std::span<const int> actual) {
+  Calibration c;
+  const size_t n = std::min({proba.num_rows, published.size(), actual.size()});
+  if (n == 0) return c;
+  double brier = 0;
+  std::array<double, 10> confidence_sum{}, right{};
+  for (size_t i = 0; i < n; ++i) {
+    auto row = proba.Row(i);
+    for (int k = 0; k < kNumClasses; ++k) {
+      const double d = row[static_cast<size_t>(k)] - (k == actual[i] ? 1.0 : 0.0);
+      brier += d * d;
+    }
+    const double conf = published[i].confidence;
+    const size_t bin = std::min<size_t>(9, static_cast<size_t>(std::max(0.0, conf) * 10));
+    confidence_sum[bin] += conf;
+    right[bin] += published[i].label == actual[i] ? 1 : 0;
+    ++c.bins[bin].examples;
+  }
+  c.brier = brier / static_cast<double>(n);
+  for (size_t b = 0; b < c.bins.size(); ++b) {
+    if (c.bins[b].examples == 0) continue;
+    c.bins[b].mean_confidence = confidence_sum[b] / static_cast<double>(c.bins[b].examples);
+    c.bins[b].share_right = right[b] / static_cast<double>(c.bins[b].examples);
+  }
+  return c;
+}
+
+std::string Calibration::ToJson() const {
+  std::string out = fmt::format(R"({{"brier":{},"reliability":[)", brier);
+  for (size_t b = 0; b < bins.size(); ++b) {
+    out += fmt::format(R"({}{{"from":{},"to":{},"mean_confidence":{},"share_right":{},"examples":{}}})",
+                       b == 0 ? "" : ",", static_cast<double>(b) / 10, static_cast<double>(b + 1) / 10,
+                       bins[b].mean_confidence, bins[b].share_right, bins[b].examples);
+  }
+  return out + "]}";
+}
+
+std::string Calibration::FormatBins() const {
+  std::string out;
+  for (size_t b = 0; b < bins.size(); ++b) {
+    if (bins[b].examples == 0) continue;
+    out += fmt::format("{}{:.1f}-{:.1f}: {:.2f} -> {:.2f} ({})", out.empty() ? "" : "; ", static_cast<double>(b) / 10,
+                       static_cast<double>(b + 1) / 10, bins[b].mean_confidence, bins[b].share_right, bins[b].examples);
+  }
+  return out.empty() ? "no examples" : out;
 }
 
 std::string ClassificationReport::FormatTable() const {

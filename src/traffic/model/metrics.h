@@ -58,6 +58,27 @@ struct ClassificationReport {
 ClassificationReport MakeReport(const ConfusionMatrix& m);
 core::Result<ClassificationReport> Evaluate(std::span<const int> actual, std::span<const int> predicted);
 
+// How far a published confidence can be trusted: the multi-class Brier score of the
+// probabilities (mean over rows of the sum over classes of (p - [class is actual])^2; 0 perfect,
+// 0.667 for a uniform guess) and a reliability table of the published level's confidence in 10
+// bins of width 0.1: in a calibrated model each bin's share right equals its mean confidence.
+struct Calibration {
+  struct Bin {
+    double mean_confidence = 0;
+    double share_right = 0;
+    std::int64_t examples = 0;
+  };
+  double brier = 0;
+  std::array<Bin, 10> bins{};
+  // {"brier":b,"reliability":[{"from":0,"to":0.1,"mean_confidence":c,"share_right":s,"examples":n},...]}
+  std::string ToJson() const;
+  // "0.4-0.5: 0.46 -> 0.44 (1203); ..." over the bins with examples.
+  std::string FormatBins() const;
+};
+// Precondition: one prediction and one actual label per row of `proba`.
+Calibration CalibrationOf(const ClassProbabilities& proba, std::span<const ClassPrediction> published,
+                          std::span<const int> actual);
+
 // Mean absolute error; InvalidArgument on length mismatch, 0 for empty input.
 core::Result<double> MeanAbsoluteError(std::span<const double> actual, std::span<const double> predicted);
 

@@ -123,6 +123,7 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
   std::vector<codec::PredictionRecord> records;
   core::Status status;
   std::vector<LateAlarm> alarms;
+  std::vector<GuardSwitch> switches;
   auto report_late = [&] {
     alarms.clear();
     processor.TakeLateAlarms(&alarms);
@@ -130,6 +131,9 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
       spdlog::warn("stream: {}", a.Describe());
       if (stats.late_warning.empty()) stats.late_warning = a.Describe();
     }
+    switches.clear();
+    processor.TakeGuardSwitches(&switches);
+    for (const GuardSwitch& s : switches) spdlog::warn("stream: {}", s.Describe(options.stream.score_period));
   };
   auto last_drain = clock.SteadyNow();
   auto drain = [&]() -> core::Status {
@@ -140,7 +144,9 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
     if (!dead.empty()) TRAFFIC_RETURN_IF_ERROR(on_dead_letters(dead));
     dead.clear();
     report_late();
-    if (options.on_progress) options.on_progress(processor.counters(), processor.watermark(), produced.load());
+    if (options.on_progress) {
+      options.on_progress(processor.counters(), processor.watermark(), produced.load(), processor.LiveReport());
+    }
     last_drain = clock.SteadyNow();
     return core::Status::Ok();
   };
@@ -174,6 +180,7 @@ core::Result<EmbeddedStats> RunEmbedded(TripSource& source, const Forecaster* fo
   stats.produced = produced.load();
   stats.seconds = std::chrono::duration<double>(clock.SteadyNow() - started).count();
   stats.counters = processor.counters();
+  stats.live = processor.LiveReport();
   return stats;
 }
 

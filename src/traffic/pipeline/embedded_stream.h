@@ -24,7 +24,9 @@ struct EmbeddedOptions {
   const Clock* clock = nullptr;  // nullptr: RealClock()
   // Called on the calling thread after every drain: the processor's counters, its watermark and
   // the events produced so far (live dashboards).
-  std::function<void(const StreamCounters&, std::optional<core::UtcTime> watermark, int64_t produced)> on_progress;
+  std::function<void(const StreamCounters&, std::optional<core::UtcTime> watermark, int64_t produced,
+                     const LiveScoreReport& live)>
+      on_progress;
 };
 
 struct EmbeddedStats {
@@ -32,6 +34,7 @@ struct EmbeddedStats {
   double seconds = 0;
   StreamCounters counters;
   std::string late_warning;  // the first LateAlarm, described (also logged); empty when none
+  LiveScoreReport live;      // at the end of the run
 };
 
 using RecordsCallback = std::function<core::Status(const std::vector<codec::PredictionRecord>&)>;

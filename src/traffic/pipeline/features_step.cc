@@ -85,7 +85,7 @@ core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOpti
         core::FormatLocal(first_day).substr(0, 10) +
         "); a time split needs at least 2 days (train on earlier days, test on later ones)");
   }
-  summary.test_days = options.test_days > 0 ? options.test_days : std::max(1, (summary.days + 2) / 5);
+  summary.test_days = options.test_days > 0 ? options.test_days : DefaultTestDays(summary.days);
   if (summary.test_days >= summary.days) {
     return core::Status::InvalidArgument("--test-days " + std::to_string(summary.test_days) +
                                          " leaves no training days: the trips cover " + std::to_string(summary.days) +
@@ -111,6 +111,7 @@ core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOpti
   feature_options.window_size = options.window.window_size;
   feature_options.grid = options.window.grid;
   feature_options.profile = &profile;
+  if (options.hold_out_own_hours) feature_options.holdout = &fitter.holdout();
   features::FeatureBuilder builder(feature_options);
   features::LabelOptions label_options;
   label_options.window_size = options.window.window_size;

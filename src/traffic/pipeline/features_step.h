@@ -11,6 +11,7 @@
 // label either.
 #pragma once
 
+#include <algorithm>
 #include <string>
 
 #include "traffic/core/status.h"
@@ -20,13 +21,21 @@
 
 namespace traffic::pipeline {
 
+// The test period a city would use: with three weeks or more, the last whole week, so that every
+// hour of the week is tested and each has at least two training days; with less, about a fifth
+// of the days (at least one).
+inline int DefaultTestDays(int days) { return days >= 21 ? 7 : std::max(1, (days + 2) / 5); }
+
 struct FeaturesOptions {
   std::string processed_dir;  // input: clean trips
   std::string features_dir;   // output
-  int test_days = 0;          // 0: about a fifth of the days, at least one
+  int test_days = 0;          // 0: DefaultTestDays
   window::WindowOptions window;
   int min_trips = 3;  // a target needs at least this many trips in [t, t + h)
   window::LevelThresholds thresholds;
+  // Training examples see the profile without their own clock hours (features::ProfileHoldout
+  // says why). Off only to compare batch rows with the stream's, which never holds out.
+  bool hold_out_own_hours = true;
 };
 
 struct FeaturesSummary {

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "traffic/codec/message_key.h"
 #include "traffic/core/hash.h"
 #include "traffic/generate/generator.h"
 #include "traffic/model/classifier.h"
@@ -18,7 +19,9 @@
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
 #include "traffic/pipeline/forecaster.h"
+#include "traffic/pipeline/stream_processor.h"
 #include "traffic/pipeline/train_step.h"
+#include "traffic/pipeline/trip_stream.h"
 #include "traffic/testing/mem_file_system.h"
 #include "traffic/testing/status_matchers.h"
 #include "traffic/testing/temp_dir.h"
@@ -150,7 +153,13 @@ TEST_F(ForecastPipelineTest, TrainedModelLoadsAndForecastsEachRowWithItsHorizons
   }
   ASSERT_OK_AND_ASSIGN(auto forecasts, forecaster->Predict(rows));
   ASSERT_EQ(forecasts.size(), rows.size());
-  // Forecast i, horizon h = the argmax and its probability of model_<h>m.json on row i.
+  // Forecast i, horizon h = the card's decision rule on model_<h>m.json's probabilities for row i
+  // (the largest weight x probability), with that level's probability as confidence.
+  auto card_text = fs_->ReadAll("models/v1/card.json");
+  ASSERT_OK(card_text);
+  simdjson::dom::parser parser;
+  simdjson::dom::element card_doc;
+  ASSERT_FALSE(parser.parse(*card_text).get(card_doc));
   std::vector<float> matrix(rows.size() * features::kFeatureCount);
   for (size_t i = 0; i < rows.size(); ++i) features::ToVector(rows[i], matrix.data() + i * features::kFeatureCount);
   model::FeatureMatrix input{matrix, rows.size(), features::FeatureNames()};
@@ -160,6 +169,12 @@ TEST_F(ForecastPipelineTest, TrainedModelLoadsAndForecastsEachRowWithItsHorizons
     ASSERT_OK_AND_ASSIGN(std::string json, fs_->ReadAll(path));
     ASSERT_OK_AND_ASSIGN(auto classifier, model::CongestionClassifier::FromJson(json, {}));
     ASSERT_OK_AND_ASSIGN(auto proba, classifier.PredictProba(input));
+    std::array<double, 3> weights{};
+    size_t k = 0;
+    simdjson::dom::array w;
+    ASSERT_FALSE(card_doc["horizons"].at(static_cast<size_t>(h))["decision_rule"]["weights"].get_array().get(w));
+    for (simdjson::dom::element x : w) weights[k++] = x.get_double().value();
+    ASSERT_EQ(k, 3u);
     for (size_t i = 0; i < rows.size(); ++i) {
       EXPECT_EQ(forecasts[i].source[h], forecaster->source(static_cast<size_t>(h)));
       if (forecaster->source(static_cast<size_t>(h)) == codec::ForecastSource::kPersistence) {
@@ -168,7 +183,10 @@ TEST_F(ForecastPipelineTest, TrainedModelLoadsAndForecastsEachRowWithItsHorizons
         continue;
       }
       auto p = proba.Row(i);
-      const int best = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+      int best = 0;
+      for (int c = 1; c < 3; ++c) {
+        if (weights[c] * p[c] > weights[best] * p[best]) best = c;
+      }
       EXPECT_EQ(forecasts[i].level[h], best) << "row " << i << " horizon " << h;
       EXPECT_FLOAT_EQ(forecasts[i].confidence[h], p[best]) << "row " << i << " horizon " << h;
       distinct.insert({forecasts[i].level[h], forecasts[i].confidence[h]});
@@ -383,7 +401,13 @@ TEST_F(ForecastPipelineTest, FailedFeaturesAndTrainRunsKeepThePreviousOutput) {
 
 // The default split (features_step.h): the last max(1, (days + 2) / 5) New York days are the
 // test period. Eight days: two test days. Runs on the in-memory file system.
-TEST_F(ForecastPipelineTest, DefaultSplitTestsOnAboutAFifthOfTheDays) {
+TEST_F(ForecastPipelineTest, DefaultSplitTestsTheLastWeekOrAboutAFifthOfTheDays) {
+  // Three weeks or more: the last whole week (every hour of the week tested).
+  EXPECT_EQ(DefaultTestDays(28), 7);
+  EXPECT_EQ(DefaultTestDays(21), 7);
+  EXPECT_EQ(DefaultTestDays(20), 4);
+  EXPECT_EQ(DefaultTestDays(14), 3);
+  EXPECT_EQ(DefaultTestDays(2), 1);
   auto mem = testing::MakeMemFileSystem();
   generate::GeneratorOptions options;
   options.days = 8;
@@ -409,6 +433,92 @@ TEST_F(ForecastPipelineTest, DefaultSplitTestsOnAboutAFifthOfTheDays) {
   EXPECT_EQ(f.test_to, core::NewYorkToUtc({2016, 1, 12, 0, 0, 0}));
   ASSERT_OK_AND_ASSIGN(FeatureSplit recorded, ReadFeatureSplit(*mem, "features"));
   EXPECT_EQ(recorded.split, f.split);
+}
+
+// Issue 10 items 5-6: a model made worse than persistence (its decision rule calls nearly every
+// cell Low) is scored live as the forecasts' horizons pass; once the period holds enough scored
+// forecasts the guard publishes persistence at every horizon, marks the records, reports the
+// switch; the scores survive a snapshot and restore of the partition state.
+TEST_F(ForecastPipelineTest, TheLiveGuardSwitchesAWorseModelToPersistence) {
+  ASSERT_OK_AND_ASSIGN(auto files, fs_->List("models/v1"));
+  for (const auto& f : files) {
+    ASSERT_OK_AND_ASSIGN(std::string content, fs_->ReadAll(f.path));
+    if (f.name == "card.json") {
+      for (size_t at = 0; (at = content.find("\"weights\":[", at)) != std::string::npos; ++at) {
+        content.replace(at, content.find(']', at) + 1 - at, "\"weights\":[1000,1,0.001]");
+      }
+      for (size_t at; (at = content.find("\"beats_persistence_macro_f1\":false")) != std::string::npos;) {
+        content.replace(at, 34, "\"beats_persistence_macro_f1\":true");
+      }
+    }
+    ASSERT_OK(fs_->WriteAll("models/worse/" + f.name, content));
+  }
+  ASSERT_OK_AND_ASSIGN(auto worse, Forecaster::Load(*fs_, "models", "worse"));
+  for (size_t h = 0; h < features::kHorizonCount; ++h) ASSERT_EQ(worse->source(h), codec::ForecastSource::kModel);
+
+  StreamOptions options;
+  options.guard.min_examples = 100;
+  StreamProcessor processor(options, worse.get());
+  processor.RegisterPartition(0);
+  ASSERT_OK_AND_ASSIGN(auto partitions, ListTripPartitions(*fs_, "processed"));
+  ASSERT_OK_AND_ASSIGN(auto trips, TripStream::Open(*fs_, partitions));
+  std::vector<codec::DeadLetterRecord> dead;
+  std::vector<codec::PredictionRecord> records;
+  std::vector<GuardSwitch> switches;
+  StoredTrip trip;
+  std::string value, key;
+  int64_t offset = 0;
+  while (*trips->Next(&trip)) {
+    value.clear();
+    key.clear();
+    codec::AppendTripMessage(trip.trip, trip.cell, trip.is_manhattan, &value);
+    codec::AppendCellKey(trip.cell, &key);
+    processor.Process({0, offset++, key, value}, &dead);
+    if (offset % 500 == 0) {
+      ASSERT_OK(processor.Drain(&records));
+    }
+  }
+  ASSERT_OK(processor.Finish(&records));
+  processor.TakeGuardSwitches(&switches);
+
+  ASSERT_EQ(switches.size(), 3u);  // one per horizon, to persistence, none back
+  const LiveScoreReport live = processor.LiveReport();
+  for (size_t h = 0; h < features::kHorizonCount; ++h) {
+    EXPECT_EQ(switches[h].to, codec::ForecastSource::kPersistence);
+    EXPECT_EQ(processor.forecast_sources()[h], codec::ForecastSource::kPersistence);
+    EXPECT_GE(live.scores[h].model().count, 100);
+    EXPECT_LT(live.scores[h].model().macro_f1, live.scores[h].persistence().macro_f1) << h;
+    EXPECT_EQ(processor.counters().scored[h] >= live.scores[h].model().count, true);
+  }
+  EXPECT_NE(switches[0].Describe(options.score_period).find("publishing persistence"), std::string::npos);
+  // The records say who forecast: the model first, persistence once the guard switched.
+  ASSERT_GT(records.size(), 1000u);
+  for (size_t h = 0; h < features::kHorizonCount; ++h) {
+    size_t first_persistence = records.size();
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (records[i].forecasts[h] && records[i].forecasts[h]->source == codec::ForecastSource::kPersistence) {
+        first_persistence = i;
+        break;
+      }
+    }
+    ASSERT_LT(first_persistence, records.size() * 3 / 4) << "horizon " << h;
+    EXPECT_EQ(records.front().forecasts[h]->source, codec::ForecastSource::kModel);
+    for (size_t i = first_persistence; i < records.size(); ++i) {
+      if (!records[i].forecasts[h]) continue;
+      ASSERT_EQ(records[i].forecasts[h]->source, codec::ForecastSource::kPersistence) << "record " << i;
+    }
+  }
+  // The scores are in the partition state.
+  StreamProcessor restored(options, worse.get());
+  window::CellMask all(static_cast<size_t>(geo::Grid().cell_count()), true);
+  ASSERT_OK(restored.RestorePartition(0, processor.SnapshotPartition(0, all)));
+  const LiveScoreReport again = restored.LiveReport();
+  for (size_t h = 0; h < features::kHorizonCount; ++h) {
+    for (size_t p = 0; p < model::kLivePredictors; ++p) {
+      EXPECT_EQ(again.scores[h].by_predictor[p].count, live.scores[h].by_predictor[p].count);
+      EXPECT_EQ(again.scores[h].by_predictor[p].macro_f1, live.scores[h].by_predictor[p].macro_f1);
+    }
+  }
 }
 
 TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {

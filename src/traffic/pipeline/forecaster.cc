@@ -20,7 +20,7 @@ core::Status ReadVerdicts(
     simdjson::dom::element card, const std::string& card_path,
     std::array<codec::ForecastSource, features::kHorizonCount>* sources,
     std::array<std::array<float, window::kCongestionLevelCount>, features::kHorizonCount>* confidence,
-    window::LevelThresholds* thresholds) {
+    std::array<model::DecisionRule, features::kHorizonCount>* rules, window::LevelThresholds* thresholds) {
   double high_below = 0, low_above = 0;
   if (card["thresholds_mph"]["high_below"].get_double().get(high_below) ||
       card["thresholds_mph"]["low_above"].get_double().get(low_above)) {
@@ -44,6 +44,20 @@ core::Status ReadVerdicts(
                                    " min lacks beats_persistence_macro_f1 or persistence's classes");
     }
     (*sources)[h] = beats ? codec::ForecastSource::kModel : codec::ForecastSource::kPersistence;
+    simdjson::dom::array weights;
+    if (horizon["decision_rule"]["weights"].get_array().get(weights) || weights.size() != model::kNumClasses) {
+      return core::Status::Corrupt(card_path + ": horizon " + std::to_string(features::kHorizonsMin[h]) +
+                                   " min lacks decision_rule.weights (3 numbers)");
+    }
+    size_t k = 0;
+    for (simdjson::dom::element w : weights) {
+      double weight = 0;
+      if (w.get_double().get(weight) || !(weight > 0 && std::isfinite(weight))) {
+        return core::Status::Corrupt(card_path + ": a decision_rule weight of horizon " +
+                                     std::to_string(features::kHorizonsMin[h]) + " min is not a positive number");
+      }
+      (*rules)[h].weights[k++] = weight;
+    }
     size_t level = 0;
     for (simdjson::dom::element c : classes) {
       double precision = 0;
@@ -80,7 +94,8 @@ core::Result<std::unique_ptr<Forecaster>> Forecaster::Load(fs::FileSystem& fs, c
                                          std::string(layout) + ", this build computes " + features::FeatureLayoutId() +
                                          "; retrain with `traffic train`");
   }
-  TRAFFIC_RETURN_IF_ERROR(ReadVerdicts(doc, card_path, &f->sources_, &f->persistence_confidence_, &f->thresholds_));
+  TRAFFIC_RETURN_IF_ERROR(
+      ReadVerdicts(doc, card_path, &f->sources_, &f->persistence_confidence_, &f->rules_, &f->thresholds_));
   // Issue 8 #11: the card lists every file's size and hash; a file that differs (a flipped bit, a
   // truncated profile) is refused before it is parsed.
   std::map<std::string, std::pair<int64_t, std::string>, std::less<>> expected;
@@ -140,6 +155,13 @@ core::Result<std::unique_ptr<Forecaster>> Forecaster::Load(fs::FileSystem& fs, c
   return f;
 }
 
+void Forecast::Choose(size_t h, codec::ForecastSource from) {
+  const bool model = from == codec::ForecastSource::kModel;
+  level[h] = model ? model_level[h] : persistence_level[h];
+  confidence[h] = model ? model_confidence[h] : persistence_confidence[h];
+  source[h] = from;
+}
+
 core::Result<std::vector<Forecast>> Forecaster::Predict(const std::vector<features::FeatureRow>& rows) const {
   std::vector<Forecast> out(rows.size());
   if (rows.empty()) return out;
@@ -147,21 +169,18 @@ core::Result<std::vector<Forecast>> Forecaster::Predict(const std::vector<featur
   for (size_t i = 0; i < rows.size(); ++i) features::ToVector(rows[i], matrix.data() + i * features::kFeatureCount);
   model::FeatureMatrix input{matrix, rows.size(), features::FeatureNames()};
   for (size_t h = 0; h < models_.size(); ++h) {
-    if (sources_[h] == codec::ForecastSource::kPersistence) {
-      for (size_t i = 0; i < rows.size(); ++i) {
-        // The baseline `train` evaluated (model/evaluation.h), standing in for a model that lost to it.
-        const int level = model::PersistenceLevel(rows[i].speed_15m, rows[i].speed_60m, thresholds_);
-        out[i].level[h] = static_cast<int8_t>(level);
-        out[i].confidence[h] = persistence_confidence_[h][static_cast<size_t>(level)];
-        out[i].source[h] = codec::ForecastSource::kPersistence;
-      }
-      continue;
-    }
-    TRAFFIC_ASSIGN_OR_RETURN(auto predictions, models_[h].Predict(input));
+    TRAFFIC_ASSIGN_OR_RETURN(auto proba, models_[h].PredictProba(input));
+    const auto predictions = rules_[h].Apply(proba);
     for (size_t i = 0; i < rows.size(); ++i) {
-      out[i].level[h] = static_cast<int8_t>(predictions[i].label);
-      out[i].confidence[h] = predictions[i].confidence;
-      out[i].source[h] = codec::ForecastSource::kModel;
+      Forecast& f = out[i];
+      f.model_level[h] = static_cast<int8_t>(predictions[i].label);
+      f.model_confidence[h] = predictions[i].confidence;
+      // The baseline `train` evaluated (model/evaluation.h), standing in where the model lost to it;
+      // its confidence: its precision for that level on the test days.
+      const int level = model::PersistenceLevel(rows[i].speed_15m, rows[i].speed_60m, thresholds_);
+      f.persistence_level[h] = static_cast<int8_t>(level);
+      f.persistence_confidence[h] = persistence_confidence_[h][static_cast<size_t>(level)];
+      f.Choose(h, sources_[h]);
     }
   }
   return out;

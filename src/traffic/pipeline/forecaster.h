@@ -24,14 +24,25 @@
 #include "traffic/features/profile.h"
 #include "traffic/fs/file_system.h"
 #include "traffic/model/classifier.h"
+#include "traffic/model/decision_rule.h"
 #include "traffic/window/level.h"
 
 namespace traffic::pipeline {
 
 struct Forecast {
+  // What is published: per horizon the card's choice (source()); the stream's live guard may
+  // publish the other candidate instead (pipeline/forecast_guard.h).
   std::array<int8_t, features::kHorizonCount> level{};      // 0 Low, 1 Medium, 2 High
   std::array<float, features::kHorizonCount> confidence{};  // probability of that level
   std::array<codec::ForecastSource, features::kHorizonCount> source{};
+  // Both candidates, always computed (live scoring scores both).
+  std::array<int8_t, features::kHorizonCount> model_level{};
+  std::array<float, features::kHorizonCount> model_confidence{};
+  std::array<int8_t, features::kHorizonCount> persistence_level{};
+  std::array<float, features::kHorizonCount> persistence_confidence{};
+
+  // Publishes the given candidate at horizon h.
+  void Choose(size_t h, codec::ForecastSource from);
 };
 
 class Forecaster {
@@ -46,12 +57,15 @@ class Forecaster {
   // Who forecasts at horizon index h (features::kHorizonsMin): the model, or persistence where the
   // model lost to it on its test days.
   codec::ForecastSource source(size_t h) const { return sources_[h]; }
+  // How the model's level is decided at horizon index h (the card's decision_rule).
+  const model::DecisionRule& rule(size_t h) const { return rules_[h]; }
 
  private:
   Forecaster() = default;
   std::array<codec::ForecastSource, features::kHorizonCount> sources_{};
   // [horizon][level]: persistence's precision for that level on the test days (its confidence).
   std::array<std::array<float, window::kCongestionLevelCount>, features::kHorizonCount> persistence_confidence_{};
+  std::array<model::DecisionRule, features::kHorizonCount> rules_;  // the card's decision_rule
   window::LevelThresholds thresholds_;
   std::string version_;
   features::HistoricalProfile profile_;

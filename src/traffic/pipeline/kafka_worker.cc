@@ -364,14 +364,23 @@ class Worker {
       spdlog::warn("worker {}: {}", options_.worker_id, text);
       if (stats_.late_warning.empty()) stats_.late_warning = std::move(text);
     }
+    switches_.clear();
+    processor_->TakeGuardSwitches(&switches_);
+    for (const GuardSwitch& s : switches_) {
+      spdlog::warn("worker {}: {}", options_.worker_id, s.Describe(options_.stream.score_period));
+    }
   }
 
   std::string StateKey(int32_t partition) const {
     return StreamStateKey(options_.group, options_.input_topic, partition);
   }
 
-  void AddCounters() { stats_.counters.Merge(processor_->counters()); }
+  void AddCounters() {
+    stats_.counters.Merge(processor_->counters());
+    stats_.live = processor_->LiveReport();
+  }
 
+  std::vector<GuardSwitch> switches_;
   KafkaWorkerOptions options_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   const Forecaster* forecaster_;

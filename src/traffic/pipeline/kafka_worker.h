@@ -63,6 +63,7 @@ struct KafkaWorkerStats {
   // The first LateAlarm of the run (StreamProcessor::TakeLateAlarms), described; empty when none.
   // Every alarm is also logged as a warning when raised.
   std::string late_warning;
+  LiveScoreReport live;  // of the last assignment's processor, when it ended
 };
 
 // With duration_s, every blocking call's timeout is cut to what is left of it plus this grace

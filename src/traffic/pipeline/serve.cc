@@ -408,7 +408,8 @@ core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallbac
     embedded.produce.duration_s = std::max(0.001, left);
   }
   int64_t dead_letters = 0;
-  embedded.on_progress = [&](const StreamCounters& k, std::optional<core::UtcTime> watermark, int64_t produced) {
+  embedded.on_progress = [&](const StreamCounters& k, std::optional<core::UtcTime> watermark, int64_t produced,
+                             const LiveScoreReport& live) {
     status.events = produced;
     status.accepted = k.accepted;
     status.late = k.late;
@@ -416,6 +417,15 @@ core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallbac
     status.invalid = k.invalid;
     status.dead_letters = dead_letters;
     status.watermark = watermark;
+    status.live_period_s = live.period.count();
+    status.live_scores.clear();
+    for (size_t h = 0; live.forecasting && h < live.scores.size(); ++h) {
+      const auto& sc = live.scores[h];
+      status.live_scores.push_back(
+          {features::kHorizonsMin[h], live.sources[h] == codec::ForecastSource::kModel ? "model" : "persistence",
+           sc.model().count, sc.model().macro_f1, sc.persistence().macro_f1, sc.profile().macro_f1, sc.model().accuracy,
+           sc.persistence().accuracy, sc.profile().accuracy});
+    }
     server->SetSource(status);
   };
   auto stats = RunEmbedded(

@@ -1,11 +1,14 @@
 #include "traffic/pipeline/stream_processor.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
 #include "traffic/codec/message_key.h"
 #include "traffic/core/coding.h"
+#include "traffic/model/evaluation.h"
 
 namespace traffic::pipeline {
 namespace {
@@ -20,7 +23,14 @@ std::string HexId(uint64_t id) {
 }
 
 constexpr std::string_view kStateMagicV1 = "TRSS1";  // windower | builder (Fixed64 windower length)
-constexpr std::string_view kStateMagic = "TRSS2";    // three length-prefixed parts
+constexpr std::string_view kStateMagicV2 = "TRSS2";  // three length-prefixed parts
+constexpr std::string_view kStateMagic = "TRSS3";    // four: the live scores as well
+
+std::array<codec::ForecastSource, features::kHorizonCount> InitialSources(const Forecaster* forecaster) {
+  std::array<codec::ForecastSource, features::kHorizonCount> sources{};
+  for (size_t h = 0; forecaster != nullptr && h < sources.size(); ++h) sources[h] = forecaster->source(h);
+  return sources;
+}
 
 }  // namespace
 
@@ -33,6 +43,7 @@ void StreamCounters::Merge(const StreamCounters& o) {
   late += o.late;
   windows += o.windows;
   forecasts += o.forecasts;
+  for (size_t h = 0; h < scored.size(); ++h) scored[h] += o.scored[h];
   late_periods += o.late_periods;
   rejects.Merge(o.rejects);
 }
@@ -53,7 +64,10 @@ StreamProcessor::StreamProcessor(StreamOptions options, const Forecaster* foreca
       windower_(options_.window),
       builder_(FeatureOptionsFor(options_, forecaster)),
       duplicates_(options_.window.grid),
-      window_s_(options_.window.window_size.count()) {}
+      window_s_(options_.window.window_size.count()),
+      labeler_(features::LabelOptions{options_.window.window_size, options_.window.grid, options_.live_min_trips,
+                                      options_.thresholds}),
+      guard_(InitialSources(forecaster), options_.guard) {}
 
 void StreamProcessor::PruneDuplicates() {
   std::optional<core::UtcTime> closed = windower_.closed_until();
@@ -67,7 +81,8 @@ void StreamProcessor::AdvanceProcessingTime(core::UtcTime now) {
   windower_.AdvanceProcessingTime(now);
 }
 
-void AppendStreamChecksJson(const StreamCounters& k, const std::string& late_warning, core::JsonWriter* j) {
+void AppendStreamChecksJson(const StreamCounters& k, const std::string& late_warning, const LiveScoreReport& live,
+                            core::JsonWriter* j) {
   j->Key("duplicates").Int(k.duplicates).Key("rejects").BeginObject();
   for (int i = 0; i < trip::kRejectReasonCount; ++i) {
     auto reason = static_cast<trip::RejectReason>(i);
@@ -79,10 +94,44 @@ void AppendStreamChecksJson(const StreamCounters& k, const std::string& late_war
   } else {
     j->String(late_warning);
   }
+  j->Key("live_scores");
+  if (!live.forecasting) {
+    j->Null();
+    return;
+  }
+  j->BeginObject().Key("period_s").Int(live.period.count()).Key("horizons").BeginArray();
+  static constexpr const char* kPredictors[] = {"model", "persistence", "profile"};
+  for (size_t h = 0; h < live.scores.size(); ++h) {
+    j->BeginObject().Key("minutes").Int(features::kHorizonsMin[h]);
+    j->Key("source").String(live.sources[h] == codec::ForecastSource::kModel ? "model" : "persistence");
+    for (size_t p = 0; p < model::kLivePredictors; ++p) {
+      const model::LiveScore& s = live.scores[h].by_predictor[p];
+      j->Key(kPredictors[p]).BeginObject().Key("count").Int(s.count).Key("accuracy").Double(s.accuracy);
+      j->Key("macro_f1").Double(s.macro_f1).EndObject();
+    }
+    j->EndObject();
+  }
+  j->EndArray().EndObject();
 }
 
-std::string DescribeStreamChecks(const StreamCounters& k, const std::string& late_warning) {
-  std::string text;
+std::string DescribeLiveScores(const LiveScoreReport& live) {
+  if (!live.forecasting) return "";
+  std::string text =
+      fmt::format("  live scores of the forecasts whose horizon has passed (last {:g} h of event time), macro-F1:\n",
+                  static_cast<double>(live.period.count()) / 3600);
+  for (size_t h = 0; h < live.scores.size(); ++h) {
+    const auto& s = live.scores[h];
+    text +=
+        fmt::format("    {:>2} min: model {:.3f}  persistence {:.3f}  profile {:.3f}  ({} scored); publishing {}\n",
+                    features::kHorizonsMin[h], s.model().macro_f1, s.persistence().macro_f1, s.profile().macro_f1,
+                    s.model().count, live.sources[h] == codec::ForecastSource::kModel ? "the model" : "persistence");
+  }
+  return text;
+}
+
+std::string DescribeStreamChecks(const StreamCounters& k, const std::string& late_warning,
+                                 const LiveScoreReport& live) {
+  std::string text = DescribeLiveScores(live);
   if (k.rejects.Total() > 0) {
     text += "  refused by the cleaning rules of `traffic clean`, or exact duplicates:";
     for (int i = 0; i < trip::kRejectReasonCount; ++i) {
@@ -257,10 +306,9 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
   // The row of (t = window end, cell) holds what was known when the window closed.
   std::unordered_map<int64_t, size_t> row_of;
   row_of.reserve(rows_.size());
-  auto key = [&](core::UtcTime t, geo::CellId cell) { return core::ToEpochSeconds(t) * 4096 + grid_.Index(cell); };
   for (size_t i = 0; i < rows_.size(); ++i) {
     if (on_row_) on_row_(rows_[i]);
-    row_of.emplace(key(rows_[i].t, rows_[i].cell), i);
+    row_of.emplace(RowKey(rows_[i].t, rows_[i].cell), i);
   }
   // Forecast only the rows that go out with a window (a cell active in the last hour but without
   // a trip this minute publishes nothing this minute).
@@ -268,7 +316,7 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
   std::vector<int> forecast_of(closed_.size(), -1);
   if (forecaster_ != nullptr) {
     for (size_t i = 0; i < closed_.size(); ++i) {
-      auto it = row_of.find(key(closed_[i].window_end, closed_[i].cell));
+      auto it = row_of.find(RowKey(closed_[i].window_end, closed_[i].cell));
       if (it == row_of.end()) continue;
       forecast_of[i] = static_cast<int>(needed.size());
       needed.push_back(rows_[it->second]);
@@ -283,17 +331,93 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
     codec::PredictionRecord record = codec::MakePredictionRecord(w, grid_, options_.thresholds);
     if (forecast_of[i] >= 0) {
       record.model_version = forecaster_->version();
-      const Forecast& f = forecasts[static_cast<size_t>(forecast_of[i])];
+      Forecast& f = forecasts[static_cast<size_t>(forecast_of[i])];
+      const features::FeatureRow& row = needed[static_cast<size_t>(forecast_of[i])];
+      PendingForecast pending;
       for (size_t h = 0; h < record.forecasts.size(); ++h) {
+        f.Choose(h, guard_.source(h));  // the live guard's choice
         record.forecasts[h] =
             codec::HorizonForecast{static_cast<window::CongestionLevel>(f.level[h]), f.confidence[h], f.source[h]};
+        pending.levels[h] = {f.model_level[h], f.persistence_level[h],
+                             static_cast<int8_t>(model::ProfileLevel(row.profile_speed, options_.thresholds))};
       }
+      pending_.emplace(RowKey(row.t, row.cell), pending);
       ++counters_.forecasts;
     }
     out->push_back(std::move(record));
     ++counters_.windows;
   }
+  if (forecaster_ != nullptr) ScoreForecasts(needed);
   return core::Status::Ok();
+}
+
+void StreamProcessor::ScoreForecasts(const std::vector<features::FeatureRow>& forecast_rows) {
+  // The Labeler's contract: the same windows as the builder, in order, each row before the window
+  // that made the builder emit it (the first window starting at or after its t). The rows
+  // forecast this drain are in time order; only t and cell matter to it.
+  labelled_.clear();
+  size_t next = 0;
+  auto add_rows_through = [&](core::UtcTime until) {
+    for (; next < forecast_rows.size() && forecast_rows[next].t <= until; ++next) {
+      features::FeatureRow slim;
+      slim.t = forecast_rows[next].t;
+      slim.cell = forecast_rows[next].cell;
+      labeler_.AddRow(std::move(slim));
+    }
+  };
+  for (const auto& w : closed_) {
+    add_rows_through(w.window_start);
+    labeler_.AddWindow(w, &labelled_);
+  }
+  if (auto c = windower_.closed_until()) {
+    add_rows_through(*c);
+    labeler_.AdvanceTo(*c, &labelled_);
+  }
+  add_rows_through(core::UtcTime::max());
+  for (const auto& r : labelled_) {
+    auto it = pending_.find(RowKey(r.t, r.cell));
+    if (it == pending_.end()) continue;  // forecast before a restart: its scores were not kept
+    model::LiveScores& scores = scores_.try_emplace(PartitionOf(r.cell), options_.score_period).first->second;
+    for (size_t h = 0; h < features::kHorizonsMin.size(); ++h) {
+      if (r.target[h] < 0) continue;  // too few trips to know the truth
+      const auto& l = it->second.levels[h];
+      scores.Add(r.t, static_cast<int>(h), r.target[h], {l[0], l[1], l[2]});
+      ++counters_.scored[h];
+    }
+    pending_.erase(it);
+  }
+  if (labelled_.empty()) return;
+  for (auto& s : guard_.Update(LiveScoresNow())) switches_.push_back(std::move(s));
+}
+
+std::array<model::HorizonLiveScores, model::kLiveHorizons> StreamProcessor::LiveScoresNow() const {
+  model::LiveScores all(options_.score_period);
+  for (const auto& [partition, s] : scores_) all.Merge(s);
+  return all.Current();
+}
+
+LiveScoreReport StreamProcessor::LiveReport() const {
+  LiveScoreReport r;
+  r.period = options_.score_period;
+  r.forecasting = forecaster_ != nullptr;
+  if (r.forecasting) {
+    r.scores = LiveScoresNow();
+    r.sources = guard_.sources();
+  }
+  return r;
+}
+
+void StreamProcessor::TakeGuardSwitches(std::vector<GuardSwitch>* out) {
+  for (auto& s : switches_) out->push_back(std::move(s));
+  switches_.clear();
+}
+
+int32_t StreamProcessor::PartitionOf(geo::CellId cell) const {
+  return options_.partition_count > 0 ? codec::PartitionForCell(cell, options_.partition_count) : 0;
+}
+
+int64_t StreamProcessor::RowKey(core::UtcTime t, geo::CellId cell) const {
+  return core::ToEpochSeconds(t) * grid_.cell_count() + grid_.Index(cell);
 }
 
 std::string StreamProcessor::SnapshotPartition(int32_t partition, const window::CellMask& cells) const {
@@ -301,16 +425,19 @@ std::string StreamProcessor::SnapshotPartition(int32_t partition, const window::
   core::PutLengthPrefixed(&out, windower_.SnapshotPartition(partition, cells));
   core::PutLengthPrefixed(&out, builder_.SnapshotCells(cells));
   core::PutLengthPrefixed(&out, duplicates_.SnapshotCells(cells));
+  auto scores = scores_.find(partition);
+  core::PutLengthPrefixed(&out, scores == scores_.end() ? std::string() : scores->second.Encode());
   return out;
 }
 
 core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_view bytes) {
   const std::string where = "stream state of partition " + std::to_string(partition);
-  std::string_view w, b, d;
+  std::string_view w, b, d, scored;
   std::string_view in = bytes.substr(0, std::min(bytes.size(), kStateMagic.size()));
-  if (in == kStateMagic) {
+  if (in == kStateMagic || in == kStateMagicV2) {
     core::ByteReader r(bytes.substr(kStateMagic.size()));
-    if (!r.GetLengthPrefixed(&w) || !r.GetLengthPrefixed(&b) || !r.GetLengthPrefixed(&d) || !r.empty()) {
+    if (!r.GetLengthPrefixed(&w) || !r.GetLengthPrefixed(&b) || !r.GetLengthPrefixed(&d) ||
+        (in == kStateMagic && !r.GetLengthPrefixed(&scored)) || !r.empty()) {
       return core::Status::Corrupt(where + ": truncated or trailing bytes");
     }
   } else if (in == kStateMagicV1 && bytes.size() >= kStateMagicV1.size() + 8) {
@@ -325,9 +452,12 @@ core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_vi
   // Check the ids before anything changes; the windower and builder check their own bytes.
   window::DuplicateFilter ids(options_.window.grid);
   if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(ids.RestoreCells(d).WithContext(where));  // checked first
+  model::LiveScores restored_scores(options_.score_period);
+  if (!scored.empty()) TRAFFIC_RETURN_IF_ERROR(restored_scores.DecodeAndMerge(scored).WithContext(where));
   TRAFFIC_RETURN_IF_ERROR(windower_.RestorePartition(partition, w).WithContext(where));
   TRAFFIC_RETURN_IF_ERROR(builder_.RestoreCells(b).WithContext(where));
   if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(duplicates_.RestoreCells(d).WithContext(where));
+  if (!restored_scores.empty()) scores_.insert_or_assign(partition, std::move(restored_scores));
   if (auto w = windower_.watermark()) restored_watermark_ = w;
   return core::Status::Ok();
 }

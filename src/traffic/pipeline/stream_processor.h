@@ -20,10 +20,13 @@
 // instant only) for 15, 30 and 60 minutes ahead. Without a forecaster, forecasts are null.
 #pragma once
 
+#include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "traffic/clean/rules.h"
@@ -32,6 +35,9 @@
 #include "traffic/codec/trip_message.h"
 #include "traffic/core/json_writer.h"
 #include "traffic/features/feature_builder.h"
+#include "traffic/features/labeler.h"
+#include "traffic/model/live_scores.h"
+#include "traffic/pipeline/forecast_guard.h"
 #include "traffic/pipeline/forecaster.h"
 #include "traffic/window/duplicate_filter.h"
 #include "traffic/window/windower.h"
@@ -57,6 +63,12 @@ struct StreamOptions {
   // When > 0: the input topic's partition count; a message in another partition than
   // codec::PartitionForCell says is invalid (per-partition state relies on that placement).
   int32_t partition_count = 0;
+  // Live scoring (DESIGN.md "Live scoring"): a forecast's truth needs this many trips in its
+  // horizon (as `traffic features --min-trips`); scores cover this much event time; the guard's
+  // rule (forecast_guard.h).
+  int live_min_trips = 3;
+  std::chrono::seconds score_period = std::chrono::hours(6);
+  GuardOptions guard;
 };
 
 struct InputMessage {
@@ -77,6 +89,7 @@ struct StreamCounters {
   int64_t windows = 0;
   int64_t forecasts = 0;
   int64_t late_periods = 0;  // periods of StreamOptions::late_alarm_period messages, mostly late
+  std::array<int64_t, features::kHorizonCount> scored{};  // forecasts scored live, per horizon
   // Per cleaning rule (a subset of `invalid`) and kDuplicate (= duplicates), as `clean` counts.
   clean::RejectCounts rejects;
   // messages == accepted + malformed + invalid + duplicates + late.
@@ -98,6 +111,15 @@ struct LateAlarm {
   std::string Describe() const;
 };
 
+// The live scores as reported (stream summary, dashboard, /metrics): the period, per horizon the
+// scores and who publishes.
+struct LiveScoreReport {
+  std::chrono::seconds period{0};
+  std::array<model::HorizonLiveScores, model::kLiveHorizons> scores{};
+  std::array<codec::ForecastSource, model::kLiveHorizons> sources{};
+  bool forecasting = false;  // false: no model, nothing scored
+};
+
 class StreamProcessor {
  public:
   // `forecaster` may be null (forecasts off); it must outlive the processor.
@@ -116,9 +138,11 @@ class StreamProcessor {
   // ---- Partition state (see window::Windower "Partition state" for the contract) ----
   // Everything the processor keeps for input partition `partition` and its cells: the windower's
   // partition state, the feature history of the cells and the event ids of their open windows.
-  // Encoding "TRSS2": magic | three core/coding.h length-prefixed parts (windower, builder, ids),
-  // each with its own checksum. "TRSS1" (the state before the ids were kept: magic | Fixed64
-  // windower length | windower | builder) is still read, with no ids.
+  // Encoding "TRSS3": magic | four core/coding.h length-prefixed parts (windower, builder, ids,
+  // the partition's live scores or empty), each with its own checksum. "TRSS2" (three parts, no
+  // scores) and "TRSS1" (the state before the ids were kept: magic | Fixed64 windower length |
+  // windower | builder) are still read. Forecasts waiting for their truth are not kept: after a
+  // restart the last hour's forecasts go unscored.
   std::string SnapshotPartition(int32_t partition, const window::CellMask& cells) const;
   core::Status RestorePartition(int32_t partition, std::string_view bytes);
 
@@ -131,6 +155,14 @@ class StreamProcessor {
   void CloseLatePeriod();
 
   const StreamCounters& counters() const { return counters_; }
+  // The live scores of the last StreamOptions::score_period of forecasts, over every partition
+  // held, per horizon: the model's, persistence's and the historical profile's.
+  std::array<model::HorizonLiveScores, model::kLiveHorizons> LiveScoresNow() const;
+  // Who publishes at each horizon now (the live guard; the card's verdict until enough scores).
+  const std::array<codec::ForecastSource, model::kLiveHorizons>& forecast_sources() const { return guard_.sources(); }
+  LiveScoreReport LiveReport() const;
+  // The guard's switches since the last call, appended (the caller logs them).
+  void TakeGuardSwitches(std::vector<GuardSwitch>* out);
   // Event ids kept for duplicate detection (those of the open windows).
   size_t duplicate_ids_held() const { return duplicates_.size(); }
   std::optional<core::UtcTime> watermark() const { return windower_.watermark(); }
@@ -147,6 +179,9 @@ class StreamProcessor {
   void PruneDuplicates();
   void CountForAlarm(const std::optional<core::UtcTime>& late_event_time);
   void EndLatePeriod();
+  void ScoreForecasts(const std::vector<features::FeatureRow>& forecast_rows);
+  int32_t PartitionOf(geo::CellId cell) const;
+  int64_t RowKey(core::UtcTime t, geo::CellId cell) const;
 
   StreamOptions options_;
   const Forecaster* forecaster_;
@@ -168,15 +203,32 @@ class StreamProcessor {
   std::vector<features::FeatureRow> rows_;
   StreamCounters counters_;
   std::function<void(const features::FeatureRow&)> on_row_;
+  // Live scoring: the forecast rows wait in the Labeler until their horizons have passed.
+  features::Labeler labeler_;
+  struct PendingForecast {
+    std::array<std::array<int8_t, 3>, features::kHorizonCount> levels;  // model, persistence, profile
+  };
+  std::unordered_map<int64_t, PendingForecast> pending_;  // by RowKey
+  std::vector<features::FeatureRow> labelled_;
+  std::map<int32_t, model::LiveScores> scores_;  // by input partition (kept in its state)
+  ForecastGuard guard_;
+  std::vector<GuardSwitch> switches_;
 };
 
 // The parts of a stream summary the counters alone cannot print: "duplicates", "rejects" (per
 // cleaning-rule reason, as `clean` reports them), "late_periods" and "late_warning" (the text,
 // or null), appended as keys of the open JSON object `j`.
-void AppendStreamChecksJson(const StreamCounters& counters, const std::string& late_warning, core::JsonWriter* j);
+// Also "live_scores": {"period_s", "horizons": [{"minutes", "source", "model"|"persistence"|"profile":
+// {"count","accuracy","macro_f1"}}]} (null without a model).
+void AppendStreamChecksJson(const StreamCounters& counters, const std::string& late_warning,
+                            const LiveScoreReport& live, core::JsonWriter* j);
 // The same for people: "" when there is nothing to say, else lines for stderr: the rule rejects
 // and duplicates, and "WARNING: <late warning>".
-std::string DescribeStreamChecks(const StreamCounters& counters, const std::string& late_warning);
+// Lines for people: per horizon the live scores and who publishes ("" without a model).
+std::string DescribeLiveScores(const LiveScoreReport& live);
+// With a model, also DescribeLiveScores.
+std::string DescribeStreamChecks(const StreamCounters& counters, const std::string& late_warning,
+                                 const LiveScoreReport& live);
 
 features::FeatureOptions FeatureOptionsFor(const StreamOptions& options, const Forecaster* forecaster);
 

@@ -7,6 +7,7 @@
 #include "traffic/core/hash.h"
 #include "traffic/core/json_writer.h"
 #include "traffic/features/feature_row.h"
+#include "traffic/model/decision_rule.h"
 #include "traffic/model/evaluation.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
@@ -60,8 +61,15 @@ core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const T
   auto trained = model::CongestionClassifier::Train(train, classifier, use_validation ? &valid : nullptr);
   if (!trained.ok()) return trained.status().WithContext(fmt::format("train the {} min model", result->minutes));
   result->rounds = trained->num_boosted_rounds();
-  TRAFFIC_ASSIGN_OR_RETURN(auto predictions,
-                           trained->Predict(model::FeatureMatrix{split.test_x, split.test_y.size(), names}));
+  // The decision rule, tuned for macro-F1 on the validation days (decision_rule.h); plain argmax
+  // without them (and then the model is not promoted).
+  if (!split.valid_y.empty()) {
+    TRAFFIC_ASSIGN_OR_RETURN(auto valid_proba, trained->PredictProba(valid.features));
+    TRAFFIC_ASSIGN_OR_RETURN(result->rule, model::TuneDecisionRule(valid_proba, split.valid_y));
+  }
+  TRAFFIC_ASSIGN_OR_RETURN(auto test_proba,
+                           trained->PredictProba(model::FeatureMatrix{split.test_x, split.test_y.size(), names}));
+  const auto predictions = result->rule.Apply(test_proba);
   std::vector<int> predicted(predictions.size());
   for (size_t i = 0; i < predictions.size(); ++i) predicted[i] = predictions[i].label;
   TRAFFIC_ASSIGN_OR_RETURN(model::PredictorReports reports,
@@ -69,6 +77,24 @@ core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const T
   result->model = reports.model;
   result->persistence = reports.persistence;
   result->profile = reports.profile;
+  result->calibration = model::CalibrationOf(test_proba, predictions, split.test_y);
+  // Weekday and weekend test days apart: a weekend hour of the week has few training days, so
+  // one figure over both hides where the model earns its keep.
+  const int weekend_column = FeatureIndex("is_weekend");
+  for (int weekend = 0; weekend < 2; ++weekend) {
+    std::vector<int> actual, model_level, persistence, profile;
+    for (size_t i = 0; i < split.test_y.size(); ++i) {
+      if ((split.test_x[i * names.size() + static_cast<size_t>(weekend_column)] > 0.5f) != (weekend == 1)) continue;
+      actual.push_back(split.test_y[i]);
+      model_level.push_back(predicted[i]);
+      persistence.push_back(split.persistence[i]);
+      profile.push_back(split.profile[i]);
+    }
+    TRAFFIC_ASSIGN_OR_RETURN(model::PredictorReports part,
+                             model::EvaluatePredictors(actual, model_level, persistence, profile));
+    result->by_day_type[static_cast<size_t>(weekend)] = {static_cast<int64_t>(actual.size()), part.model.macro_f1,
+                                                         part.persistence.macro_f1, part.profile.macro_f1};
+  }
   return trained->ToJson();
 }
 
@@ -79,7 +105,9 @@ std::string CardJson(const TrainSummary& summary, const TrainOptions& options, i
   j.BeginObject();
   j.Key("version").String(summary.version);
   j.Key("created_utc").String(options.created_utc);
-  j.Key("kind").String("XGBoost multi:softprob, one model per horizon");
+  j.Key("kind").String(
+      "XGBoost multi:softprob, one model per horizon; the level: the largest weight x probability (decision_rule, "
+      "tuned on the validation days for macro-F1); the confidence: that level's probability");
   j.Key("classes").BeginArray().String("Low").String("Medium").String("High").EndArray();
   j.Key("thresholds_mph").BeginObject();
   j.Key("high_below").Double(options.thresholds.high_below_mph);
@@ -112,13 +140,33 @@ std::string CardJson(const TrainSummary& summary, const TrainOptions& options, i
     j.Key("train_rows").Int(r.train_rows);
     j.Key("validation_rows").Int(r.validation_rows);
     j.Key("test_rows").Int(r.test_rows);
+    j.Key("decision_rule").BeginObject();
+    j.Key("weights").BeginArray();
+    for (double w : r.rule.weights) j.Double(w);
+    j.EndArray();
+    j.Key("tuned_on")
+        .String(r.validation_rows > 0 ? "validation days, for macro-F1" : "none (no validation days): argmax");
+    j.EndObject();
     j.Key("model");
     ReportJson(j, r.model);
+    j.Key("calibration");
+    j.Raw(r.calibration.ToJson());
     j.Key("baselines").BeginObject();
     j.Key("persistence");
     ReportJson(j, r.persistence);
     j.Key("historical_profile");
     ReportJson(j, r.profile);
+    j.EndObject();
+    j.Key("by_day_type").BeginObject();
+    for (size_t d = 0; d < 2; ++d) {
+      const auto& part = r.by_day_type[d];
+      j.Key(d == 0 ? "weekday" : "weekend").BeginObject();
+      j.Key("examples").Int(part.examples);
+      j.Key("model_macro_f1").Double(part.model_macro_f1);
+      j.Key("persistence_macro_f1").Double(part.persistence_macro_f1);
+      j.Key("profile_macro_f1").Double(part.profile_macro_f1);
+      j.EndObject();
+    }
     j.EndObject();
     j.Key("beats_persistence_macro_f1").Bool(r.model.macro_f1 > r.persistence.macro_f1);
     j.Key("beats_profile_macro_f1").Bool(r.model.macro_f1 > r.profile.macro_f1);
@@ -265,9 +313,23 @@ std::string TrainSummary::FormatReport() const {
     line("XGBoost", r.model, "");
     line("persistence", r.persistence, r.model.macro_f1 > r.persistence.macro_f1 ? "model better" : "MODEL NOT BETTER");
     line("historical profile", r.profile, r.model.macro_f1 > r.profile.macro_f1 ? "model better" : "MODEL NOT BETTER");
-    s += fmt::format("         test examples {}, train {}, validation {}, rounds {}\n", r.test_rows, r.train_rows,
-                     r.validation_rows, r.rounds);
+    s += fmt::format(
+        "         test examples {}, train {}, validation {}, rounds {}; decision rule {}; Brier score {:.3f}\n",
+        r.test_rows, r.train_rows, r.validation_rows, r.rounds, r.rule.ToString(), r.calibration.brier);
   }
+  s += "\nMacro-F1 on weekday and weekend test days (model / persistence / profile, examples):\n";
+  for (const auto& r : horizons) {
+    s += fmt::format("  {:>2} min:", r.minutes);
+    for (size_t d = 0; d < 2; ++d) {
+      const auto& part = r.by_day_type[d];
+      s += fmt::format("  {} {:.3f} / {:.3f} / {:.3f} ({})", d == 0 ? "weekday" : "weekend", part.model_macro_f1,
+                       part.persistence_macro_f1, part.profile_macro_f1, part.examples);
+    }
+    s += "\n";
+  }
+  s += "\nReliability of the published confidence on the test days (bins of confidence: mean confidence, share "
+       "right, examples):\n";
+  for (const auto& r : horizons) s += fmt::format("  {} min: {}\n", r.minutes, r.calibration.FormatBins());
   s += "\nConfusion matrices (rows = actual Low/Medium/High, columns = predicted):\n";
   for (const auto& r : horizons) {
     s += fmt::format("  {} min, XGBoost:\n{}", r.minutes, r.model.FormatTable());

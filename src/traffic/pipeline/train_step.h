@@ -11,6 +11,7 @@
 #include "traffic/core/status.h"
 #include "traffic/fs/file_system.h"
 #include "traffic/model/classifier.h"
+#include "traffic/model/decision_rule.h"
 #include "traffic/model/metrics.h"
 #include "traffic/window/level.h"
 
@@ -36,7 +37,9 @@ struct TrainOptions {
   model::ClassifierOptions classifier = TrainClassifierDefaults();
   int train_stride = 1;  // keep every n-th training example (they are minute by minute, so
                          // neighbours are near-duplicates); the test set is never thinned
-  bool balanced_class_weights = true;
+  // Weight classes by inverse frequency in training. Off by default: the decision rule tuned on
+  // the validation days does that job for macro-F1 and keeps the probabilities calibrated.
+  bool balanced_class_weights = false;
   window::LevelThresholds thresholds;
   std::string created_utc;  // for the card; empty: now
   // Point models/latest at the model even when PromotionBlocker finds a reason not to (the stream
@@ -51,6 +54,13 @@ struct HorizonResult {
   int64_t test_rows = 0;
   int rounds = 0;
   model::ClassificationReport model, persistence, profile;
+  model::DecisionRule rule;        // how the model's level is decided (tuned on validation)
+  model::Calibration calibration;  // of its published confidence on the test days
+  struct DayTypeScores {
+    int64_t examples = 0;
+    double model_macro_f1 = 0, persistence_macro_f1 = 0, profile_macro_f1 = 0;
+  };
+  std::array<DayTypeScores, 2> by_day_type;  // test days: [0] weekdays, [1] weekends
   std::string model_file;
 };
 

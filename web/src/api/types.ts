@@ -92,6 +92,20 @@ export interface DeadLetter {
   time: string;
 }
 
+// The stream's live scores at one horizon (embedded stream with a model): forecasts whose
+// horizon has passed, scored over the last period_s of event time.
+export interface LiveScoreRow {
+  minutes: number;
+  source: 'model' | 'persistence';
+  count: number;
+  model_macro_f1: number;
+  persistence_macro_f1: number;
+  profile_macro_f1: number;
+  model_accuracy: number;
+  persistence_accuracy: number;
+  profile_accuracy: number;
+}
+
 export interface Stats {
   events_per_s: number;
   windows_per_min: number;
@@ -108,6 +122,7 @@ export interface Stats {
   publish_latency_p99_ms: number | null;
   consumer_lag: { partition: number; lag: number }[];
   workers: { id: string; partitions: number[] }[];
+  live_scores: { period_s: number; horizons: LiveScoreRow[] } | null;
   recent_dead_letters: DeadLetter[];
   sse_clients: number;
 }

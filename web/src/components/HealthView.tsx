@@ -1,5 +1,5 @@
 // Pipeline health: throughput, watermark delay, late and dead-letter counts with the recent
-// reasons, lag per partition, workers. From /api/stats and /api/health.
+// reasons, lag per partition, workers, the live forecast scores. From /api/stats and /api/health.
 import type { Health, Stats } from '../api/types';
 import type { StatsSample } from '../hooks/useLiveData';
 import { ago, duration, nyDayTime, nyTimeSeconds } from '../lib/time';
@@ -66,6 +66,26 @@ export function HealthView({ stats, health, samples, now }: { stats: Stats | nul
               {stats.workers.map((w) => <tr key={w.id}><td>{w.id}</td><td>{w.partitions.join(', ') || '–'}</td></tr>)}
             </tbody>
           </table>
+        </section>
+        <section className="wide">
+          <h3>Live forecast scores <span className="muted small">{stats.live_scores ? `(macro-F1 of the forecasts whose horizon has passed, last ${n(stats.live_scores.period_s / 3600, 1)} h of event time)` : ''}</span></h3>
+          {!stats.live_scores ? <div className="muted">no model: forecasts are off, nothing to score</div> : (
+            <table className="metrics" data-testid="live-scores">
+              <thead><tr><th>horizon</th><th>scored</th><th>model</th><th>persistence</th><th>profile</th><th>published</th></tr></thead>
+              <tbody>
+                {stats.live_scores.horizons.map((h) => (
+                  <tr key={h.minutes}>
+                    <td>{h.minutes} min</td>
+                    <td>{n(h.count)}</td>
+                    <td className={h.count > 0 && h.model_macro_f1 < h.persistence_macro_f1 ? 'down' : undefined}>{h.count ? n(h.model_macro_f1, 3) : '–'}</td>
+                    <td>{h.count ? n(h.persistence_macro_f1, 3) : '–'}</td>
+                    <td>{h.count ? n(h.profile_macro_f1, 3) : '–'}</td>
+                    <td>{h.source === 'model' ? 'model' : <b className="down">persistence (model below it)</b>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </section>
         <section className="wide">
           <h3>Recent dead letters</h3>
