@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Forecast quality on several generated datasets (issue 10): for each length and seed,
+# `traffic generate` then `traffic all`, and the model card's macro-F1 of the model, persistence
+# and the historical profile per horizon, on all test days and on weekday and weekend test days
+# apart. Ends with the mean and the spread (min..max) over seeds per length and horizon, and how
+# many runs the model beat both baselines at every horizon. A result on one seed is an anecdote.
+#   bench/forecast_quality.sh [TRAFFIC_BINARY]
+#   env: DAYS="14 28", SEEDS="1 2 3", EXTRA="14:7" (days:seed runs added, the default fortnight),
+#        TRIPS_PER_DAY=50000, KEEP=DIR (keep the data and cards there)
+set -euo pipefail
+TRAFFIC=$(realpath "${1:-build/release/traffic}")
+DAYS=${DAYS:-"14 28"}
+SEEDS=${SEEDS:-"1 2 3"}
+EXTRA=${EXTRA-"14:7"}
+TRIPS_PER_DAY=${TRIPS_PER_DAY:-50000}
+if [ -n "${KEEP:-}" ]; then
+  WORK=$KEEP
+  mkdir -p "$WORK"
+else
+  WORK=$(mktemp -d /tmp/traffic_bench_quality.XXXXXX)
+  trap 'rm -rf "$WORK"' EXIT
+fi
+[ -n "${TRAFFIC_GEO_DIR:-}" ] || export TRAFFIC_GEO_DIR=$(realpath "$(dirname "$0")/../../shared/data/geo")
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $TRIPS_PER_DAY trips/day"
+
+runs=()
+for d in $DAYS; do
+  for s in $SEEDS; do runs+=("$d:$s"); done
+done
+for r in $EXTRA; do runs+=("$r"); done
+
+cards=()
+for run in "${runs[@]}"; do
+  days=${run%%:*} seed=${run##*:}
+  dir="$WORK/d${days}_s${seed}"
+  rm -rf "$dir"
+  "$TRAFFIC" generate --data-dir "$dir" --days "$days" --seed "$seed" --trips-per-day "$TRIPS_PER_DAY" > /dev/null
+  if ! "$TRAFFIC" all --data-dir "$dir" --json > "$dir/all.json" 2> "$dir/all.err"; then
+    echo "forecast_quality: traffic all failed for $days days, seed $seed:" >&2
+    cat "$dir/all.err" >&2
+    exit 1
+  fi
+  card=$(ls -d "$dir"/models/2*/ | tail -1)card.json
+  cards+=("$days:$seed:$card")
+  echo "done: $days days, seed $seed ($card)" >&2
+done
+
+python3 - "${cards[@]}" <<'EOF'
+import json, sys, statistics
+rows = []
+for arg in sys.argv[1:]:
+    days, seed, path = arg.split(":", 2)
+    card = json.load(open(path))
+    for h in card["horizons"]:
+        by = h["by_day_type"]
+        rows.append(dict(days=int(days), seed=int(seed), minutes=h["minutes"],
+                         model=h["model"]["macro_f1"],
+                         persistence=h["baselines"]["persistence"]["macro_f1"],
+                         profile=h["baselines"]["historical_profile"]["macro_f1"],
+                         wd=(by["weekday"]["model_macro_f1"], by["weekday"]["persistence_macro_f1"]),
+                         we=(by["weekend"]["model_macro_f1"], by["weekend"]["persistence_macro_f1"]),
+                         test=card["training"]["split"][:10] + ".." + card["training"]["test_to"][:10]))
+print()
+print("| days | seed | test days (UTC) | horizon | model | persistence | profile | model - best baseline | weekday model / persistence | weekend model / persistence |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for r in rows:
+    best = max(r["persistence"], r["profile"])
+    print(f"| {r['days']} | {r['seed']} | {r['test']} | {r['minutes']} min | {r['model']:.3f} | {r['persistence']:.3f} | "
+          f"{r['profile']:.3f} | {r['model'] - best:+.3f} | {r['wd'][0]:.3f} / {r['wd'][1]:.3f} | {r['we'][0]:.3f} / {r['we'][1]:.3f} |")
+print()
+print("| days | horizon | runs | model mean (min..max) | persistence mean | profile mean | model - best baseline mean (min..max) | runs beating both |")
+print("|---|---|---|---|---|---|---|---|")
+for days in sorted({r["days"] for r in rows}):
+    for minutes in (15, 30, 60):
+        sel = [r for r in rows if r["days"] == days and r["minutes"] == minutes]
+        gaps = [r["model"] - max(r["persistence"], r["profile"]) for r in sel]
+        m = [r["model"] for r in sel]
+        print(f"| {days} | {minutes} min | {len(sel)} | {statistics.mean(m):.3f} ({min(m):.3f}..{max(m):.3f}) | "
+              f"{statistics.mean(r['persistence'] for r in sel):.3f} | {statistics.mean(r['profile'] for r in sel):.3f} | "
+              f"{statistics.mean(gaps):+.3f} ({min(gaps):+.3f}..{max(gaps):+.3f}) | {sum(g > 0 for g in gaps)} of {len(sel)} |")
+EOF
