@@ -1,5 +1,7 @@
 #include "traffic/pipeline/features_step.h"
 
+#include <cctype>
+
 #include <simdjson.h>
 
 #include <chrono>
@@ -247,6 +249,10 @@ core::Result<FeatureSplit> ReadFeatureSplit(fs::FileSystem& fs, const std::strin
   std::string_view layout;
   if (doc["feature_layout"].get_string().get(layout)) return core::Status::Corrupt(where + ": no feature_layout");
   split.layout_id = std::string(layout);
+  split.summary_json = std::string(text);
+  while (!split.summary_json.empty() && std::isspace(static_cast<unsigned char>(split.summary_json.back()))) {
+    split.summary_json.pop_back();
+  }
   return split;
 }
 

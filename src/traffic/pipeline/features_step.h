@@ -61,6 +61,7 @@ core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOpti
 struct FeatureSplit {
   core::UtcTime train_from, split, test_to;
   std::string layout_id;
+  std::string summary_json;  // the whole _SUCCESS (trips, windows, days, events: provenance)
 };
 core::Result<FeatureSplit> ReadFeatureSplit(fs::FileSystem& fs, const std::string& features_dir);
 

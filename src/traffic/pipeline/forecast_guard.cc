@@ -22,7 +22,7 @@ ForecastGuard::ForecastGuard(std::array<codec::ForecastSource, model::kLiveHoriz
 std::vector<GuardSwitch> ForecastGuard::Update(
     const std::array<model::HorizonLiveScores, model::kLiveHorizons>& scores) {
   std::vector<GuardSwitch> switches;
-  for (size_t h = 0; h < sources_.size(); ++h) {
+  for (size_t h = 0; options_.switching && h < sources_.size(); ++h) {
     const auto& s = scores[h];
     if (s.model().count < options_.min_examples || s.persistence().count < options_.min_examples) continue;
     codec::ForecastSource next = sources_[h];

@@ -19,6 +19,11 @@ namespace traffic::pipeline {
 struct GuardOptions {
   int64_t min_examples = 200;
   double switch_back_margin = 0.01;
+  // Off: the card's verdict decides, whatever the live scores say (they are still kept and
+  // reported). The Kafka stream turns it off: its switches do not yet survive a restart exactly
+  // (the forecasts still waiting for their truth are not in the partition state, and the switch
+  // points depend on poll batches), and exactly once comes first.
+  bool switching = true;
 };
 
 struct GuardSwitch {

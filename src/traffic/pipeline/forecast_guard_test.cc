@@ -42,5 +42,13 @@ TEST(ForecastGuard, HandsOverToPersistenceAndBackWithHysteresis) {
   EXPECT_TRUE(guard.Update({Scores(100, 0.71, 0.71), Scores(100, 0.70, 0.70), Scores(100, 0.80, 0.70)}).empty());
 }
 
+TEST(ForecastGuard, WithoutSwitchingTheCardDecides) {
+  ForecastGuard guard({ForecastSource::kModel, ForecastSource::kPersistence, ForecastSource::kModel},
+                      GuardOptions{100, 0.01, false});
+  EXPECT_TRUE(guard.Update({Scores(500, 0.1, 0.9), Scores(500, 0.9, 0.1), Scores(500, 0.1, 0.9)}).empty());
+  EXPECT_EQ(guard.source(0), ForecastSource::kModel);
+  EXPECT_EQ(guard.source(1), ForecastSource::kPersistence);
+}
+
 }  // namespace
 }  // namespace traffic::pipeline

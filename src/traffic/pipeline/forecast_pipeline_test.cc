@@ -529,8 +529,8 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
   EXPECT_NE(none.status().message().find("traffic train"), std::string::npos);
 
   auto copy = [&](const std::string& version) {
-    for (const char* f :
-         {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
+    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt",
+                          "report.txt", "card.html"}) {
       ASSERT_OK(fs_->WriteAll("broken/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)));
     }
   };
@@ -579,8 +579,8 @@ TEST_F(ForecastPipelineTest, BrokenModelFoldersAreClearErrors) {
 // accepted; every file of a model folder is now checked against the card's size and hash.
 TEST_F(ForecastPipelineTest, ModelFilesAreVerifiedAgainstTheCardChecksums) {
   auto copy = [&](const std::string& version) {
-    for (const char* f :
-         {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt", "report.txt"}) {
+    for (const char* f : {"card.json", "model_15m.json", "model_30m.json", "model_60m.json", "profile.txt",
+                          "report.txt", "card.html"}) {
       ASSERT_TRUE(fs_->WriteAll("crc/" + version + "/" + f, *fs_->ReadAll(std::string("models/v1/") + f)).ok());
     }
   };
@@ -639,6 +639,27 @@ TEST_F(ForecastPipelineTest, AHorizonTheDataCannotLabelIsAClearError) {
   EXPECT_NE(t.status().message().find("cannot label"), std::string::npos) << t.status().message();
   EXPECT_FALSE(fs_->Exists("unlabelled/models/x"));
   EXPECT_FALSE(fs_->Exists("unlabelled/models/latest"));
+}
+
+// Issue 10 bad input: training examples of a single level would make a degenerate model.
+TEST_F(ForecastPipelineTest, ASingleLevelInTrainingIsAClearError) {
+  FeaturesOptions features;
+  features.processed_dir = "processed";
+  features.features_dir = "one-level/features";
+  features.test_days = 1;
+  features.thresholds = {100, 200};  // every speed is below 100 mph: everything is High
+  ASSERT_OK(RunFeatures(*fs_, features));
+  TrainOptions train;
+  train.features_dir = "one-level/features";
+  train.models_dir = "one-level/models";
+  train.version = "x";
+  train.thresholds = features.thresholds;
+  auto t = RunTrain(*fs_, train);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(t.status().message().find("all of one level (Low 0, Medium 0, High "), std::string::npos)
+      << t.status().message();
+  EXPECT_FALSE(fs_->Exists("one-level/models/x"));
 }
 
 TEST_F(ForecastPipelineTest, OneDayIsNotEnoughHistory) {

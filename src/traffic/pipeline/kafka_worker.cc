@@ -276,7 +276,9 @@ class Worker {
   }
 
   core::Status RestoreOwned() {
-    processor_ = std::make_unique<StreamProcessor>(options_.stream, forecaster_);
+    StreamOptions stream = options_.stream;
+    stream.guard.switching = false;  // exactly once first: see GuardOptions::switching
+    processor_ = std::make_unique<StreamProcessor>(stream, forecaster_);
     TRAFFIC_ASSIGN_OR_RETURN(auto states, ReadStates());
     std::vector<int32_t> fresh;
     next_offset_.clear();

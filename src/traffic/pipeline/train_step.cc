@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <functional>
 
 #include "traffic/core/hash.h"
 #include "traffic/core/json_writer.h"
@@ -12,6 +13,7 @@
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
 #include "traffic/pipeline/forecaster.h"
+#include "traffic/pipeline/model_card_html.h"
 #include "traffic/pipeline/model_store.h"
 #include "traffic/pipeline/staged_output.h"
 
@@ -52,6 +54,16 @@ core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const T
                     "the data cannot label it (too few trips per cell, or too short a period)",
                     result->minutes, split.train_y.size(), split.test_y.size()));
   }
+  std::array<int64_t, model::kNumClasses> per_class{};
+  for (int y : split.train_y) ++per_class[static_cast<size_t>(y)];
+  int classes_seen = 0;
+  for (int64_t n : per_class) classes_seen += n > 0;
+  if (classes_seen < 2) {
+    return core::Status::InvalidArgument(fmt::format(
+        "the {} min horizon's {} training examples are all of one level (Low {}, Medium {}, High {}): a model "
+        "cannot learn to tell levels apart; use more days, or thresholds (--high-below, --low-above) the data spans",
+        result->minutes, split.train_y.size(), per_class[0], per_class[1], per_class[2]));
+  }
   model::ClassifierOptions classifier = options.classifier;
   if (options.balanced_class_weights) classifier.class_weights = model::BalancedClassWeights(split.train_y);
   model::LabeledData train{{split.train_x, split.train_y.size(), names}, split.train_y};
@@ -80,11 +92,12 @@ core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const T
   result->calibration = model::CalibrationOf(test_proba, predictions, split.test_y);
   // Weekday and weekend test days apart: a weekend hour of the week has few training days, so
   // one figure over both hides where the model earns its keep.
-  const int weekend_column = FeatureIndex("is_weekend");
-  for (int weekend = 0; weekend < 2; ++weekend) {
+  // And by hour of day (the card's picture): where in the day the model earns its keep.
+  auto scores_where =
+      [&](const std::function<bool(const float* row)>& keep) -> core::Result<HorizonResult::DayTypeScores> {
     std::vector<int> actual, model_level, persistence, profile;
     for (size_t i = 0; i < split.test_y.size(); ++i) {
-      if ((split.test_x[i * names.size() + static_cast<size_t>(weekend_column)] > 0.5f) != (weekend == 1)) continue;
+      if (!keep(split.test_x.data() + i * names.size())) continue;
       actual.push_back(split.test_y[i]);
       model_level.push_back(predicted[i]);
       persistence.push_back(split.persistence[i]);
@@ -92,14 +105,27 @@ core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const T
     }
     TRAFFIC_ASSIGN_OR_RETURN(model::PredictorReports part,
                              model::EvaluatePredictors(actual, model_level, persistence, profile));
-    result->by_day_type[static_cast<size_t>(weekend)] = {static_cast<int64_t>(actual.size()), part.model.macro_f1,
-                                                         part.persistence.macro_f1, part.profile.macro_f1};
+    return HorizonResult::DayTypeScores{static_cast<int64_t>(actual.size()), part.model.macro_f1,
+                                        part.persistence.macro_f1, part.profile.macro_f1};
+  };
+  const size_t weekend_column = static_cast<size_t>(FeatureIndex("is_weekend"));
+  const size_t hour_column = static_cast<size_t>(FeatureIndex("local_hour"));
+  for (int weekend = 0; weekend < 2; ++weekend) {
+    TRAFFIC_ASSIGN_OR_RETURN(result->by_day_type[static_cast<size_t>(weekend)], scores_where([&](const float* row) {
+                               return (row[weekend_column] > 0.5f) == (weekend == 1);
+                             }));
+  }
+  for (int hour = 0; hour < 24; ++hour) {
+    TRAFFIC_ASSIGN_OR_RETURN(result->by_hour[static_cast<size_t>(hour)], scores_where([&](const float* row) {
+                               return static_cast<int>(row[hour_column]) == hour;
+                             }));
   }
   return trained->ToJson();
 }
 
 // The model card (card.json); `written` is every file of the model folder with its content.
 std::string CardJson(const TrainSummary& summary, const TrainOptions& options, int64_t validation_from_ms,
+                     const std::string& features_summary_json,
                      const std::vector<std::pair<std::string, std::string>>& written) {
   core::JsonWriter j;
   j.BeginObject();
@@ -130,6 +156,10 @@ std::string CardJson(const TrainSummary& summary, const TrainOptions& options, i
   j.Key("early_stopping_rounds").Int(options.classifier.early_stopping_rounds);
   j.Key("seed").Int(options.classifier.seed);
   j.Key("seconds").Double(summary.seconds);
+  j.EndObject();
+  j.Key("provenance").BeginObject();
+  j.Key("features_dir").String(options.features_dir);
+  j.Key("features_run").Raw(features_summary_json.empty() ? "null" : features_summary_json);
   j.EndObject();
   j.Key("horizons").BeginArray();
   for (const auto& r : summary.horizons) {
@@ -216,6 +246,10 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
   summary.train_from = core::FormatIsoUtc(split.train_from);
   summary.split = core::FormatIsoUtc(split.split);
   summary.test_to = core::FormatIsoUtc(split.test_to);
+  auto local = [](core::UtcTime t) { return core::FormatLocal(core::UtcToNewYork(t)).substr(0, 16); };
+  summary.period_local = fmt::format("train {} .. {}, test {} .. {} New York time", local(split.train_from),
+                                     local(split.split), local(split.split), local(split.test_to));
+  summary.thresholds = options.thresholds;
 
   model::SplitOptions split_options;
   split_options.columns = {FeatureIndex("speed_15m"), FeatureIndex("speed_60m"), FeatureIndex("profile_speed")};
@@ -252,8 +286,9 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
   summary.not_promoted_because = PromotionBlocker(summary.horizons);
   summary.promoted = summary.not_promoted_because.empty() || options.promote;
   TRAFFIC_RETURN_IF_ERROR(write_file("report.txt", summary.FormatReport()));
+  TRAFFIC_RETURN_IF_ERROR(write_file("card.html", RenderCardHtml(summary)));
 
-  summary.card_json = CardJson(summary, options, split_options.validation_from_ms, written);
+  summary.card_json = CardJson(summary, options, split_options.validation_from_ms, split.summary_json, written);
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));
   if (summary.promoted) TRAFFIC_RETURN_IF_ERROR(store.WriteLatest(summary.version));
@@ -295,13 +330,17 @@ std::string FormatVerdicts(const std::array<HorizonResult, 3>& horizons) {
 }
 
 std::string TrainSummary::FormatReport() const {
-  std::string s =
-      fmt::format("Model {} (train {} .. {}, test {} .. {})\n\n", version, train_from, split, split, test_to);
+  std::string s = fmt::format("Model {} ({})\n\n", version, period_local);
   s += FormatVerdicts(horizons);
   s += promoted ? (not_promoted_because.empty()
                        ? "Promoted to models/latest.\n\n"
                        : "Promoted to models/latest by --promote although " + not_promoted_because + ".\n\n")
                 : "NOT promoted to models/latest: " + not_promoted_because + " (--promote to use it anyway).\n\n";
+  s += fmt::format(
+      "Levels (mean trip speed of the cell over the horizon): High below {:g} mph, Medium {:g}-{:g} mph, Low above "
+      "{:g} mph. UTC: train {} .. {}, test {} .. {}.\n\n",
+      thresholds.high_below_mph, thresholds.high_below_mph, thresholds.low_above_mph, thresholds.low_above_mph,
+      train_from, split, split, test_to);
   s += fmt::format("{:>7}  {:<20} {:>9} {:>9} {:>8} {:>8} {:>8}   {}\n", "horizon", "predictor", "accuracy", "macro-F1",
                    "rec Low", "rec Med", "rec High", "vs model");
   for (const auto& r : horizons) {

@@ -61,13 +61,16 @@ struct HorizonResult {
     double model_macro_f1 = 0, persistence_macro_f1 = 0, profile_macro_f1 = 0;
   };
   std::array<DayTypeScores, 2> by_day_type;  // test days: [0] weekdays, [1] weekends
+  std::array<DayTypeScores, 24> by_hour;     // test examples by New York hour of day of t
   std::string model_file;
 };
 
 struct TrainSummary {
   std::string version;
   std::string model_dir;
-  std::string train_from, split, test_to;
+  std::string train_from, split, test_to;  // ISO UTC
+  std::string period_local;                // the same in New York local time, for people
+  window::LevelThresholds thresholds;
   std::array<HorizonResult, 3> horizons;
   double seconds = 0;
   std::string card_json;             // what card.json holds
