@@ -386,7 +386,8 @@ void StreamProcessor::ScoreForecasts(const std::vector<features::FeatureRow>& fo
     }
     pending_.erase(it);
   }
-  if (labelled_.empty()) return;
+  // Merging every partition's buckets is only worth it when the guard may switch (not on Kafka).
+  if (labelled_.empty() || !options_.guard.switching) return;
   for (auto& s : guard_.Update(LiveScoresNow())) switches_.push_back(std::move(s));
 }
 
