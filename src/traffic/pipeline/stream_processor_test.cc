@@ -210,6 +210,44 @@ TEST_F(StreamProcessorTest, StreamFeaturesAndForecastsEqualBatchOnes) {
     ++compared;
   }
   EXPECT_GT(compared, records.size() * 9 / 10);  // a record per window with trips, nearly all compared
+
+  // Live scores: what the stream scored equals scoring the batch's own targets and predictions
+  // on the rows it forecast, with the same sliding period. The stream knows a forecast's truth
+  // once its longest horizon has passed, so rows of the last hour are never scored live.
+  const size_t profile_speed = std::find(names.begin(), names.end(), "profile_speed") - names.begin();
+  std::vector<std::pair<int64_t, size_t>> forecast_rows;  // (t_ms, batch row)
+  int64_t last_end_ms = 0;
+  for (const auto& r : records) last_end_ms = std::max(last_end_ms, core::ToEpochSeconds(r.window_end) * 1000);
+  for (const auto& r : records) {
+    const int64_t t_ms = core::ToEpochSeconds(r.window_end) * 1000;
+    auto it = batch_index.find({t_ms, grid.Index(r.cell)});
+    if (it != batch_index.end() && t_ms + 60 * 60 * 1000 < last_end_ms) forecast_rows.emplace_back(t_ms, it->second);
+  }
+  std::sort(forecast_rows.begin(), forecast_rows.end());
+  model::LiveScores expected(so.score_period);
+  for (const auto& [t_ms, i] : forecast_rows) {
+    const float* b = batch->Row(i);
+    for (int h = 0; h < features::kHorizonCount; ++h) {
+      const int actual = batch->targets[static_cast<size_t>(h)][i];
+      if (actual < 0) continue;
+      const int model_level = forecaster->rule(static_cast<size_t>(h)).Decide(proba[static_cast<size_t>(h)].Row(i));
+      expected.Add(core::FromEpochSeconds(t_ms / 1000), h, actual,
+                   {model_level, model::PersistenceLevel(b[speed_15m], b[speed_60m], {}),
+                    model::ProfileLevel(b[profile_speed], {})});
+    }
+  }
+  const auto live = processor.LiveScoresNow();
+  const auto want = expected.Current();
+  for (int h = 0; h < features::kHorizonCount; ++h) {
+    for (int p = 0; p < model::kLivePredictors; ++p) {
+      const auto& got = live[static_cast<size_t>(h)].by_predictor[static_cast<size_t>(p)];
+      const auto& exp = want[static_cast<size_t>(h)].by_predictor[static_cast<size_t>(p)];
+      EXPECT_GT(exp.count, 500) << "horizon " << h;
+      EXPECT_EQ(got.count, exp.count) << "horizon " << h << " predictor " << p;
+      EXPECT_DOUBLE_EQ(got.macro_f1, exp.macro_f1) << "horizon " << h << " predictor " << p;
+      EXPECT_DOUBLE_EQ(got.accuracy, exp.accuracy) << "horizon " << h << " predictor " << p;
+    }
+  }
 }
 
 // Regression (issue 8): the stream accepted what `clean` rejects; a window was published at
