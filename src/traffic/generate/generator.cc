@@ -8,6 +8,7 @@
 
 #include "traffic/core/hash.h"
 #include "traffic/generate/calibration.h"
+#include "traffic/generate/speed_model.h"
 
 namespace traffic::generate {
 namespace {
@@ -21,10 +22,9 @@ constexpr double kMilesPerDegLat = 69.05;
 constexpr double kMilesPerDegLon = 52.36;  // at 40.7 N
 
 constexpr double kBackgroundShare = 0.02;  // pickups placed uniformly over the city
-constexpr double kMinSpeedMph = 2.5, kMaxSpeedMph = 55.0;
-constexpr double kTripLogSpeedSigma = 0.28;
-constexpr double kCityLogSigma = 0.06;
-constexpr double kCityTimeConstantMin = 120.0;
+constexpr double kMinSpeedMph = speed_model::kMinMph, kMaxSpeedMph = speed_model::kMaxMph;
+using speed_model::kCityLogSigma;
+using speed_model::kTripLogSpeedSigma;
 constexpr double kMaxDistanceMi = 40.0;
 constexpr double kMinDistanceMi = 0.1;
 constexpr int kCandidates = 4;  // at right angles: the rotation below assumes 4
@@ -144,7 +144,45 @@ double LocalHourOfWeek(const core::LocalDateTime& local) {
   return (core::IsoDayOfWeek(local) - 1) * 24 + local.hour + local.minute / 60.0 + local.second / 3600.0;
 }
 
+double MinuteHourOfWeek(int64_t minute_start) {
+  return LocalHourOfWeek(core::UtcToNewYork(core::FromEpochSeconds(minute_start + 30)));
+}
+
 }  // namespace
+
+// ------------------------------------------------------------------------------------------------
+// The speed model
+
+namespace speed_model {
+
+std::vector<CellSpeed> CellSpeeds(const geo::Grid& grid) {
+  std::vector<CellSpeed> out(static_cast<size_t>(grid.cell_count()));
+  for (int i = 0; i < cal::kCellCount; ++i) {
+    const auto& c = cal::kCells[i];
+    geo::CellId id{c.row, c.col};
+    if (grid.Contains(id))
+      out[static_cast<size_t>(grid.Index(id))] = {static_cast<float>(c.log_speed_factor), c.manhattan, c.airport};
+  }
+  return out;
+}
+
+double DemandWeight(int64_t minute_start) {
+  return InterpolateHourly(cal::kDemandByHourOfWeek, MinuteHourOfWeek(minute_start));
+}
+
+double LogProfileMph(bool manhattan, int64_t minute_start) {
+  return std::log(InterpolateHourly(manhattan ? cal::kManhattanMphByHourOfWeek : cal::kOtherMphByHourOfWeek,
+                                    MinuteHourOfWeek(minute_start)));
+}
+
+TripLength TripLengthFrom(bool airport) {
+  return airport ? TripLength{cal::kAirportDistanceLogMedian, cal::kAirportDistanceLogSigma}
+                 : TripLength{cal::kDistanceLogMedian, cal::kDistanceLogSigma};
+}
+double SpeedDistanceElasticity() { return cal::kSpeedDistanceElasticity; }
+double ReferenceLogMiles() { return cal::kDistanceLogMedian; }
+
+}  // namespace speed_model
 
 // ------------------------------------------------------------------------------------------------
 // Incident
@@ -193,8 +231,7 @@ struct TripGenerator::Impl {
 
   // Per cell (dense index), from the calibration.
   std::vector<float> attraction;
-  std::vector<float> log_speed_factor;
-  std::vector<uint8_t> manhattan, airport;
+  std::vector<speed_model::CellSpeed> cell_speed;
   // Pickup distribution: entries are dense cell indexes; the last entry is "anywhere".
   std::vector<int> pickup_cells;
   AliasTable pickup_alias;
@@ -227,9 +264,7 @@ struct TripGenerator::Impl {
         city_rng(options.seed ^ 0x63697479ULL) {
     int n = grid.cell_count();
     attraction.assign(n, 0.5f);
-    log_speed_factor.assign(n, 0.0f);
-    manhattan.assign(n, 0);
-    airport.assign(n, 0);
+    cell_speed = speed_model::CellSpeeds(grid);
     incident_factor.assign(n, 1.0f);
     std::vector<double> weights;
     for (int i = 0; i < cal::kCellCount; ++i) {
@@ -238,9 +273,6 @@ struct TripGenerator::Impl {
       if (!grid.Contains(id)) continue;
       int k = grid.Index(id);
       attraction[k] += static_cast<float>(c.attraction);
-      log_speed_factor[k] = static_cast<float>(c.log_speed_factor);
-      manhattan[k] = c.manhattan;
-      airport[k] = c.airport;
       // Dropoff-only cells get a little pickup weight too: the samples are small.
       double w = c.pickups + 0.25 * (c.attraction - c.pickups);
       if (w > 0) {
@@ -264,10 +296,7 @@ struct TripGenerator::Impl {
   }
 
   // Relative demand of the minute starting at `t` (its centre's local hour of week).
-  static double DemandWeight(int64_t t) {
-    core::LocalDateTime local = core::UtcToNewYork(core::FromEpochSeconds(t + 30));
-    return InterpolateHourly(cal::kDemandByHourOfWeek, LocalHourOfWeek(local));
-  }
+  static double DemandWeight(int64_t t) { return speed_model::DemandWeight(t); }
 
   bool OnLand(double lat, double lon) const {
     if (!(lat >= kMinLat && lat <= kMaxLat && lon >= kMinLon && lon <= kMaxLon)) return false;
@@ -287,16 +316,15 @@ struct TripGenerator::Impl {
       }
     }
     double share = DemandWeight(minute_start) / day_weight_total;
-    core::LocalDateTime local = core::UtcToNewYork(core::FromEpochSeconds(minute_start + 30));
-    double how = LocalHourOfWeek(local);
-    log_base_mph[0] = std::log(InterpolateHourly(cal::kOtherMphByHourOfWeek, how));
-    log_base_mph[1] = std::log(InterpolateHourly(cal::kManhattanMphByHourOfWeek, how));
+    log_base_mph[0] = speed_model::LogProfileMph(false, minute_start);
+    log_base_mph[1] = speed_model::LogProfileMph(true, minute_start);
 
-    constexpr double kPhi = 0.99170129;  // exp(-1 / kCityTimeConstantMin)
-    static_assert(kCityTimeConstantMin == 120.0);
+    constexpr double kPhi = speed_model::kCityPhi;
+    static_assert(speed_model::kCityTimeConstantMin == 120.0);  // kCityPhi = exp(-1 / 120)
     city_log = kPhi * city_log + std::sqrt(1 - kPhi * kPhi) * kCityLogSigma * city_rng.Normal();
 
     UpdateIncidents(share);
+    if (options.on_minute) options.on_minute(core::FromEpochSeconds(minute_start), city_log, share);
 
     double mean = static_cast<double>(options.trips_per_day) * share;
     int64_t n = trip_rng.Poisson(mean);
@@ -383,7 +411,7 @@ struct TripGenerator::Impl {
 
   // Road miles of a trip from a cell: lognormal, truncated to the generator's range.
   double SampleDistance(int cell) {
-    bool from_airport = airport[cell];
+    bool from_airport = cell_speed[cell].airport;
     double mu = from_airport ? cal::kAirportDistanceLogMedian : cal::kDistanceLogMedian;
     double sigma = from_airport ? cal::kAirportDistanceLogSigma : cal::kDistanceLogSigma;
     for (;;) {
@@ -459,12 +487,13 @@ struct TripGenerator::Impl {
     road_mi = std::max(kMinDistanceMi, Round(straight_mi * detour, 100));
     t->distance_mi = road_mi;
 
-    double log_v = log_base_mph[manhattan[cell]] + log_speed_factor[cell] + city_log + std::log(incident_factor[cell]) +
+    double log_v = log_base_mph[cell_speed[cell].manhattan] + cell_speed[cell].log_factor + city_log +
+                   std::log(incident_factor[cell]) +
                    cal::kSpeedDistanceElasticity * (std::log(road_mi) - cal::kDistanceLogMedian) +
                    kTripLogSpeedSigma * trip_rng.Normal();
     double mph = std::clamp(std::exp(log_v), kMinSpeedMph, kMaxSpeedMph);
     int64_t duration_s = std::llround(road_mi / mph * 3600);
-    duration_s = std::clamp<int64_t>(duration_s, 60, 10800);
+    duration_s = std::clamp<int64_t>(duration_s, speed_model::kMinDurationS, speed_model::kMaxDurationS);
     t->dropoff_time = t->pickup_time + std::chrono::seconds(duration_s);
 
     static constexpr uint32_t kPassengerCdf[6] = {709, 852, 893, 913, 963, 1000};  // per mille

@@ -70,6 +70,10 @@ struct GeneratorOptions {
   std::vector<Incident> scheduled_incidents;
   // Called once per incident (random or scheduled) when it starts, e.g. to record ground truth.
   std::function<void(const Incident&)> on_incident;
+  // Called at the start of each minute with the city factor's log for that minute and the
+  // minute's share of its day's pickups, after the minute's incidents have started (the
+  // oracle's truth, oracle.h).
+  std::function<void(core::UtcTime minute_start, double city_log, double demand_share)> on_minute;
 };
 
 // The five boroughs as one shape, for the `land` index (ParseGeoJsonShapes(json, "BoroName")).
