@@ -28,6 +28,12 @@ TEST(ForecastE2E, AllOnThreeGeneratedWeeksBeatsPersistenceAndThenSkips) {
     EXPECT_GT(model_f1, profile_f1) << "horizon " << h << ": " << r.out;
     EXPECT_TRUE(bool(horizon["beats_persistence_macro_f1"]));
     EXPECT_GT(double(horizon["calibration"]["brier"]), 0.0);
+    // The speed model's MAE (mph) beats both baselines' speeds.
+    const auto& mae = horizon["speed"]["mae_mph"];
+    EXPECT_GT(double(mae["model"]), 0.0);
+    EXPECT_LT(double(mae["model"]), double(mae["persistence"])) << "horizon " << h;
+    EXPECT_LT(double(mae["model"]), double(mae["historical_profile"])) << "horizon " << h;
+    EXPECT_EQ(std::string(horizon["speed"]["level_from"]), "classifier");
     EXPECT_GT(int64_t(horizon["by_day_type"]["weekend"]["examples"]), 0);  // the last week has both
   }
   std::string version{std::string_view(train["version"])};

@@ -30,23 +30,33 @@ HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& opti
   assert(c.speed_15m >= 0 && static_cast<size_t>(c.speed_15m) < width && c.speed_60m >= 0 &&
          static_cast<size_t>(c.speed_60m) < width && c.profile_speed >= 0 &&
          static_cast<size_t>(c.profile_speed) < width);
+  const bool speeds = !examples.target_speeds.empty();
+  assert(!speeds || examples.target_speeds.size() == rows);
   HorizonSplit out;
   int64_t train_seen = 0;
   for (size_t i = 0; i < rows; ++i) {
     const int target = examples.targets[i];
     if (target < 0) continue;
     const float* row = examples.features.data() + i * width;
+    const float speed = speeds ? examples.target_speeds[i] : 0.0f;
     if (examples.is_test[i]) {
       out.test_x.insert(out.test_x.end(), row, row + width);
       out.test_y.push_back(target);
       out.persistence.push_back(PersistenceLevel(row[c.speed_15m], row[c.speed_60m], options.thresholds));
       out.profile.push_back(ProfileLevel(row[c.profile_speed], options.thresholds));
+      if (speeds) {
+        out.test_speed.push_back(speed);
+        out.persistence_speed.push_back(std::isnan(row[c.speed_15m]) ? row[c.speed_60m] : row[c.speed_15m]);
+        out.profile_speed.push_back(row[c.profile_speed]);
+      }
     } else if (examples.t_ms[i] >= options.validation_from_ms) {
       out.valid_x.insert(out.valid_x.end(), row, row + width);
       out.valid_y.push_back(target);
+      if (speeds) out.valid_speed.push_back(speed);
     } else if (train_seen++ % options.train_stride == 0) {
       out.train_x.insert(out.train_x.end(), row, row + width);
       out.train_y.push_back(target);
+      if (speeds) out.train_speed.push_back(speed);
     }
   }
   return out;

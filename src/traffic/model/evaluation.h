@@ -12,6 +12,8 @@
 //     no trips (NaN speed), of the last 60 minutes, which an active cell always has.
 //   - Historical profile baseline: the level of the cell's mean speed for the hour of week (the
 //     city's when the cell has no history).
+//   - Speed: the baselines' speeds are those same recent and profile speeds; a speed forecast
+//     is scored by its mean absolute error (mph) against the mean speed over [t, t + h).
 //   - Metrics: model::Evaluate (accuracy, macro-F1, per-class recall, confusion matrix) of each
 //     predictor; the model "beats" a baseline when its macro-F1 is strictly higher.
 #pragma once
@@ -35,9 +37,10 @@ int64_t ValidationFromMs(core::UtcTime train_from, core::UtcTime split);
 struct ExampleView {
   std::span<const float> features;  // row-major, `width` values a row
   size_t width = 0;
-  std::span<const int64_t> t_ms;     // the example's time t
-  std::span<const uint8_t> is_test;  // nonzero: in the test period
-  std::span<const int8_t> targets;   // the level over [t, t + h); negative: unlabelled
+  std::span<const int64_t> t_ms;         // the example's time t
+  std::span<const uint8_t> is_test;      // nonzero: in the test period
+  std::span<const int8_t> targets;       // the level over [t, t + h); negative: unlabelled
+  std::span<const float> target_speeds;  // its mean speed (mph); may be empty (no speed sets then)
 };
 
 // Feature columns the baselines read.
@@ -59,6 +62,10 @@ struct HorizonSplit {
   std::vector<float> train_x, valid_x, test_x;  // row-major, width values a row
   std::vector<int> train_y, valid_y, test_y;
   std::vector<int> persistence, profile;  // one per test example
+  // The mean speed targets (when the view has them) and the baselines' speeds per test example:
+  // for the speed regression and its MAE.
+  std::vector<float> train_speed, valid_speed;
+  std::vector<double> test_speed, persistence_speed, profile_speed;
 };
 
 // Precondition: the columns are < width, the spans have one entry per row.

@@ -52,7 +52,7 @@ struct Examples {
     is_test.push_back(test ? 1 : 0);
     targets.push_back(target);
   }
-  ExampleView View() const { return {features, 4, t_ms, is_test, targets}; }
+  ExampleView View() const { return {features, 4, t_ms, is_test, targets, {}}; }
 };
 
 SplitOptions Options(int64_t validation_from_s, int stride = 1) {
@@ -83,6 +83,25 @@ TEST(Evaluation, SplitsByTimeAndPredictsTheBaselinesForTheTestRows) {
   EXPECT_EQ(s.persistence, (std::vector<int>{kHigh, kLow}));
   // A NaN profile speed is neither below 10 nor above 20: Medium (today's behaviour).
   EXPECT_EQ(s.profile, (std::vector<int>{kMedium, kMedium}));
+  EXPECT_TRUE(s.test_speed.empty());  // no speed targets in the view: no speed sets
+}
+
+TEST(Evaluation, SpeedTargetsFollowTheirRowsAndTheBaselinesSpeedsAreTheirInputs) {
+  Examples e;
+  e.Add(kT0, false, kLow, 25, 25, 25);
+  e.Add(kT0 + 60, false, -1, 25, 25, 25);  // unlabelled: nowhere
+  e.Add(kT0 + 2 * kDay, false, kHigh, 5, 5, 5);
+  e.Add(kT0 + 3 * kDay, true, kHigh, 8, 25, 15);
+  e.Add(kT0 + 3 * kDay + 60, true, kLow, kNaN, 21, 30);
+  const std::vector<float> speeds = {24, 99, 6, 7, 22};
+  ExampleView view = e.View();
+  view.target_speeds = speeds;
+  HorizonSplit s = SplitExamples(view, Options(kT0 + 2 * kDay));
+  EXPECT_EQ(s.train_speed, (std::vector<float>{24}));
+  EXPECT_EQ(s.valid_speed, (std::vector<float>{6}));
+  EXPECT_EQ(s.test_speed, (std::vector<double>{7, 22}));
+  EXPECT_EQ(s.persistence_speed, (std::vector<double>{8, 21}));  // the last 15 minutes, else the last hour
+  EXPECT_EQ(s.profile_speed, (std::vector<double>{15, 30}));
 }
 
 TEST(Evaluation, StrideThinsOnlyTheTrainingSet) {

@@ -64,6 +64,7 @@ core::Result<ExampleSet> ReadExamples(fs::FileSystem& fs, const std::vector<std:
   std::vector<std::string> columns = {"t", "cell_row", "cell_col", "is_test"};
   columns.insert(columns.end(), names.begin(), names.end());
   for (int h = 0; h < features::kHorizonCount; ++h) columns.push_back(TargetName(h));
+  for (int h = 0; h < features::kHorizonCount; ++h) columns.push_back(TargetSpeedName(h));
   for (const auto& file : files) {
     TRAFFIC_ASSIGN_OR_RETURN(auto reader, parquet::Reader::Open(fs, file));
     for (const auto& name : names) {
@@ -95,6 +96,9 @@ core::Result<ExampleSet> ReadExamples(fs::FileSystem& fs, const std::vector<std:
       for (int h = 0; h < features::kHorizonCount; ++h) {
         const auto& col = batch.Get<int8_t>(4 + features::kFeatureCount + h);
         set.targets[static_cast<size_t>(h)].insert(set.targets[static_cast<size_t>(h)].end(), col.begin(), col.end());
+        const auto& speed = batch.Get<float>(4 + features::kFeatureCount + features::kHorizonCount + h);
+        auto& speeds = set.target_speeds[static_cast<size_t>(h)];
+        speeds.insert(speeds.end(), speed.begin(), speed.end());
       }
     }
   }

@@ -37,6 +37,7 @@ struct ExampleSet {
   std::vector<geo::CellId> cells;
   std::vector<uint8_t> is_test;
   std::array<std::vector<int8_t>, features::kHorizonCount> targets;
+  std::array<std::vector<float>, features::kHorizonCount> target_speeds;  // mph over [t, t + h); NaN: no trip
   size_t rows() const { return t_ms.size(); }
   const float* Row(size_t i) const { return features.data() + i * features::kFeatureCount; }
 };

@@ -10,6 +10,7 @@
 #include "traffic/features/feature_row.h"
 #include "traffic/model/decision_rule.h"
 #include "traffic/model/evaluation.h"
+#include "traffic/model/regressor.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
 #include "traffic/pipeline/forecaster.h"
@@ -39,6 +40,33 @@ core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const st
 }
 
 void ReportJson(core::JsonWriter& j, const model::ClassificationReport& r) { j.Raw(r.ToJson()); }
+
+// The speed regression of one horizon (HorizonResult::SpeedScores): trained with the
+// classifier's boosting options and early stopping on the validation days' MAE.
+core::Status ScoreSpeedRegression(const model::HorizonSplit& split, const TrainOptions& options,
+                                  HorizonResult* result) {
+  const auto& names = features::FeatureNames();
+  model::RegressorOptions regressor;
+  static_cast<model::BoostingOptions&>(regressor) = options.classifier;
+  model::RegressionData train{{split.train_x, split.train_y.size(), names}, split.train_speed};
+  model::RegressionData valid{{split.valid_x, split.valid_y.size(), names}, split.valid_speed};
+  auto trained = model::SpeedRegressor::Train(train, regressor, &valid);
+  if (!trained.ok()) return trained.status().WithContext(fmt::format("train the {} min speed model", result->minutes));
+  result->speed.rounds = trained->num_boosted_rounds();
+  TRAFFIC_ASSIGN_OR_RETURN(auto valid_speed, trained->Predict(valid.features));
+  std::vector<int> valid_levels;
+  for (float v : valid_speed) valid_levels.push_back(static_cast<int>(window::LevelFor(v, options.thresholds)));
+  TRAFFIC_ASSIGN_OR_RETURN(auto valid_report, model::Evaluate(split.valid_y, valid_levels));
+  result->speed.regression_validation_macro_f1 = valid_report.macro_f1;
+  TRAFFIC_ASSIGN_OR_RETURN(auto test_speed,
+                           trained->Predict(model::FeatureMatrix{split.test_x, split.test_y.size(), names}));
+  const std::vector<double> predicted(test_speed.begin(), test_speed.end());
+  TRAFFIC_ASSIGN_OR_RETURN(result->speed.model_mae, model::MeanAbsoluteError(split.test_speed, predicted));
+  TRAFFIC_ASSIGN_OR_RETURN(result->speed.persistence_mae,
+                           model::MeanAbsoluteError(split.test_speed, split.persistence_speed));
+  TRAFFIC_ASSIGN_OR_RETURN(result->speed.profile_mae, model::MeanAbsoluteError(split.test_speed, split.profile_speed));
+  return core::Status::Ok();
+}
 
 // Trains one horizon's model on `split` and evaluates it and the baselines on the test set;
 // returns the model as XGBoost JSON.
@@ -78,6 +106,11 @@ core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const T
   if (!split.valid_y.empty()) {
     TRAFFIC_ASSIGN_OR_RETURN(auto valid_proba, trained->PredictProba(valid.features));
     TRAFFIC_ASSIGN_OR_RETURN(result->rule, model::TuneDecisionRule(valid_proba, split.valid_y));
+    std::vector<int> valid_levels;
+    for (const auto& p : result->rule.Apply(valid_proba)) valid_levels.push_back(p.label);
+    TRAFFIC_ASSIGN_OR_RETURN(auto valid_report, model::Evaluate(split.valid_y, valid_levels));
+    result->speed.classifier_validation_macro_f1 = valid_report.macro_f1;
+    TRAFFIC_RETURN_IF_ERROR(ScoreSpeedRegression(split, options, result));
   }
   TRAFFIC_ASSIGN_OR_RETURN(auto test_proba,
                            trained->PredictProba(model::FeatureMatrix{split.test_x, split.test_y.size(), names}));
@@ -198,6 +231,30 @@ std::string CardJson(const TrainSummary& summary, const TrainOptions& options, i
       j.EndObject();
     }
     j.EndObject();
+    j.Key("speed").BeginObject();
+    j.Key("rounds").Int(r.speed.rounds);
+    j.Key("mae_mph").BeginObject();
+    j.Key("model").Double(r.speed.model_mae);
+    j.Key("persistence").Double(r.speed.persistence_mae);
+    j.Key("historical_profile").Double(r.speed.profile_mae);
+    j.EndObject();
+    j.Key("validation_macro_f1").BeginObject();
+    j.Key("classifier").Double(r.speed.classifier_validation_macro_f1);
+    j.Key("regression").Double(r.speed.regression_validation_macro_f1);
+    j.EndObject();
+    j.Key("level_from").String("classifier");
+    const bool classifier_wins = r.speed.classifier_validation_macro_f1 >= r.speed.regression_validation_macro_f1;
+    const double by_classifier = r.speed.classifier_validation_macro_f1;
+    const double by_speed = r.speed.regression_validation_macro_f1;
+    j.Key("why").String(
+        classifier_wins
+            ? fmt::format("its level scores a higher macro-F1 on the validation days than the level of the speed "
+                          "model's speed ({:.3f} vs {:.3f})",
+                          by_classifier, by_speed)
+            : fmt::format("UNEXPECTED: the level of the speed model's speed scores higher on the validation days "
+                          "({:.3f} vs {:.3f}), but deciding the level from it is not built: the classifier decides",
+                          by_speed, by_classifier));
+    j.EndObject();
     j.Key("beats_persistence_macro_f1").Bool(r.model.macro_f1 > r.persistence.macro_f1);
     j.Key("beats_profile_macro_f1").Bool(r.model.macro_f1 > r.profile.macro_f1);
     j.EndObject();
@@ -275,8 +332,12 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
   for (int h = 0; h < features::kHorizonCount; ++h) {
     HorizonResult& result = summary.horizons[static_cast<size_t>(h)];
     result.minutes = features::kHorizonsMin[static_cast<size_t>(h)];
-    const model::ExampleView view{examples.features, features::kFeatureCount, examples.t_ms, examples.is_test,
-                                  examples.targets[static_cast<size_t>(h)]};
+    const model::ExampleView view{examples.features,
+                                  features::kFeatureCount,
+                                  examples.t_ms,
+                                  examples.is_test,
+                                  examples.targets[static_cast<size_t>(h)],
+                                  examples.target_speeds[static_cast<size_t>(h)]};
     TRAFFIC_ASSIGN_OR_RETURN(std::string json,
                              TrainHorizon(model::SplitExamples(view, split_options), options, &result));
     result.model_file = fmt::format("model_{}m.json", result.minutes);
@@ -365,6 +426,13 @@ std::string TrainSummary::FormatReport() const {
                        part.persistence_macro_f1, part.profile_macro_f1, part.examples);
     }
     s += "\n";
+  }
+  s += "\nSpeed over the horizon, mean absolute error on the test days (mph): speed model / persistence / profile; "
+       "validation macro-F1 of the level from the classifier / from the speed model's speed:\n";
+  for (const auto& r : horizons) {
+    s += fmt::format("  {:>2} min: MAE {:.2f} / {:.2f} / {:.2f}; validation {:.3f} / {:.3f}\n", r.minutes,
+                     r.speed.model_mae, r.speed.persistence_mae, r.speed.profile_mae,
+                     r.speed.classifier_validation_macro_f1, r.speed.regression_validation_macro_f1);
   }
   s += "\nReliability of the published confidence on the test days (bins of confidence: mean confidence, share "
        "right, examples):\n";

@@ -62,6 +62,15 @@ struct HorizonResult {
   };
   std::array<DayTypeScores, 2> by_day_type;  // test days: [0] weekdays, [1] weekends
   std::array<DayTypeScores, 24> by_hour;     // test examples by New York hour of day of t
+  // The speed regression (an XGBoost model of the mean speed over the horizon, with the
+  // classifier's boosting options): its test MAE beside the baselines', and on the validation
+  // days the macro-F1 of the level of its speed against the classifier's, which decides the level
+  // only when it is higher there. Absent (rounds 0) without validation days.
+  struct SpeedScores {
+    int rounds = 0;
+    double model_mae = 0, persistence_mae = 0, profile_mae = 0;  // mph, test days
+    double classifier_validation_macro_f1 = 0, regression_validation_macro_f1 = 0;
+  } speed;
   std::string model_file;
 };
 
