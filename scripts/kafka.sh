@@ -65,6 +65,8 @@ BOOTSTRAP="$KAFKA_HOST:$KAFKA_PORT"
 
 say() { echo "kafka: $*" >&2; }
 die() { echo "kafka: error: $*" >&2; exit 1; }
+# shellcheck source=lib/jvm_service.sh
+source "$SCRIPT_DIR/lib/jvm_service.sh"
 
 # ---------------------------------------------------------------------------------------------
 # install
@@ -81,13 +83,6 @@ is_installed() {
     && compgen -G "$KAFKA_LIB/kafka_2.13-$KAFKA_VERSION.jar" >/dev/null
 }
 
-check_java() {
-  command -v java >/dev/null || die "java not found (Java 17 or newer is needed)"
-  local major
-  major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
-  [ -n "$major" ] && [ "${major%%.*}" -ge 17 ] 2>/dev/null \
-    || die "Java 17 or newer is needed, found java.specification.version=${major:-unknown}"
-}
 
 cmd_install() {
   if is_installed; then
@@ -142,9 +137,6 @@ running_pid() {
   fi
 }
 
-port_open() {  # host port: true if something accepts TCP connections there
-  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
-}
 
 SERVER_LOG_OFFSET=0  # size of server.log before this start: older lines are not this start's
 
@@ -317,17 +309,7 @@ cmd_stop() {
     say "not running"
     return 0
   fi
-  say "stopping pid $pid"
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + KAFKA_STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "still running after ${KAFKA_STOP_TIMEOUT}s, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
+  stop_pid "$pid" "the broker" "$KAFKA_STOP_TIMEOUT"
   rm -f "$PID_FILE"
   say "stopped"
 }
@@ -373,11 +355,7 @@ cmd_reset() {
 
 # Commands that change state take a lock, so that concurrent callers (tests run in parallel) do
 # not start two brokers or format twice; the broker itself does not inherit it (9>&- above).
-lock() {
-  mkdir -p "$KAFKA_HOME"
-  exec 9>"$KAFKA_HOME/.kafka.sh.lock"
-  flock -w 300 9 || die "another scripts/kafka.sh has held $KAFKA_HOME/.kafka.sh.lock for 300 s"
-}
+lock() { service_lock "$KAFKA_HOME" kafka.sh; }
 
 case "${1:-}" in
   install) lock; cmd_install ;;

@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev libsimdjson-dev
   librdkafka-dev libxgboost-dev libcurl4-openssl-dev libcpp-httplib-dev libzstd-dev
-  tzdata time bc kcat default-jdk-headless maven clang-format
+  tzdata time bc kcat default-jdk-headless maven clang-format curl unzip
 )
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
