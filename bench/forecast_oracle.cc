@@ -33,12 +33,12 @@ int Fail(const std::string& message) {
 }
 
 size_t Column(const std::string& name) {
-  const auto& names = features::FeatureNames();
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == name) return i;
+  const int at = pipeline::FeatureIndex(name);
+  if (at < 0) {
+    std::fprintf(stderr, "forecast_oracle: no feature %s\n", name.c_str());
+    std::exit(1);
   }
-  std::fprintf(stderr, "forecast_oracle: no feature %s\n", name.c_str());
-  std::exit(1);
+  return static_cast<size_t>(at);
 }
 
 }  // namespace
@@ -59,13 +59,9 @@ int main(int argc, char** argv) {
 
   auto fs = fs::MakeLocalFileSystem();
   const std::string dir = std::string(argv[1]) + "/features";
-  auto entries = fs->List(dir);
-  if (!entries.ok()) return Fail(entries.status().message());
-  std::vector<std::string> files;
-  for (const auto& e : *entries) {
-    if (!e.is_directory && e.name.rfind("part-", 0) == 0) files.push_back(e.path);
-  }
-  auto examples = pipeline::ReadExamples(*fs, files);
+  auto files = pipeline::FeatureFiles(*fs, dir);
+  if (!files.ok()) return Fail(files.status().message());
+  auto examples = pipeline::ReadExamples(*fs, *files);
   if (!examples.ok()) return Fail(examples.status().message());
   const generate::Oracle oracle(generate::RecordTruth(g));
 
@@ -89,7 +85,7 @@ int main(int argc, char** argv) {
       const size_t i = test_rows[r];
       oracle.ExpectedSpeeds(examples->cells[i], core::FromEpochSeconds(examples->t_ms[i] / 1000), horizons, expected);
       const float* row = examples->Row(i);
-      const double recent = std::isnan(row[speed_15m]) ? row[speed_60m] : row[speed_15m];
+      const double recent = model::PersistenceSpeed(row[speed_15m], row[speed_60m]);
       for (size_t h = 0; h < horizons.size(); ++h) {
         const int target = examples->targets[h][i];
         if (target < 0) continue;

@@ -12,8 +12,7 @@ int64_t ValidationFromMs(core::UtcTime train_from, core::UtcTime split) {
 }
 
 int PersistenceLevel(double speed_15m, double speed_60m, const window::LevelThresholds& thresholds) {
-  const double recent = std::isnan(speed_15m) ? speed_60m : speed_15m;
-  return static_cast<int>(window::LevelFor(recent, thresholds));
+  return static_cast<int>(window::LevelFor(PersistenceSpeed(speed_15m, speed_60m), thresholds));
 }
 
 int ProfileLevel(double profile_speed, const window::LevelThresholds& thresholds) {
@@ -46,7 +45,7 @@ HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& opti
       out.profile.push_back(ProfileLevel(row[c.profile_speed], options.thresholds));
       if (speeds) {
         out.test_speed.push_back(speed);
-        out.persistence_speed.push_back(std::isnan(row[c.speed_15m]) ? row[c.speed_60m] : row[c.speed_15m]);
+        out.persistence_speed.push_back(PersistenceSpeed(row[c.speed_15m], row[c.speed_60m]));
         out.profile_speed.push_back(row[c.profile_speed]);
       }
     } else if (examples.t_ms[i] >= options.validation_from_ms) {

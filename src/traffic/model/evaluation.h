@@ -18,6 +18,7 @@
 //     predictor; the model "beats" a baseline when its macro-F1 is strictly higher.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -71,6 +72,10 @@ struct HorizonSplit {
 // Precondition: the columns are < width, the spans have one entry per row.
 HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& options);
 
+// Persistence's speed: the last 15 minutes', or the last hour's when those had no trips (NaN).
+inline double PersistenceSpeed(double speed_15m, double speed_60m) {
+  return std::isnan(speed_15m) ? speed_60m : speed_15m;
+}
 int PersistenceLevel(double speed_15m, double speed_60m, const window::LevelThresholds& thresholds);
 int ProfileLevel(double profile_speed, const window::LevelThresholds& thresholds);
 

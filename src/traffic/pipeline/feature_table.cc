@@ -58,6 +58,24 @@ void FeatureTableBuilder::Append(const features::FeatureRow& row, bool is_test) 
   }
 }
 
+int FeatureIndex(const std::string& name) {
+  const auto& names = features::FeatureNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const std::string& dir) {
+  TRAFFIC_ASSIGN_OR_RETURN(auto entries, fs.List(dir));
+  std::vector<std::string> files;
+  for (const auto& e : entries) {
+    if (!e.is_directory && e.name.rfind("part-", 0) == 0) files.push_back(e.path);
+  }
+  if (files.empty()) return core::Status::NotFound(dir + " has no part-*.parquet files: rerun `traffic features`");
+  return files;
+}
+
 core::Result<ExampleSet> ReadExamples(fs::FileSystem& fs, const std::vector<std::string>& files) {
   ExampleSet set;
   const auto& names = features::FeatureNames();

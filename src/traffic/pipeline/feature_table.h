@@ -42,6 +42,11 @@ struct ExampleSet {
   const float* Row(size_t i) const { return features.data() + i * features::kFeatureCount; }
 };
 
+// The column of a feature in features::FeatureNames(), or -1.
+int FeatureIndex(const std::string& name);
+// The part-*.parquet files of a features folder, sorted; NotFound when there are none.
+core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const std::string& dir);
+
 // Reads every row of the features files. The files' feature columns must be exactly
 // features::FeatureNames(), else a Corrupt error naming the file and the difference.
 core::Result<ExampleSet> ReadExamples(fs::FileSystem& fs, const std::vector<std::string>& files);

@@ -21,24 +21,6 @@
 namespace traffic::pipeline {
 namespace {
 
-int FeatureIndex(const std::string& name) {
-  const auto& names = features::FeatureNames();
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == name) return static_cast<int>(i);
-  }
-  return -1;
-}
-
-core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const std::string& dir) {
-  TRAFFIC_ASSIGN_OR_RETURN(auto entries, fs.List(dir));
-  std::vector<std::string> files;
-  for (const auto& e : entries) {
-    if (!e.is_directory && e.name.rfind("part-", 0) == 0) files.push_back(e.path);
-  }
-  if (files.empty()) return core::Status::NotFound(dir + " has no part-*.parquet files: rerun `traffic features`");
-  return files;
-}
-
 void ReportJson(core::JsonWriter& j, const model::ClassificationReport& r) { j.Raw(r.ToJson()); }
 
 // The speed regression of one horizon (HorizonResult::SpeedScores): trained with the
