@@ -1,6 +1,10 @@
 #include "traffic/features/labeler.h"
 
+#include <algorithm>
 #include <cassert>
+
+#include "traffic/core/coding.h"
+#include "traffic/window/partition_state.h"
 
 namespace traffic::features {
 namespace {
@@ -9,6 +13,9 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
+
+constexpr std::string_view kCellsMagic = "TRLBC";
+constexpr uint32_t kCellsVersion = 1;
 
 }  // namespace
 
@@ -85,6 +92,85 @@ void Labeler::Label(FeatureRow* row) const {
       row->target[i] = static_cast<int8_t>(window::LevelFor(s.avg_speed_mph(), options_.thresholds));
     }
   }
+}
+
+std::string Labeler::SnapshotCells(const window::CellMask& cells) const {
+  assert(static_cast<int>(cells.size()) == options_.grid.rows * options_.grid.cols);
+  std::string out;
+  core::BeginFrame(&out, kCellsMagic, kCellsVersion);
+  core::PutVarint64(&out, static_cast<uint64_t>(window_s_));
+  core::PutVarint64(&out, static_cast<uint64_t>(options_.grid.rows));
+  core::PutVarint64(&out, static_cast<uint64_t>(options_.grid.cols));
+  window::PutCellMask(&out, cells);
+  auto index_of = [&](const FeatureRow& row) { return row.cell.row * options_.grid.cols + row.cell.col; };
+  uint64_t held = 0;
+  for (const FeatureRow& row : pending_) held += cells[static_cast<size_t>(index_of(row))];
+  core::PutVarint64(&out, held);
+  for (const FeatureRow& row : pending_) {
+    const int c = index_of(row);
+    if (!cells[static_cast<size_t>(c)]) continue;
+    core::PutVarintSigned64(&out, core::ToEpochSeconds(row.t));
+    core::PutVarint64(&out, static_cast<uint64_t>(c));
+  }
+  std::vector<int> active;
+  for (int c : history_.cells()) {
+    if (cells[static_cast<size_t>(c)]) active.push_back(c);
+  }
+  std::sort(active.begin(), active.end());
+  core::PutVarint64(&out, active.size());
+  for (int c : active) {
+    core::PutVarint64(&out, static_cast<uint64_t>(c));
+    history_.SaveCell(c, &out);
+  }
+  core::SealFrame(&out);
+  return out;
+}
+
+core::Status Labeler::RestoreCells(std::string_view bytes) {
+  auto corrupt = [](const std::string& what) { return core::Status::Corrupt("label cell state: " + what); };
+  std::string_view payload;
+  TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kCellsMagic, kCellsVersion, "label cell state", &payload));
+  core::ByteReader r(payload);
+  uint64_t window_s, rows, cols;
+  if (!r.GetVarint64(&window_s) || !r.GetVarint64(&rows) || !r.GetVarint64(&cols)) return corrupt("truncated header");
+  if (window_s != static_cast<uint64_t>(window_s_) || rows != static_cast<uint64_t>(options_.grid.rows) ||
+      cols != static_cast<uint64_t>(options_.grid.cols)) {
+    return core::Status::InvalidArgument("label cell state was taken with other options (window " +
+                                         std::to_string(window_s) + " s, grid " + std::to_string(rows) + "x" +
+                                         std::to_string(cols) + ")");
+  }
+  const uint64_t cell_count = rows * cols;
+  window::CellMask cells;
+  if (!window::GetCellMask(&r, cell_count, &cells)) return corrupt("truncated cell set");
+  uint64_t n;
+  if (!r.GetVarint64AtMost(payload.size(), &n)) return corrupt("bad row count");
+  std::vector<FeatureRow> held(n);
+  for (auto& row : held) {
+    int64_t t;
+    uint64_t c;
+    if (!r.GetVarintSigned64(&t) || !r.GetVarint64(&c)) return corrupt("truncated rows");
+    if (c >= cell_count || !cells[c]) return corrupt("a row of a cell not in the set");
+    row.t = core::FromEpochSeconds(t);
+    row.cell = geo::CellId{static_cast<int16_t>(c / cols), static_cast<int16_t>(c % cols)};
+    if (&row != held.data() && row.t < (&row - 1)->t) return corrupt("rows out of time order");
+  }
+  if (!r.GetVarint64AtMost(cell_count, &n)) return corrupt("bad cell count");
+  std::vector<std::pair<int, WindowHistory::SavedCell>> saved(n);
+  for (auto& [cell, history] : saved) {
+    uint64_t c;
+    if (!r.GetVarint64(&c) || c >= cell_count || !cells[c]) return corrupt("history of a cell not in the set");
+    cell = static_cast<int>(c);
+    if (!history_.ReadCell(&r, &history)) return corrupt("bad history of cell " + std::to_string(c));
+  }
+  if (!r.empty()) return corrupt("trailing bytes");
+  // Checked whole: now apply.
+  for (const auto& [cell, history] : saved) history_.LoadCell(cell, history);
+  std::deque<FeatureRow> merged;
+  std::merge(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()),
+             std::make_move_iterator(held.begin()), std::make_move_iterator(held.end()), std::back_inserter(merged),
+             [](const FeatureRow& a, const FeatureRow& b) { return a.t < b.t; });
+  pending_ = std::move(merged);
+  return core::Status::Ok();
 }
 
 void Labeler::Finish(std::vector<FeatureRow>* out) {

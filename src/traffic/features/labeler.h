@@ -19,6 +19,8 @@
 
 #include <chrono>
 #include <deque>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "traffic/core/status.h"
@@ -52,6 +54,15 @@ class Labeler {
   void Finish(std::vector<FeatureRow>* out);
 
   size_t pending() const { return pending_.size(); }
+
+  // ---- Cell state (the stream's partition state, as FeatureBuilder::SnapshotCells) ----
+  // The held rows of `cells` (their t and cell only: what labelling reads) and those cells'
+  // window history. RestoreCells merges them into this labeler (rows in t order among those
+  // held, after those of the same t), so restoring every partition a worker owns, in any order,
+  // gives back the rows each would have released, when, and their targets (rows of one t may come
+  // out in another cell order). Frame "TRLBC" version 1 (core/coding.h).
+  std::string SnapshotCells(const window::CellMask& cells) const;
+  core::Status RestoreCells(std::string_view bytes);
 
  private:
   static constexpr int64_t kNone = std::numeric_limits<int64_t>::min();

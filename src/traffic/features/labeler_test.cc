@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "traffic/features/test_pipeline.h"
+#include "traffic/testing/status_matchers.h"
 
 namespace traffic::features {
 namespace {
@@ -128,6 +131,78 @@ TEST(Labeler, HoldsRowsUntilTheLongestHorizonIsClosed) {
   EXPECT_EQ(out[0].target_count[2], 60);
   EXPECT_EQ(out[0].target[2], static_cast<int8_t>(window::CongestionLevel::kMedium));
   EXPECT_EQ(labeler.pending(), 0u);
+}
+
+// The stream keeps each partition's held rows and window history in its state: a labeler
+// restored from two halves' snapshots (in either order) releases what the original does.
+TEST(Labeler, CellStateRestoresHalvesInAnyOrder) {
+  const geo::CellId kB{3, static_cast<int16_t>(geo::GridSpec{}.cols - 3)};
+  window::CellMask left(static_cast<size_t>(geo::GridSpec{}.rows * geo::GridSpec{}.cols), false);
+  for (int c = 0; c < geo::GridSpec{}.cols / 2; ++c) {
+    for (int r = 0; r < geo::GridSpec{}.rows; ++r) left[static_cast<size_t>(r * geo::GridSpec{}.cols + c)] = true;
+  }
+  window::CellMask right(left.size());
+  for (size_t i = 0; i < left.size(); ++i) right[i] = !left[i];
+  ASSERT_NE(left[static_cast<size_t>(kA.row * geo::GridSpec{}.cols + kA.col)],
+            left[static_cast<size_t>(kB.row * geo::GridSpec{}.cols + kB.col)]);
+  // Minute m: a window per cell (speeds that move between levels), then the rows of t = m + 1.
+  auto feed = [&](Labeler& labeler, int from, int to, std::vector<FeatureRow>* out) {
+    for (int m = from; m < to; ++m) {
+      for (geo::CellId cell : {kB, kA}) {  // (window_start, cell) order
+        window::WindowAggregate w;
+        w.cell = cell;
+        w.window_start = Min(m);
+        w.window_end = Min(m + 1);
+        w.stats.Add(Event{Min(m), cell, 5.0 + (m * 7 + cell.col) % 30, 1.0, 60});
+        if ((m + cell.col) % 4 != 0) labeler.AddWindow(w, out);
+      }
+      for (geo::CellId cell : {kB, kA}) {
+        FeatureRow row;
+        row.t = Min(m + 1);
+        row.cell = cell;
+        labeler.AddRow(row);
+      }
+    }
+  };
+  Labeler original;
+  std::vector<FeatureRow> expected;
+  feed(original, 0, 50, &expected);
+  const std::string l = original.SnapshotCells(left), r = original.SnapshotCells(right);
+  feed(original, 50, 200, &expected);
+  original.Finish(&expected);
+  for (bool left_first : {true, false}) {
+    // What the original released before its snapshot, then what the restored one releases.
+    std::vector<FeatureRow> got;
+    Labeler before;
+    feed(before, 0, 50, &got);
+    Labeler restored;
+    ASSERT_OK(restored.RestoreCells(left_first ? l : r));
+    ASSERT_OK(restored.RestoreCells(left_first ? r : l));
+    feed(restored, 50, 200, &got);
+    restored.Finish(&got);
+    // Rows of one t may come out in another cell order (a restored half follows those held).
+    auto by_time_and_cell = [](const FeatureRow& a, const FeatureRow& b) {
+      return std::tie(a.t, a.cell) < std::tie(b.t, b.cell);
+    };
+    std::stable_sort(got.begin(), got.end(), by_time_and_cell);
+    std::stable_sort(expected.begin(), expected.end(), by_time_and_cell);
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i].t, expected[i].t) << i;
+      ASSERT_EQ(got[i].cell, expected[i].cell) << i;
+      for (int h = 0; h < kHorizonCount; ++h) {
+        ASSERT_EQ(got[i].target[h], expected[i].target[h]) << i << " " << h;
+        ASSERT_EQ(got[i].target_count[h], expected[i].target_count[h]) << i << " " << h;
+      }
+    }
+  }
+  // Bad bytes are a clear error, and change nothing.
+  Labeler other;
+  std::string bad = l;
+  bad[bad.size() / 2] ^= 0x5a;
+  auto status = other.RestoreCells(bad);
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(other.pending(), 0u);
 }
 
 }  // namespace

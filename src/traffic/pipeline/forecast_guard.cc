@@ -34,7 +34,7 @@ std::vector<GuardSwitch> ForecastGuard::Update(
     }
     if (next != sources_[h]) {
       sources_[h] = next;
-      switches.push_back({features::kHorizonsMin[h], next, s});
+      switches.push_back({.horizon_minutes = features::kHorizonsMin[h], .to = next, .scores = s});
     }
   }
   return switches;

@@ -20,13 +20,12 @@ struct GuardOptions {
   int64_t min_examples = 200;
   double switch_back_margin = 0.01;
   // Off: the card's verdict decides, whatever the live scores say (they are still kept and
-  // reported). The Kafka stream turns it off: its switches do not yet survive a restart exactly
-  // (the forecasts still waiting for their truth are not in the partition state, and the switch
-  // points depend on poll batches), and exactly once comes first.
+  // reported).
   bool switching = true;
 };
 
 struct GuardSwitch {
+  int32_t partition = 0;  // the input partition whose guard switched (0 without Kafka)
   int horizon_minutes = 0;
   codec::ForecastSource to = codec::ForecastSource::kModel;
   model::HorizonLiveScores scores;
@@ -43,6 +42,8 @@ class ForecastGuard {
   // Applies the rule to the scores of each horizon; the switches made, in horizon order.
   std::vector<GuardSwitch> Update(const std::array<model::HorizonLiveScores, model::kLiveHorizons>& scores);
   codec::ForecastSource source(size_t h) const { return sources_[h]; }
+  // Restoring a partition's state: who publishes, as it was.
+  void set_sources(const std::array<codec::ForecastSource, model::kLiveHorizons>& sources) { sources_ = sources; }
   const std::array<codec::ForecastSource, model::kLiveHorizons>& sources() const { return sources_; }
 
  private:

@@ -276,9 +276,7 @@ class Worker {
   }
 
   core::Status RestoreOwned() {
-    StreamOptions stream = options_.stream;
-    stream.guard.switching = false;  // exactly once first: see GuardOptions::switching
-    processor_ = std::make_unique<StreamProcessor>(stream, forecaster_);
+    processor_ = std::make_unique<StreamProcessor>(options_.stream, forecaster_);
     TRAFFIC_ASSIGN_OR_RETURN(auto states, ReadStates());
     std::vector<int32_t> fresh;
     next_offset_.clear();
@@ -369,7 +367,8 @@ class Worker {
     switches_.clear();
     processor_->TakeGuardSwitches(&switches_);
     for (const GuardSwitch& s : switches_) {
-      spdlog::warn("worker {}: {}", options_.worker_id, s.Describe(options_.stream.score_period));
+      spdlog::warn("worker {}: {}[{}] {}", options_.worker_id, options_.input_topic, s.partition,
+                   s.Describe(options_.stream.score_period));
     }
   }
 

@@ -111,7 +111,7 @@ TEST_F(KafkaWorkerTest, ConsumesCommitsAndWritesTheStateOfEachPartition) {
     PositionedState state = DecodePositionedState(v);
     EXPECT_GT(state.next_offset, 0) << k;
     covered += state.next_offset;
-    EXPECT_EQ(state.processor_state.substr(0, 5), "TRSS3") << k;
+    EXPECT_EQ(state.processor_state.substr(0, 5), "TRSS4") << k;
   }
   EXPECT_EQ(covered, kTrips);
 }

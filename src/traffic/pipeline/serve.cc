@@ -421,10 +421,9 @@ core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallbac
     status.live_scores.clear();
     for (size_t h = 0; live.forecasting && h < live.scores.size(); ++h) {
       const auto& sc = live.scores[h];
-      status.live_scores.push_back(
-          {features::kHorizonsMin[h], live.sources[h] == codec::ForecastSource::kModel ? "model" : "persistence",
-           sc.model().count, sc.model().macro_f1, sc.persistence().macro_f1, sc.profile().macro_f1, sc.model().accuracy,
-           sc.persistence().accuracy, sc.profile().accuracy});
+      status.live_scores.push_back({features::kHorizonsMin[h], live.SourceName(h), sc.model().count,
+                                    sc.model().macro_f1, sc.persistence().macro_f1, sc.profile().macro_f1,
+                                    sc.model().accuracy, sc.persistence().accuracy, sc.profile().accuracy});
     }
     server->SetSource(status);
   };

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <unordered_map>
 
@@ -24,7 +25,10 @@ std::string HexId(uint64_t id) {
 
 constexpr std::string_view kStateMagicV1 = "TRSS1";  // windower | builder (Fixed64 windower length)
 constexpr std::string_view kStateMagicV2 = "TRSS2";  // three length-prefixed parts
-constexpr std::string_view kStateMagic = "TRSS3";    // four: the live scores as well
+constexpr std::string_view kStateMagicV3 = "TRSS3";  // four: the live scores as well
+constexpr std::string_view kStateMagic = "TRSS4";    // five: the guard as well
+constexpr std::string_view kGuardMagic = "TRGDS";
+constexpr uint32_t kGuardVersion = 1;
 
 std::array<codec::ForecastSource, features::kHorizonCount> InitialSources(const Forecaster* forecaster) {
   std::array<codec::ForecastSource, features::kHorizonCount> sources{};
@@ -66,8 +70,7 @@ StreamProcessor::StreamProcessor(StreamOptions options, const Forecaster* foreca
       duplicates_(options_.window.grid),
       window_s_(options_.window.window_size.count()),
       labeler_(features::LabelOptions{options_.window.window_size, options_.window.grid, options_.live_min_trips,
-                                      options_.thresholds}),
-      guard_(InitialSources(forecaster), options_.guard) {}
+                                      options_.thresholds}) {}
 
 void StreamProcessor::PruneDuplicates() {
   std::optional<core::UtcTime> closed = windower_.closed_until();
@@ -103,7 +106,8 @@ void AppendStreamChecksJson(const StreamCounters& k, const std::string& late_war
   static constexpr const char* kPredictors[] = {"model", "persistence", "profile"};
   for (size_t h = 0; h < live.scores.size(); ++h) {
     j->BeginObject().Key("minutes").Int(features::kHorizonsMin[h]);
-    j->Key("source").String(live.sources[h] == codec::ForecastSource::kModel ? "model" : "persistence");
+    j->Key("source").String(live.SourceName(h));
+    j->Key("partitions_on_persistence").Int(live.on_persistence[h]).Key("partitions").Int(live.partitions);
     for (size_t p = 0; p < model::kLivePredictors; ++p) {
       const model::LiveScore& s = live.scores[h].by_predictor[p];
       j->Key(kPredictors[p]).BeginObject().Key("count").Int(s.count).Key("accuracy").Double(s.accuracy);
@@ -114,6 +118,16 @@ void AppendStreamChecksJson(const StreamCounters& k, const std::string& late_war
   j->EndArray().EndObject();
 }
 
+namespace {
+std::string PublishingText(const LiveScoreReport& live, size_t h) {
+  if (std::string_view(live.SourceName(h)) == "mixed") {
+    return fmt::format("persistence in {} of {} partitions, the model in the rest", live.on_persistence[h],
+                       live.partitions);
+  }
+  return live.sources[h] == codec::ForecastSource::kModel ? "the model" : "persistence";
+}
+}  // namespace
+
 std::string DescribeLiveScores(const LiveScoreReport& live) {
   if (!live.forecasting) return "";
   std::string text =
@@ -121,10 +135,9 @@ std::string DescribeLiveScores(const LiveScoreReport& live) {
                   static_cast<double>(live.period.count()) / 3600);
   for (size_t h = 0; h < live.scores.size(); ++h) {
     const auto& s = live.scores[h];
-    text +=
-        fmt::format("    {:>2} min: model {:.3f}  persistence {:.3f}  profile {:.3f}  ({} scored); publishing {}\n",
-                    features::kHorizonsMin[h], s.model().macro_f1, s.persistence().macro_f1, s.profile().macro_f1,
-                    s.model().count, live.sources[h] == codec::ForecastSource::kModel ? "the model" : "persistence");
+    text += fmt::format("    {:>2} min: model {:.3f}  persistence {:.3f}  profile {:.3f}  ({} scored); publishing {}\n",
+                        features::kHorizonsMin[h], s.model().macro_f1, s.persistence().macro_f1, s.profile().macro_f1,
+                        s.model().count, PublishingText(live, h));
   }
   return text;
 }
@@ -326,57 +339,71 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
   if (!needed.empty()) {
     TRAFFIC_ASSIGN_OR_RETURN(forecasts, forecaster_->Predict(needed));
   }
+  // Minute by minute (closed_ is in (window_start, cell) order): score what the windows before
+  // the minute complete, let each partition publishing in it consult its guard, then publish.
+  std::vector<int32_t> consulted;  // the partitions whose guard decided this minute
   for (size_t i = 0; i < closed_.size(); ++i) {
     const auto& w = closed_[i];
+    if (forecaster_ != nullptr && (i == 0 || w.window_start != closed_[i - 1].window_start)) {
+      ScoreThrough(w.window_start);
+      consulted.clear();
+    }
     codec::PredictionRecord record = codec::MakePredictionRecord(w, grid_, options_.thresholds);
     if (forecast_of[i] >= 0) {
+      const int32_t partition = PartitionOf(w.cell);
+      ForecastGuard& guard = GuardOf(partition);
+      if (std::find(consulted.begin(), consulted.end(), partition) == consulted.end()) {
+        consulted.push_back(partition);
+        for (auto& sw : guard.Update(scores_.try_emplace(partition, options_.score_period).first->second.Current())) {
+          sw.partition = partition;
+          switches_.push_back(std::move(sw));
+        }
+      }
       record.model_version = forecaster_->version();
       Forecast& f = forecasts[static_cast<size_t>(forecast_of[i])];
       const features::FeatureRow& row = needed[static_cast<size_t>(forecast_of[i])];
       PendingForecast pending;
       for (size_t h = 0; h < record.forecasts.size(); ++h) {
-        f.Choose(h, guard_.source(h));  // the live guard's choice
+        f.Choose(h, guard.source(h));  // the live guard's choice
         record.forecasts[h] =
             codec::HorizonForecast{static_cast<window::CongestionLevel>(f.level[h]), f.confidence[h], f.source[h]};
         pending.levels[h] = {f.model_level[h], f.persistence_level[h],
                              static_cast<int8_t>(model::ProfileLevel(row.profile_speed, options_.thresholds))};
       }
       pending_.emplace(RowKey(row.t, row.cell), pending);
+      features::FeatureRow slim;  // only t and cell matter to the labeler
+      slim.t = row.t;
+      slim.cell = row.cell;
+      unlabelled_.push_back(std::move(slim));
       ++counters_.forecasts;
     }
     out->push_back(std::move(record));
     ++counters_.windows;
+    // The Labeler's contract: the builder's windows in order, each row before the first window
+    // starting at or after its t (ScoreThrough at the minute's start gave it those).
+    if (forecaster_ != nullptr) labeler_.AddWindow(w, &labelled_);
   }
-  if (forecaster_ != nullptr) ScoreForecasts(needed);
+  // Every forecast row goes to the labeler by the end of a drain (the partition state has none
+  // waiting outside it).
+  if (forecaster_ != nullptr) ScoreThrough(windower_.closed_until().value_or(closed_.back().window_end));
   return core::Status::Ok();
 }
 
-void StreamProcessor::ScoreForecasts(const std::vector<features::FeatureRow>& forecast_rows) {
-  // The Labeler's contract: the same windows as the builder, in order, each row before the window
-  // that made the builder emit it (the first window starting at or after its t). The rows
-  // forecast this drain are in time order; only t and cell matter to it.
-  labelled_.clear();
+// The Labeler's contract: each row before the first window starting at or after its t.
+void StreamProcessor::ScoreThrough(core::UtcTime until) {
   size_t next = 0;
-  auto add_rows_through = [&](core::UtcTime until) {
-    for (; next < forecast_rows.size() && forecast_rows[next].t <= until; ++next) {
-      features::FeatureRow slim;
-      slim.t = forecast_rows[next].t;
-      slim.cell = forecast_rows[next].cell;
-      labeler_.AddRow(std::move(slim));
-    }
-  };
-  for (const auto& w : closed_) {
-    add_rows_through(w.window_start);
-    labeler_.AddWindow(w, &labelled_);
+  for (; next < unlabelled_.size() && unlabelled_[next].t <= until; ++next) {
+    labeler_.AddRow(std::move(unlabelled_[next]));
   }
-  if (auto c = windower_.closed_until()) {
-    add_rows_through(*c);
-    labeler_.AdvanceTo(*c, &labelled_);
-  }
-  add_rows_through(core::UtcTime::max());
+  unlabelled_.erase(unlabelled_.begin(), unlabelled_.begin() + static_cast<std::ptrdiff_t>(next));
+  labeler_.AdvanceTo(until, &labelled_);
+  ScoreReleased();
+}
+
+void StreamProcessor::ScoreReleased() {
   for (const auto& r : labelled_) {
     auto it = pending_.find(RowKey(r.t, r.cell));
-    if (it == pending_.end()) continue;  // forecast before a restart: its scores were not kept
+    if (it == pending_.end()) continue;  // forecast before a restart from a "TRSS3" state
     model::LiveScores& scores = scores_.try_emplace(PartitionOf(r.cell), options_.score_period).first->second;
     for (size_t h = 0; h < features::kHorizonsMin.size(); ++h) {
       if (r.target[h] < 0) continue;  // too few trips to know the truth
@@ -386,9 +413,11 @@ void StreamProcessor::ScoreForecasts(const std::vector<features::FeatureRow>& fo
     }
     pending_.erase(it);
   }
-  // Merging every partition's buckets is only worth it when the guard may switch (not on Kafka).
-  if (labelled_.empty() || !options_.guard.switching) return;
-  for (auto& s : guard_.Update(LiveScoresNow())) switches_.push_back(std::move(s));
+  labelled_.clear();
+}
+
+ForecastGuard& StreamProcessor::GuardOf(int32_t partition) {
+  return guards_.try_emplace(partition, InitialSources(forecaster_), options_.guard).first->second;
 }
 
 std::array<model::HorizonLiveScores, model::kLiveHorizons> StreamProcessor::LiveScoresNow() const {
@@ -401,11 +430,25 @@ LiveScoreReport StreamProcessor::LiveReport() const {
   LiveScoreReport r;
   r.period = options_.score_period;
   r.forecasting = forecaster_ != nullptr;
-  if (r.forecasting) {
-    r.scores = LiveScoresNow();
-    r.sources = guard_.sources();
+  if (!r.forecasting) return r;
+  r.scores = LiveScoresNow();
+  r.sources = InitialSources(forecaster_);
+  r.partitions = static_cast<int>(guards_.size());
+  for (const auto& [partition, guard] : guards_) {
+    for (size_t h = 0; h < r.on_persistence.size(); ++h) {
+      r.on_persistence[h] += guard.source(h) == codec::ForecastSource::kPersistence;
+    }
+  }
+  for (size_t h = 0; h < r.sources.size() && r.partitions > 0; ++h) {
+    r.sources[h] =
+        r.on_persistence[h] == r.partitions ? codec::ForecastSource::kPersistence : codec::ForecastSource::kModel;
   }
   return r;
+}
+
+const char* LiveScoreReport::SourceName(size_t h) const {
+  if (on_persistence[h] > 0 && on_persistence[h] < partitions) return "mixed";
+  return sources[h] == codec::ForecastSource::kModel ? "model" : "persistence";
 }
 
 void StreamProcessor::TakeGuardSwitches(std::vector<GuardSwitch>* out) {
@@ -428,17 +471,87 @@ std::string StreamProcessor::SnapshotPartition(int32_t partition, const window::
   core::PutLengthPrefixed(&out, duplicates_.SnapshotCells(cells));
   auto scores = scores_.find(partition);
   core::PutLengthPrefixed(&out, scores == scores_.end() ? std::string() : scores->second.Encode());
+  core::PutLengthPrefixed(&out, forecaster_ == nullptr ? std::string() : EncodeGuardState(partition, cells));
   return out;
+}
+
+// Frame "TRGDS" 1: who publishes per horizon (0 model, 1 persistence; absent: the card's
+// verdict), the forecasts of `cells` waiting for their truth (t, cell, the 3 x 3 levels), then
+// the labeler's cell state (length-prefixed).
+std::string StreamProcessor::EncodeGuardState(int32_t partition, const window::CellMask& cells) const {
+  assert(unlabelled_.empty());  // a drain gives the labeler every row
+  std::string out;
+  core::BeginFrame(&out, kGuardMagic, kGuardVersion);
+  auto guard = guards_.find(partition);
+  core::PutVarint64(&out, guard == guards_.end() ? 0 : model::kLiveHorizons);
+  for (size_t h = 0; guard != guards_.end() && h < model::kLiveHorizons; ++h) {
+    core::PutVarint64(&out, guard->second.source(h) == codec::ForecastSource::kPersistence ? 1 : 0);
+  }
+  std::vector<int64_t> keys;
+  const int64_t cell_count = grid_.cell_count();
+  for (const auto& [key, pending] : pending_) {
+    if (cells[static_cast<size_t>(key % cell_count)]) keys.push_back(key);
+  }
+  std::sort(keys.begin(), keys.end());
+  core::PutVarint64(&out, keys.size());
+  for (int64_t key : keys) {
+    core::PutVarintSigned64(&out, key);
+    for (const auto& levels : pending_.at(key).levels) {
+      for (int8_t l : levels) core::PutVarintSigned64(&out, l);
+    }
+  }
+  core::PutLengthPrefixed(&out, labeler_.SnapshotCells(cells));
+  core::SealFrame(&out);
+  return out;
+}
+
+core::Status StreamProcessor::RestoreGuardState(int32_t partition, std::string_view bytes) {
+  auto corrupt = [](const std::string& what) { return core::Status::Corrupt("guard state: " + what); };
+  std::string_view payload;
+  TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kGuardMagic, kGuardVersion, "guard state", &payload));
+  core::ByteReader r(payload);
+  uint64_t horizons;
+  if (!r.GetVarint64(&horizons) || (horizons != 0 && horizons != model::kLiveHorizons)) {
+    return corrupt("bad horizon count");
+  }
+  std::array<codec::ForecastSource, model::kLiveHorizons> sources{};
+  for (uint64_t h = 0; h < horizons; ++h) {
+    uint64_t v;
+    if (!r.GetVarint64(&v) || v > 1) return corrupt("bad source");
+    sources[h] = v == 1 ? codec::ForecastSource::kPersistence : codec::ForecastSource::kModel;
+  }
+  uint64_t n;
+  if (!r.GetVarint64AtMost(payload.size(), &n)) return corrupt("bad forecast count");
+  std::vector<std::pair<int64_t, PendingForecast>> waiting(n);
+  for (auto& [key, pending] : waiting) {
+    if (!r.GetVarintSigned64(&key) || key < 0) return corrupt("truncated forecasts");
+    const geo::CellId cell = grid_.FromIndex(static_cast<int>(key % grid_.cell_count()));
+    if (PartitionOf(cell) != partition) return corrupt("a forecast of a cell of another partition");
+    for (auto& levels : pending.levels) {
+      for (int8_t& l : levels) {
+        int64_t v;
+        if (!r.GetVarintSigned64(&v) || v < -1 || v > 2) return corrupt("bad level");
+        l = static_cast<int8_t>(v);
+      }
+    }
+  }
+  std::string_view labeler;
+  if (!r.GetLengthPrefixed(&labeler) || !r.empty()) return corrupt("truncated or trailing bytes");
+  TRAFFIC_RETURN_IF_ERROR(labeler_.RestoreCells(labeler));
+  for (auto& [key, pending] : waiting) pending_.insert_or_assign(key, pending);
+  if (horizons > 0) GuardOf(partition).set_sources(sources);
+  return core::Status::Ok();
 }
 
 core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_view bytes) {
   const std::string where = "stream state of partition " + std::to_string(partition);
-  std::string_view w, b, d, scored;
+  std::string_view w, b, d, scored, guard;
   std::string_view in = bytes.substr(0, std::min(bytes.size(), kStateMagic.size()));
-  if (in == kStateMagic || in == kStateMagicV2) {
+  if (in == kStateMagic || in == kStateMagicV3 || in == kStateMagicV2) {
     core::ByteReader r(bytes.substr(kStateMagic.size()));
     if (!r.GetLengthPrefixed(&w) || !r.GetLengthPrefixed(&b) || !r.GetLengthPrefixed(&d) ||
-        (in == kStateMagic && !r.GetLengthPrefixed(&scored)) || !r.empty()) {
+        (in != kStateMagicV2 && !r.GetLengthPrefixed(&scored)) || (in == kStateMagic && !r.GetLengthPrefixed(&guard)) ||
+        !r.empty()) {
       return core::Status::Corrupt(where + ": truncated or trailing bytes");
     }
   } else if (in == kStateMagicV1 && bytes.size() >= kStateMagicV1.size() + 8) {
@@ -455,6 +568,11 @@ core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_vi
   if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(ids.RestoreCells(d).WithContext(where));  // checked first
   model::LiveScores restored_scores(options_.score_period);
   if (!scored.empty()) TRAFFIC_RETURN_IF_ERROR(restored_scores.DecodeAndMerge(scored).WithContext(where));
+  // A state taken without a model restores into a processor with one (and back): the guard part
+  // is only read with a model.
+  if (!guard.empty() && forecaster_ != nullptr) {
+    TRAFFIC_RETURN_IF_ERROR(RestoreGuardState(partition, guard).WithContext(where));
+  }
   TRAFFIC_RETURN_IF_ERROR(windower_.RestorePartition(partition, w).WithContext(where));
   TRAFFIC_RETURN_IF_ERROR(builder_.RestoreCells(b).WithContext(where));
   if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(duplicates_.RestoreCells(d).WithContext(where));

@@ -116,8 +116,14 @@ struct LateAlarm {
 struct LiveScoreReport {
   std::chrono::seconds period{0};
   std::array<model::HorizonLiveScores, model::kLiveHorizons> scores{};
+  // Each input partition has its own guard (its forecasts, its scores: so a partition publishes
+  // the same whichever worker holds it). kPersistence when every partition held publishes it.
   std::array<codec::ForecastSource, model::kLiveHorizons> sources{};
-  bool forecasting = false;  // false: no model, nothing scored
+  std::array<int, model::kLiveHorizons> on_persistence{};  // partitions held publishing persistence
+  int partitions = 0;                                      // partitions held with a guard
+  bool forecasting = false;                                // false: no model, nothing scored
+  // "model", "persistence", or "mixed" (some partitions on each).
+  const char* SourceName(size_t h) const;
 };
 
 class StreamProcessor {
@@ -138,11 +144,11 @@ class StreamProcessor {
   // ---- Partition state (see window::Windower "Partition state" for the contract) ----
   // Everything the processor keeps for input partition `partition` and its cells: the windower's
   // partition state, the feature history of the cells and the event ids of their open windows.
-  // Encoding "TRSS3": magic | four core/coding.h length-prefixed parts (windower, builder, ids,
-  // the partition's live scores or empty), each with its own checksum. "TRSS2" (three parts, no
-  // scores) and "TRSS1" (the state before the ids were kept: magic | Fixed64 windower length |
-  // windower | builder) are still read. Forecasts waiting for their truth are not kept: after a
-  // restart the last hour's forecasts go unscored.
+  // Encoding "TRSS4": magic | five core/coding.h length-prefixed parts (windower, builder, ids,
+  // the partition's live scores or empty, the guard: EncodeGuardState), each with its own
+  // checksum. "TRSS3" (no guard part: the forecasts waiting for their truth go unscored and the
+  // guard starts from the card's verdict), "TRSS2" (three parts, no scores) and "TRSS1" (the state
+  // before the ids were kept: magic | Fixed64 windower length | windower | builder) are still read.
   std::string SnapshotPartition(int32_t partition, const window::CellMask& cells) const;
   core::Status RestorePartition(int32_t partition, std::string_view bytes);
 
@@ -158,8 +164,6 @@ class StreamProcessor {
   // The live scores of the last StreamOptions::score_period of forecasts, over every partition
   // held, per horizon: the model's, persistence's and the historical profile's.
   std::array<model::HorizonLiveScores, model::kLiveHorizons> LiveScoresNow() const;
-  // Who publishes at each horizon now (the live guard; the card's verdict until enough scores).
-  const std::array<codec::ForecastSource, model::kLiveHorizons>& forecast_sources() const { return guard_.sources(); }
   LiveScoreReport LiveReport() const;
   // The guard's switches since the last call, appended (the caller logs them).
   void TakeGuardSwitches(std::vector<GuardSwitch>* out);
@@ -179,7 +183,12 @@ class StreamProcessor {
   void PruneDuplicates();
   void CountForAlarm(const std::optional<core::UtcTime>& late_event_time);
   void EndLatePeriod();
-  void ScoreForecasts(const std::vector<features::FeatureRow>& forecast_rows);
+  // Labels the forecasts whose horizons the windows before `until` complete, and scores them.
+  void ScoreThrough(core::UtcTime until);
+  void ScoreReleased();
+  ForecastGuard& GuardOf(int32_t partition);
+  std::string EncodeGuardState(int32_t partition, const window::CellMask& cells) const;
+  core::Status RestoreGuardState(int32_t partition, std::string_view bytes);
   int32_t PartitionOf(geo::CellId cell) const;
   int64_t RowKey(core::UtcTime t, geo::CellId cell) const;
 
@@ -204,14 +213,19 @@ class StreamProcessor {
   StreamCounters counters_;
   std::function<void(const features::FeatureRow&)> on_row_;
   // Live scoring: the forecast rows wait in the Labeler until their horizons have passed.
+  // Everything below is per input partition and kept in its state, and a partition's guard
+  // decides only just before that partition publishes a minute, from the forecasts whose
+  // horizons ended by then: so what it publishes depends on its own input alone, not on poll
+  // batches, other partitions or restarts (exactly once, byte for byte).
   features::Labeler labeler_;
   struct PendingForecast {
     std::array<std::array<int8_t, 3>, features::kHorizonCount> levels;  // model, persistence, profile
   };
   std::unordered_map<int64_t, PendingForecast> pending_;  // by RowKey
   std::vector<features::FeatureRow> labelled_;
-  std::map<int32_t, model::LiveScores> scores_;  // by input partition (kept in its state)
-  ForecastGuard guard_;
+  std::vector<features::FeatureRow> unlabelled_;  // forecast rows not yet given to the labeler
+  std::map<int32_t, model::LiveScores> scores_;   // by input partition
+  std::map<int32_t, ForecastGuard> guards_;       // by input partition
   std::vector<GuardSwitch> switches_;
 };
 

@@ -96,7 +96,7 @@ export interface DeadLetter {
 // horizon has passed, scored over the last period_s of event time.
 export interface LiveScoreRow {
   minutes: number;
-  source: 'model' | 'persistence';
+  source: 'model' | 'persistence' | 'mixed';  // mixed: some input partitions on each
   count: number;
   model_macro_f1: number;
   persistence_macro_f1: number;

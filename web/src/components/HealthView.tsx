@@ -80,7 +80,7 @@ export function HealthView({ stats, health, samples, now }: { stats: Stats | nul
                     <td className={h.count > 0 && h.model_macro_f1 < h.persistence_macro_f1 ? 'down' : undefined}>{h.count ? n(h.model_macro_f1, 3) : '–'}</td>
                     <td>{h.count ? n(h.persistence_macro_f1, 3) : '–'}</td>
                     <td>{h.count ? n(h.profile_macro_f1, 3) : '–'}</td>
-                    <td>{h.source === 'model' ? 'model' : <b className="down">persistence (model below it)</b>}</td>
+                    <td>{h.source === 'model' ? 'model' : <b className="down">{h.source === 'mixed' ? 'persistence in some partitions (model below it there)' : 'persistence (model below it)'}</b>}</td>
                   </tr>
                 ))}
               </tbody>
