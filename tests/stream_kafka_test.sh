@@ -153,10 +153,24 @@ wait_producer() {
 # A small model so that forecasts (and their restored features) are part of what is compared.
 expect_ok "$WORK/generate.log" "traffic generate" "$TRAFFIC" generate --data-dir "$WORK/data" --days 4 --trips-per-day 4000
 expect_ok "$WORK/all.log" "traffic all (the test model)" "$TRAFFIC" all --data-dir "$WORK/data" --rounds 20 --promote
+# Section 1 runs a copy made worse than persistence (its decision rule calls nearly every cell
+# Low; its card claims it wins everywhere), so the live guard must switch partitions to
+# persistence while the workers are killed and restarted: the comparison covers the switches.
+python3 - "$WORK/data/models" <<'PY'
+import json, os, re, shutil, sys
+models = sys.argv[1]
+latest = open(os.path.join(models, "latest")).read().strip()
+worse = os.path.join(models, "worse")
+shutil.copytree(os.path.join(models, latest), worse)
+card = open(os.path.join(worse, "card.json")).read()
+card = re.sub(r'"weights":\[[^\]]*\]', '"weights":[1000,1,0.001]', card)
+card = card.replace('"beats_persistence_macro_f1":false', '"beats_persistence_macro_f1":true')
+open(os.path.join(worse, "card.json"), "w").write(card)
+PY
 
 # ---- 1. exactly once through kill -9 and a broker restart ----
 IN=in-$RUN
-F="--group f-$RUN --worker-id f --output-topic out-f-$RUN --state-topic state-f-$RUN --dead-letter-topic dl-f-$RUN"
+F="--group f-$RUN --worker-id f --model worse --output-topic out-f-$RUN --state-topic state-f-$RUN --dead-letter-topic dl-f-$RUN"
 create_input "$IN"
 start_worker f1 "$IN" $F
 f1=$worker
@@ -207,7 +221,7 @@ expect_ok "$WORK/restart.log" "broker restart (scripts/kafka.sh restart)" script
 wait_producer "$IN"
 wait_stable "out-f-$RUN" || bad "the restarted worker did not settle"
 stop_worker f3 "$f3"
-R="--group r-$RUN --worker-id r --output-topic out-r-$RUN --state-topic state-r-$RUN --dead-letter-topic dl-r-$RUN"
+R="--group r-$RUN --worker-id r --model worse --output-topic out-r-$RUN --state-topic state-r-$RUN --dead-letter-topic dl-r-$RUN"
 start_worker r "$IN" $R
 ref=$worker
 wait_stable "out-r-$RUN" || bad "the reference worker did not settle"
@@ -222,12 +236,51 @@ else
       "$(wc -l < "$WORK/f.txt") vs $n results; diff: $(diff "$WORK/f.txt" "$WORK/r.txt" | head -3)"
 fi
 nf=$(wc -l < "$WORK/f.txt")
+# The guard switched (issue 10 item 6): records by persistence and by the model, switches logged
+# naming the partition, and the summary counting the partitions on persistence.
+by_persistence=$(grep -c '"forecast_source_60m":"persistence"' "$WORK/r.txt" || true)
+by_model=$(grep -c '"forecast_source_60m":"model"' "$WORK/r.txt" || true)
+switches=$(cat "$WORK"/f1.err "$WORK"/f2.err "$WORK"/f3.err | grep -c "in-$RUN\[[0-9]*\] .*publishing persistence" || true)
+on_persistence=$(python3 -c 'import json, sys
+live = json.load(open(sys.argv[1]))["live_scores"]
+print(sum(h["partitions_on_persistence"] for h in live["horizons"]))' "$WORK/r.json" 2>/dev/null || echo 0)
+if [ "${by_persistence:-0}" -gt 100 ] && [ "${by_model:-0}" -gt 100 ] && [ "$switches" -gt 0 ] && [ "$on_persistence" -gt 0 ]; then
+  ok "the live guard switched partitions to persistence through the kills ($by_persistence of $nf results at 60 min by persistence, $switches switches logged)"
+else
+  bad "the live guard did not switch as expected: $by_persistence by persistence, $by_model by the model at 60 min, $switches switches logged, $on_persistence partitions on persistence in the summary"
+fi
 dups=$(cut -d' ' -f2- "$WORK/f.txt" | python3 -c '
 import json, sys, collections
 c = collections.Counter((json.loads(l)["window_start"], json.loads(l)["cell_id"]) for l in sys.stdin)
 print(sum(1 for v in c.values() if v > 1))')
 [ "$nf" -gt 1000 ] && [ "$dups" = 0 ] && ok "no window published twice ($nf window results)" \
   || bad "$dups windows published more than once (of $nf results)"
+# traffic serve shows the live scores of the stream group, read from its state topic: those the
+# reference worker reported at its end (it has stopped: its last states are final).
+"$TRAFFIC" serve --port 0 --topic "out-r-$RUN" --dead-letter-topic "" --state-topic "state-r-$RUN" \
+  --stream-group "r-$RUN" --model none --web-dir /nonexistent --duration 60 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+serve_pid=$!
+PIDS+=("$serve_pid")
+served_scores=""
+for _ in $(seq 60); do
+  port=$(sed -n 's/.*http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/serve.out" | head -1)
+  if [ -n "$port" ]; then
+    served_scores=$(curl -s "http://127.0.0.1:$port/api/stats" | python3 -c 'import json, sys
+live = json.load(sys.stdin).get("live_scores")
+print(" ".join("{}:{}:{}".format(h["minutes"], h["count"], h["source"]) for h in live["horizons"]) if live else "")' 2>/dev/null)
+    [ -n "$served_scores" ] && break
+  fi
+  sleep 1
+done
+kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null
+reported=$(python3 -c 'import json, sys
+live = json.load(open(sys.argv[1]))["live_scores"]
+print(" ".join("{}:{}:{}".format(h["minutes"], h["model"]["count"], h["source"]) for h in live["horizons"]))' "$WORK/r.json" 2>/dev/null)
+if [ -n "$served_scores" ] && [ "$served_scores" = "$reported" ]; then
+  ok "traffic serve shows the stream's live scores from its state topic ($served_scores)"
+else
+  bad "traffic serve's live scores '${served_scores}' are not the worker's '${reported}': $(tail -2 "$WORK/serve.err" | tr '\n' ' ')"
+fi
 # Issue 8 item 8: the archive of the killed workers holds the topic's records, each once.
 read -r na nd < <(archive_rows "out-f-$RUN")
 if [ "${na:-0}" = "$nf" ] && [ "${nd:-0}" = "$nf" ]; then

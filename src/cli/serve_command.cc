@@ -60,6 +60,11 @@ Command AddServeCommand(CLI::App& app, SharedOptions& shared) {
   c->add_option("--dead-letter-topic", o->dead_letter_topic, "dead letters to show (\"\": none)")
       ->capture_default_str();
   c->add_option("--group", o->group, "consumer group (default traffic-serve-<pid>: this server reads every partition)");
+  c->add_option("--state-topic", o->state_topic,
+                "the stream's state topic, for the live forecast scores and who publishes (\"\": none)")
+      ->capture_default_str();
+  c->add_option("--stream-group", o->stream_group, "the stream's consumer group whose live scores to show")
+      ->capture_default_str();
   c->add_option_function<double>(
        "--lookback-hours", [o](double h) { o->lookback = std::chrono::seconds(static_cast<int64_t>(h * 3600)); },
        "on start, read what was published in the last this many hours (refills the map)")

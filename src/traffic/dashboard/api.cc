@@ -654,7 +654,8 @@ Reply MetricsReply(const WindowStore& store, const ServerFacts& facts) {
     for (const auto& l : src.live_scores)
       out += "traffic_live_scored{horizon=\"" + i(l.minutes) + "\"} " + i(l.count) + "\n";
     out +=
-        "# HELP traffic_live_source_model 1 when the model publishes at the horizon, 0 when persistence stands in.\n"
+        "# HELP traffic_live_source_model 1 when the model publishes at the horizon, 0 when persistence stands in (in "
+        "any partition).\n"
         "# TYPE traffic_live_source_model gauge\n";
     for (const auto& l : src.live_scores) {
       out += "traffic_live_source_model{horizon=\"" + i(l.minutes) + "\"} " + (l.source == "model" ? "1" : "0") + "\n";

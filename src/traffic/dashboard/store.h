@@ -75,7 +75,7 @@ struct WorkerInfo {
 // The stream's live scores at one horizon (pipeline LiveScoreReport, as the dashboard shows it).
 struct LiveScoreRow {
   int minutes = 0;
-  std::string source;  // who publishes: "model" | "persistence"
+  std::string source;  // who publishes: "model" | "persistence" | "mixed" (some partitions each)
   int64_t count = 0;   // forecasts scored in the period
   double model_macro_f1 = 0, persistence_macro_f1 = 0, profile_macro_f1 = 0;
   double model_accuracy = 0, persistence_accuracy = 0, profile_accuracy = 0;
@@ -98,8 +98,8 @@ struct SourceStatus {
   std::optional<double> publish_latency_p99_ms;
   std::vector<PartitionLag> consumer_lag;
   std::vector<WorkerInfo> workers;
-  // Embedded: the stream's live scores over live_period_s of event time (empty: no model, or a
-  // Kafka source, whose workers report theirs in their summaries).
+  // The stream's live scores over live_period_s of event time (empty: no model; on Kafka, no
+  // partition state of the stream group read yet).
   int64_t live_period_s = 0;
   std::vector<LiveScoreRow> live_scores;
 };

@@ -532,8 +532,21 @@ TEST_F(ForecastPipelineTest, TheLiveGuardSwitchesAWorseModelToPersistence) {
     }
     EXPECT_EQ(again.sources[h], codec::ForecastSource::kPersistence);  // the guard's choice too
   }
-  // A state written before the guard was kept ("TRSS3": four parts) restores, on the card's verdict.
+  // What `traffic serve` reads of the state topic: the same scores and sources.
   const std::string state = processor.SnapshotPartition(0, all);
+  ASSERT_OK_AND_ASSIGN(PartitionLive decoded, DecodePartitionLive(state, options.score_period));
+  const LiveScoreReport merged = MergeLive({&decoded}, options.score_period, {});
+  EXPECT_EQ(merged.partitions, 1);
+  for (size_t h = 0; h < features::kHorizonCount; ++h) {
+    EXPECT_EQ(merged.sources[h], live.sources[h]);
+    EXPECT_EQ(std::string(merged.SourceName(h)), "persistence");
+    for (size_t p = 0; p < model::kLivePredictors; ++p) {
+      EXPECT_EQ(merged.scores[h].by_predictor[p].count, live.scores[h].by_predictor[p].count);
+      EXPECT_EQ(merged.scores[h].by_predictor[p].macro_f1, live.scores[h].by_predictor[p].macro_f1);
+    }
+  }
+  EXPECT_EQ(DecodePartitionLive("TRSS9", options.score_period).status().code(), core::StatusCode::kCorrupt);
+  // A state written before the guard was kept ("TRSS3": four parts) restores, on the card's verdict.
   core::ByteReader reader(std::string_view(state).substr(5));
   std::string v3 = "TRSS3";
   std::string_view part;

@@ -23,6 +23,8 @@
 #include "traffic/pipeline/forecaster.h"
 #include "traffic/pipeline/prediction_archive.h"
 #include "traffic/pipeline/reference_data.h"
+#include "traffic/pipeline/stream_processor.h"
+#include "traffic/pipeline/stream_state.h"
 #include "traffic/pipeline/trip_source.h"
 
 namespace traffic::pipeline {
@@ -107,6 +109,18 @@ core::Result<std::unique_ptr<DashboardServer>> StartServer(const ServeOptions& o
 
 // ---- the Kafka source ----
 
+// The live scores as the dashboard shows them (none without a model).
+std::vector<dashboard::LiveScoreRow> LiveRows(const LiveScoreReport& live) {
+  std::vector<dashboard::LiveScoreRow> rows;
+  for (size_t h = 0; live.forecasting && h < live.scores.size(); ++h) {
+    const auto& sc = live.scores[h];
+    rows.push_back({features::kHorizonsMin[h], live.SourceName(h), sc.model().count, sc.model().macro_f1,
+                    sc.persistence().macro_f1, sc.profile().macro_f1, sc.model().accuracy, sc.persistence().accuracy,
+                    sc.profile().accuracy});
+  }
+  return rows;
+}
+
 class KafkaFollower {
  public:
   KafkaFollower(const ServeOptions& o, DashboardServer* server) : o_(o), server_(server) {
@@ -147,6 +161,7 @@ class KafkaFollower {
     std::vector<std::string> topics = {o_.topic};
     bool dead_letters = !o_.dead_letter_topic.empty();
     if (dead_letters) topics.push_back(o_.dead_letter_topic);
+    if (!o_.state_topic.empty()) topics.push_back(o_.state_topic);
     const int64_t since_ms = WallMs() - std::chrono::duration_cast<std::chrono::milliseconds>(o_.lookback).count();
     kafka::Consumer* c = consumer.get();
     kafka::RebalanceCallbacks callbacks;
@@ -155,6 +170,12 @@ class KafkaFollower {
       auto offsets = c->OffsetsForTimes(parts, since_ms, std::chrono::milliseconds(5000));
       for (size_t i = 0; i < parts.size(); ++i) {
         parts[i].offset = offsets.ok() ? (*offsets)[i].offset : kafka::kOffsetBeginning;
+        if (parts[i].topic == o_.state_topic) {
+          // The newest state of each partition is among the last messages (a state per partition
+          // each commit); before them there may be gigabytes of older ones.
+          auto end = c->HighWatermark(parts[i].topic, parts[i].partition, std::chrono::milliseconds(5000));
+          parts[i].offset = end.ok() ? std::max<int64_t>(0, *end - o_.state_messages) : kafka::kOffsetBeginning;
+        }
       }
       assigned_ = parts;
     };
@@ -163,6 +184,11 @@ class KafkaFollower {
         sub.message().find(o_.dead_letter_topic) != std::string::npos &&
         sub.message().find(o_.topic + " ") == std::string::npos) {
       topics.pop_back();  // no dead-letter topic yet: follow the predictions alone
+      sub = consumer->Subscribe(topics, callbacks);
+    }
+    if (!sub.ok() && !o_.state_topic.empty() && sub.code() == core::StatusCode::kNotFound &&
+        sub.message().find(o_.state_topic) != std::string::npos) {
+      std::erase(topics, o_.state_topic);  // no stream has run yet: no live scores to show
       sub = consumer->Subscribe(topics, callbacks);
     }
     TRAFFIC_RETURN_IF_ERROR(sub);
@@ -186,7 +212,9 @@ class KafkaFollower {
       notes.clear();
       int64_t now_ms = WallMs();
       for (const auto& m : messages) {
-        if (m.topic() == o_.topic) {
+        if (m.topic() == o_.state_topic) {
+          AddState(m);
+        } else if (m.topic() == o_.topic) {
           codec::PredictionRecord r;
           auto d = predictions.Decode(m.value(), &r);
           if (!d.ok()) {
@@ -218,11 +246,37 @@ class KafkaFollower {
       if (std::chrono::steady_clock::now() - last_probe >= std::chrono::seconds(2)) {
         last_probe = std::chrono::steady_clock::now();
         TRAFFIC_RETURN_IF_ERROR(Probe(*consumer));
+        if (!live_.empty()) {
+          std::vector<const PartitionLive*> all;
+          for (const auto& [key, p] : live_) all.push_back(&p);
+          status_.live_period_s = o_.score_period.count();
+          status_.live_scores = LiveRows(MergeLive(all, o_.score_period, {}));
+        }
         server_->SetSource(status_);
       }
     }
     (void)consumer->Close();
     return core::Status::Ok();
+  }
+
+  // A partition state of the stream group: its live scores and who publishes replace the
+  // partition's previous ones (a tombstone removes them). Keys: StreamStateKey.
+  void AddState(const kafka::Message& m) {
+    std::string key(m.key());
+    const size_t slash = key.rfind('/');
+    if (slash == std::string::npos || key.substr(slash + 1) != o_.stream_group) return;
+    if (m.value().empty()) {
+      live_.erase(key);
+      return;
+    }
+    auto live = DecodePartitionLive(DecodePositionedState(m.value()).processor_state, o_.score_period);
+    if (!live.ok()) {
+      if (bad_states_++ < 5) {
+        spdlog::warn("serve: {}[{}]@{} ({}): {}", m.topic(), m.partition(), m.offset(), key, live.status().message());
+      }
+      return;
+    }
+    live_.insert_or_assign(key, std::move(*live));
   }
 
   // Broker reachable? And how far behind this server is, per predictions partition.
@@ -256,6 +310,8 @@ class KafkaFollower {
   std::string group_;
   dashboard::SourceStatus status_;
   std::vector<kafka::TopicPartition> assigned_;
+  std::map<std::string, PartitionLive> live_;  // by state key
+  int64_t bad_states_ = 0;
 };
 
 // Drops trips before `from` (the demo starts in the morning, not at midnight).
@@ -418,13 +474,7 @@ core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallbac
     status.dead_letters = dead_letters;
     status.watermark = watermark;
     status.live_period_s = live.period.count();
-    status.live_scores.clear();
-    for (size_t h = 0; live.forecasting && h < live.scores.size(); ++h) {
-      const auto& sc = live.scores[h];
-      status.live_scores.push_back({features::kHorizonsMin[h], live.SourceName(h), sc.model().count,
-                                    sc.model().macro_f1, sc.persistence().macro_f1, sc.profile().macro_f1,
-                                    sc.model().accuracy, sc.persistence().accuracy, sc.profile().accuracy});
-    }
+    status.live_scores = LiveRows(live);
     server->SetSource(status);
   };
   auto stats = RunEmbedded(

@@ -37,6 +37,12 @@ struct ServeOptions {
   // On (re)start each partition is read from the first message published within this wall-clock
   // look-back (Kafka message timestamps), so a restart refills the map.
   std::chrono::seconds lookback{24 * 3600};
+  // The live scores: the newest partition states of the stream group `stream_group` in this
+  // topic ("": none shown), read from its last `state_messages` messages on (re)start.
+  std::string state_topic = "traffic-stream-state";
+  std::string stream_group = "traffic-stream";
+  int64_t state_messages = 1000;
+  std::chrono::seconds score_period = std::chrono::hours(6);  // the stream's
   std::chrono::milliseconds reconnect_interval{3000};
 };
 

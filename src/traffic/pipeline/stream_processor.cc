@@ -427,23 +427,20 @@ std::array<model::HorizonLiveScores, model::kLiveHorizons> StreamProcessor::Live
 }
 
 LiveScoreReport StreamProcessor::LiveReport() const {
-  LiveScoreReport r;
-  r.period = options_.score_period;
-  r.forecasting = forecaster_ != nullptr;
-  if (!r.forecasting) return r;
-  r.scores = LiveScoresNow();
-  r.sources = InitialSources(forecaster_);
-  r.partitions = static_cast<int>(guards_.size());
+  if (forecaster_ == nullptr) {
+    LiveScoreReport r;
+    r.period = options_.score_period;
+    return r;
+  }
+  std::map<int32_t, PartitionLive> live;
+  for (const auto& [partition, scores] : scores_) live.try_emplace(partition, PartitionLive{scores, std::nullopt});
   for (const auto& [partition, guard] : guards_) {
-    for (size_t h = 0; h < r.on_persistence.size(); ++h) {
-      r.on_persistence[h] += guard.source(h) == codec::ForecastSource::kPersistence;
-    }
+    live.try_emplace(partition, PartitionLive{model::LiveScores(options_.score_period), std::nullopt})
+        .first->second.sources = guard.sources();
   }
-  for (size_t h = 0; h < r.sources.size() && r.partitions > 0; ++h) {
-    r.sources[h] =
-        r.on_persistence[h] == r.partitions ? codec::ForecastSource::kPersistence : codec::ForecastSource::kModel;
-  }
-  return r;
+  std::vector<const PartitionLive*> all;
+  for (const auto& [partition, p] : live) all.push_back(&p);
+  return MergeLive(all, options_.score_period, InitialSources(forecaster_));
 }
 
 const char* LiveScoreReport::SourceName(size_t h) const {
@@ -463,6 +460,58 @@ int32_t StreamProcessor::PartitionOf(geo::CellId cell) const {
 int64_t StreamProcessor::RowKey(core::UtcTime t, geo::CellId cell) const {
   return core::ToEpochSeconds(t) * grid_.cell_count() + grid_.Index(cell);
 }
+
+namespace {
+
+// The parts of a partition state, as views into its bytes (empty when the version has none).
+struct StateParts {
+  std::string_view windower, builder, ids, scores, guard;
+};
+
+core::Status SplitState(std::string_view bytes, const std::string& where, StateParts* p) {
+  std::string_view in = bytes.substr(0, std::min(bytes.size(), kStateMagic.size()));
+  if (in == kStateMagic || in == kStateMagicV3 || in == kStateMagicV2) {
+    core::ByteReader r(bytes.substr(kStateMagic.size()));
+    if (!r.GetLengthPrefixed(&p->windower) || !r.GetLengthPrefixed(&p->builder) || !r.GetLengthPrefixed(&p->ids) ||
+        (in != kStateMagicV2 && !r.GetLengthPrefixed(&p->scores)) ||
+        (in == kStateMagic && !r.GetLengthPrefixed(&p->guard)) || !r.empty()) {
+      return core::Status::Corrupt(where + ": truncated or trailing bytes");
+    }
+  } else if (in == kStateMagicV1 && bytes.size() >= kStateMagicV1.size() + 8) {
+    uint64_t n = core::DecodeFixed64(bytes.data() + kStateMagicV1.size());
+    size_t at = kStateMagicV1.size() + 8;
+    if (n > bytes.size() - at) return core::Status::Corrupt(where + ": truncated");
+    p->windower = bytes.substr(at, n);
+    p->builder = bytes.substr(at + n);
+  } else {
+    return core::Status::Corrupt(where + ": not a stream state (bad magic)");
+  }
+  return core::Status::Ok();
+}
+
+// The guard part's opening: who publishes per horizon (nullopt: not recorded); `r` is left at the
+// forecasts waiting for their truth.
+core::Status ReadGuardSources(std::string_view bytes, std::string_view* payload, core::ByteReader* r,
+                              std::optional<std::array<codec::ForecastSource, model::kLiveHorizons>>* sources) {
+  TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kGuardMagic, kGuardVersion, "guard state", payload));
+  *r = core::ByteReader(*payload);
+  uint64_t horizons;
+  if (!r->GetVarint64(&horizons) || (horizons != 0 && horizons != model::kLiveHorizons)) {
+    return core::Status::Corrupt("guard state: bad horizon count");
+  }
+  sources->reset();
+  if (horizons == 0) return core::Status::Ok();
+  std::array<codec::ForecastSource, model::kLiveHorizons> s{};
+  for (auto& source : s) {
+    uint64_t v;
+    if (!r->GetVarint64(&v) || v > 1) return core::Status::Corrupt("guard state: bad source");
+    source = v == 1 ? codec::ForecastSource::kPersistence : codec::ForecastSource::kModel;
+  }
+  *sources = s;
+  return core::Status::Ok();
+}
+
+}  // namespace
 
 std::string StreamProcessor::SnapshotPartition(int32_t partition, const window::CellMask& cells) const {
   std::string out(kStateMagic);
@@ -508,18 +557,9 @@ std::string StreamProcessor::EncodeGuardState(int32_t partition, const window::C
 core::Status StreamProcessor::RestoreGuardState(int32_t partition, std::string_view bytes) {
   auto corrupt = [](const std::string& what) { return core::Status::Corrupt("guard state: " + what); };
   std::string_view payload;
-  TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kGuardMagic, kGuardVersion, "guard state", &payload));
   core::ByteReader r(payload);
-  uint64_t horizons;
-  if (!r.GetVarint64(&horizons) || (horizons != 0 && horizons != model::kLiveHorizons)) {
-    return corrupt("bad horizon count");
-  }
-  std::array<codec::ForecastSource, model::kLiveHorizons> sources{};
-  for (uint64_t h = 0; h < horizons; ++h) {
-    uint64_t v;
-    if (!r.GetVarint64(&v) || v > 1) return corrupt("bad source");
-    sources[h] = v == 1 ? codec::ForecastSource::kPersistence : codec::ForecastSource::kModel;
-  }
+  std::optional<std::array<codec::ForecastSource, model::kLiveHorizons>> sources;
+  TRAFFIC_RETURN_IF_ERROR(ReadGuardSources(bytes, &payload, &r, &sources));
   uint64_t n;
   if (!r.GetVarint64AtMost(payload.size(), &n)) return corrupt("bad forecast count");
   std::vector<std::pair<int64_t, PendingForecast>> waiting(n);
@@ -539,30 +579,52 @@ core::Status StreamProcessor::RestoreGuardState(int32_t partition, std::string_v
   if (!r.GetLengthPrefixed(&labeler) || !r.empty()) return corrupt("truncated or trailing bytes");
   TRAFFIC_RETURN_IF_ERROR(labeler_.RestoreCells(labeler));
   for (auto& [key, pending] : waiting) pending_.insert_or_assign(key, pending);
-  if (horizons > 0) GuardOf(partition).set_sources(sources);
+  if (sources) GuardOf(partition).set_sources(*sources);
   return core::Status::Ok();
+}
+
+core::Result<PartitionLive> DecodePartitionLive(std::string_view state, std::chrono::seconds period) {
+  StateParts parts;
+  TRAFFIC_RETURN_IF_ERROR(SplitState(state, "stream state", &parts));
+  PartitionLive live{model::LiveScores(period), std::nullopt};
+  if (!parts.scores.empty()) TRAFFIC_RETURN_IF_ERROR(live.scores.DecodeAndMerge(parts.scores));
+  if (!parts.guard.empty()) {
+    std::string_view payload;
+    core::ByteReader r(payload);
+    TRAFFIC_RETURN_IF_ERROR(ReadGuardSources(parts.guard, &payload, &r, &live.sources));
+  }
+  return live;
+}
+
+LiveScoreReport MergeLive(const std::vector<const PartitionLive*>& partitions, std::chrono::seconds period,
+                          const std::array<codec::ForecastSource, model::kLiveHorizons>& default_sources) {
+  LiveScoreReport r;
+  r.period = period;
+  r.forecasting = true;
+  model::LiveScores all(period);
+  r.sources = default_sources;
+  r.partitions = static_cast<int>(partitions.size());
+  for (const PartitionLive* p : partitions) {
+    all.Merge(p->scores);
+    const auto& sources = p->sources ? *p->sources : default_sources;
+    for (size_t h = 0; h < r.on_persistence.size(); ++h) {
+      r.on_persistence[h] += sources[h] == codec::ForecastSource::kPersistence;
+    }
+  }
+  r.scores = all.Current();
+  for (size_t h = 0; h < r.sources.size() && r.partitions > 0; ++h) {
+    r.sources[h] =
+        r.on_persistence[h] == r.partitions ? codec::ForecastSource::kPersistence : codec::ForecastSource::kModel;
+  }
+  return r;
 }
 
 core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_view bytes) {
   const std::string where = "stream state of partition " + std::to_string(partition);
-  std::string_view w, b, d, scored, guard;
-  std::string_view in = bytes.substr(0, std::min(bytes.size(), kStateMagic.size()));
-  if (in == kStateMagic || in == kStateMagicV3 || in == kStateMagicV2) {
-    core::ByteReader r(bytes.substr(kStateMagic.size()));
-    if (!r.GetLengthPrefixed(&w) || !r.GetLengthPrefixed(&b) || !r.GetLengthPrefixed(&d) ||
-        (in != kStateMagicV2 && !r.GetLengthPrefixed(&scored)) || (in == kStateMagic && !r.GetLengthPrefixed(&guard)) ||
-        !r.empty()) {
-      return core::Status::Corrupt(where + ": truncated or trailing bytes");
-    }
-  } else if (in == kStateMagicV1 && bytes.size() >= kStateMagicV1.size() + 8) {
-    uint64_t n = core::DecodeFixed64(bytes.data() + kStateMagicV1.size());
-    size_t at = kStateMagicV1.size() + 8;
-    if (n > bytes.size() - at) return core::Status::Corrupt(where + ": truncated");
-    w = bytes.substr(at, n);
-    b = bytes.substr(at + n);
-  } else {
-    return core::Status::Corrupt(where + ": not a stream state (bad magic)");
-  }
+  StateParts parts;
+  TRAFFIC_RETURN_IF_ERROR(SplitState(bytes, where, &parts));
+  const std::string_view w = parts.windower, b = parts.builder, d = parts.ids, scored = parts.scores,
+                         guard = parts.guard;
   // Check the ids before anything changes; the windower and builder check their own bytes.
   window::DuplicateFilter ids(options_.window.grid);
   if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(ids.RestoreCells(d).WithContext(where));  // checked first

@@ -229,6 +229,20 @@ class StreamProcessor {
   std::vector<GuardSwitch> switches_;
 };
 
+// What a partition state says of live scoring, for a reader outside the stream (`traffic serve`
+// following Kafka reads the workers' states from the state topic): the partition's live scores
+// and who publishes there (nullopt: a state without a guard part, or taken without a model).
+struct PartitionLive {
+  model::LiveScores scores;
+  std::optional<std::array<codec::ForecastSource, model::kLiveHorizons>> sources;
+};
+// `state` is what SnapshotPartition wrote; kCorrupt for bytes it would not write.
+core::Result<PartitionLive> DecodePartitionLive(std::string_view state, std::chrono::seconds period);
+// The report over partitions: scores merged, sources counted (a partition without sources counts
+// as `default_sources`).
+LiveScoreReport MergeLive(const std::vector<const PartitionLive*>& partitions, std::chrono::seconds period,
+                          const std::array<codec::ForecastSource, model::kLiveHorizons>& default_sources);
+
 // The parts of a stream summary the counters alone cannot print: "duplicates", "rejects" (per
 // cleaning-rule reason, as `clean` reports them), "late_periods" and "late_warning" (the text,
 // or null), appended as keys of the open JSON object `j`.
