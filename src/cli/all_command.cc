@@ -52,6 +52,10 @@ Command AddAllCommand(CLI::App& app, SharedOptions& shared) {
   c->add_option("--rounds", train.classifier.num_rounds, "boosting rounds (at most)")
       ->capture_default_str()
       ->check(kPositive);
+  c->add_option("--validation-days", train.validation_days,
+                "days before the test period held out to stop the boosting and tune the decision rule (0: automatic)")
+      ->capture_default_str()
+      ->check(kNonNegative);
   c->add_option("--train-stride", train.train_stride, "keep every n-th training example")
       ->capture_default_str()
       ->check(kPositive);

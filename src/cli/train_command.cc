@@ -46,6 +46,10 @@ Command AddTrainCommand(CLI::App& app, SharedOptions& shared) {
       ->check(kNonNegative);
   c->add_option("--threads", o->classifier.nthread)->capture_default_str()->check(kPositive);
   c->add_option("--seed", o->classifier.seed)->capture_default_str();
+  c->add_option("--validation-days", o->validation_days,
+                "days before the test period held out to stop the boosting and tune the decision rule (0: automatic)")
+      ->capture_default_str()
+      ->check(kNonNegative);
   c->add_option("--train-stride", o->train_stride, "keep every n-th training example")
       ->capture_default_str()
       ->check(kPositive);

@@ -1,14 +1,17 @@
 #include "traffic/model/evaluation.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
 namespace traffic::model {
 
-int64_t ValidationFromMs(core::UtcTime train_from, core::UtcTime split) {
+int64_t ValidationFromMs(core::UtcTime train_from, core::UtcTime split, int days) {
   const int64_t split_s = core::ToEpochSeconds(split);
   const int64_t train_days = (split_s - core::ToEpochSeconds(train_from)) / 86400;
-  return train_days >= 3 ? (split_s - 86400) * 1000 : split_s * 1000;
+  int64_t held = days > 0 ? days : (train_days >= 21 ? 7 : 1);
+  held = std::min<int64_t>(held, train_days - 2);
+  return held > 0 ? (split_s - held * 86400) * 1000 : split_s * 1000;
 }
 
 int PersistenceLevel(double speed_15m, double speed_60m, const window::LevelThresholds& thresholds) {

@@ -30,9 +30,12 @@
 
 namespace traffic::model {
 
-// The first example time (ms since the epoch) of the validation set: split - 1 day when the
-// training period [train_from, split) has at least 3 whole days, else split (no validation set).
-int64_t ValidationFromMs(core::UtcTime train_from, core::UtcTime split);
+// The first example time (ms since the epoch) of the validation set: split - `days` days. `days`
+// 0 means automatic: a whole week (every hour of the week validated, not one weekday or one
+// Sunday) when the training period [train_from, split) has at least 3 weeks, else 1 day when it
+// has at least 3 days, else none (split: no validation set). An explicit `days` is capped so
+// that at least 2 whole training days remain before it.
+int64_t ValidationFromMs(core::UtcTime train_from, core::UtcTime split, int days = 0);
 
 // The examples of one horizon, as stored by the features step.
 struct ExampleView {

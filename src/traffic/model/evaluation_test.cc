@@ -22,6 +22,16 @@ TEST(Evaluation, TheLastTrainingDayValidatesFromThreeDaysOn) {
   EXPECT_EQ(ValidationFromMs(from, core::FromEpochSeconds(kT0 + 2 * kDay)), (kT0 + 2 * kDay) * 1000);
 }
 
+TEST(Evaluation, ThreeWeeksOfTrainingValidateOnAWholeWeek) {
+  const auto from = core::FromEpochSeconds(kT0);
+  EXPECT_EQ(ValidationFromMs(from, core::FromEpochSeconds(kT0 + 20 * kDay)), (kT0 + 19 * kDay) * 1000);
+  EXPECT_EQ(ValidationFromMs(from, core::FromEpochSeconds(kT0 + 21 * kDay)), (kT0 + 14 * kDay) * 1000);
+  // Asked for: as many days, leaving at least 2 whole training days.
+  EXPECT_EQ(ValidationFromMs(from, core::FromEpochSeconds(kT0 + 21 * kDay), 2), (kT0 + 19 * kDay) * 1000);
+  EXPECT_EQ(ValidationFromMs(from, core::FromEpochSeconds(kT0 + 5 * kDay), 7), (kT0 + 2 * kDay) * 1000);
+  EXPECT_EQ(ValidationFromMs(from, core::FromEpochSeconds(kT0 + 2 * kDay), 7), (kT0 + 2 * kDay) * 1000);
+}
+
 TEST(Evaluation, PersistenceIsTheLast15MinutesOrElseTheLastHour) {
   const window::LevelThresholds t;  // High < 10 <= Medium <= 20 < Low
   EXPECT_EQ(PersistenceLevel(8, 25, t), kHigh);

@@ -340,6 +340,34 @@ TEST_F(ForecastPipelineTest, EarlyStoppingValidatesOnTheLastTrainingDay) {
   EXPECT_EQ(h, features::kHorizonCount);
 }
 
+// With a week of validation days the served model is trained again on them too (forced here on
+// the fixture's one validation day): the card says so, the rounds are those the validation chose,
+// and the model is not the one trained without them.
+TEST_F(ForecastPipelineTest, TheRefitModelLearnsFromTheValidationDaysToo) {
+  TrainOptions train;
+  train.features_dir = "features";
+  train.models_dir = "models";
+  train.version = "refit";
+  train.classifier.num_rounds = 8;
+  train.classifier.nthread = 1;
+  train.refit = true;
+  ASSERT_OK_AND_ASSIGN(TrainSummary refit, RunTrain(*fs_, train));
+  EXPECT_TRUE(refit.refit);
+  EXPECT_NE(refit.card_json.find("\"refit_on_validation_days\":true"), std::string::npos);
+  ASSERT_OK_AND_ASSIGN(std::string v1_card, fs_->ReadAll("models/v1/card.json"));
+  EXPECT_NE(v1_card.find("\"refit_on_validation_days\":false"), std::string::npos);
+  for (const char* file : {"model_15m.json", "model_30m.json", "model_60m.json"}) {
+    ASSERT_OK_AND_ASSIGN(std::string a, fs_->ReadAll(std::string("models/v1/") + file));
+    ASSERT_OK_AND_ASSIGN(std::string b, fs_->ReadAll(std::string("models/refit/") + file));
+    EXPECT_NE(a, b) << file;
+  }
+  for (const auto& h : refit.horizons) {
+    EXPECT_GT(h.validation_rows, 0);
+    EXPECT_GT(h.rounds, 0);
+    EXPECT_LE(h.rounds, 8);
+  }
+}
+
 // A failed run leaves the previous output as it was: features/ and models/latest.
 TEST_F(ForecastPipelineTest, FailedFeaturesAndTrainRunsKeepThePreviousOutput) {
   auto snapshot = [&](const std::string& dir) {

@@ -52,7 +52,7 @@ core::Status ScoreSpeedRegression(const model::HorizonSplit& split, const TrainO
 
 // Trains one horizon's model on `split` and evaluates it and the baselines on the test set;
 // returns the model as XGBoost JSON.
-core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const TrainOptions& options,
+core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const TrainOptions& options, bool refit,
                                        HorizonResult* result) {
   const auto& names = features::FeatureNames();
   result->train_rows = static_cast<int64_t>(split.train_y.size());
@@ -93,6 +93,19 @@ core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const T
     TRAFFIC_ASSIGN_OR_RETURN(auto valid_report, model::Evaluate(split.valid_y, valid_levels));
     result->speed.classifier_validation_macro_f1 = valid_report.macro_f1;
     TRAFFIC_RETURN_IF_ERROR(ScoreSpeedRegression(split, options, result));
+    if (refit && use_validation) {
+      // The validation days chose the rounds and the rule; the model served learns from them too
+      // (the latest days are the ones most like tomorrow).
+      std::vector<float> x(split.train_x);
+      x.insert(x.end(), split.valid_x.begin(), split.valid_x.end());
+      std::vector<int> y(split.train_y);
+      y.insert(y.end(), split.valid_y.begin(), split.valid_y.end());
+      model::ClassifierOptions refit = classifier;
+      refit.num_rounds = result->rounds;
+      refit.early_stopping_rounds = 0;
+      trained = model::CongestionClassifier::Train({{x, y.size(), names}, y}, refit, nullptr);
+      if (!trained.ok()) return trained.status().WithContext(fmt::format("refit the {} min model", result->minutes));
+    }
   }
   TRAFFIC_ASSIGN_OR_RETURN(auto test_proba,
                            trained->PredictProba(model::FeatureMatrix{split.test_x, split.test_y.size(), names}));
@@ -163,6 +176,7 @@ std::string CardJson(const TrainSummary& summary, const TrainOptions& options, i
   j.Key("split").String(summary.split);
   j.Key("test_to").String(summary.test_to);
   j.Key("validation_from").String(core::FormatIsoUtc(core::FromEpochSeconds(validation_from_ms / 1000)));
+  j.Key("refit_on_validation_days").Bool(summary.refit);
   j.Key("train_stride").Int(options.train_stride);
   j.Key("balanced_class_weights").Bool(options.balanced_class_weights);
   j.Key("num_rounds").Int(options.classifier.num_rounds);
@@ -299,7 +313,10 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
     return core::Status::Internal("feature layout lacks speed_15m, speed_60m or profile_speed");
   }
   // Early stopping on the last training day, when there are enough days to spare one.
-  split_options.validation_from_ms = model::ValidationFromMs(split.train_from, split.split);
+  split_options.validation_from_ms = model::ValidationFromMs(split.train_from, split.split, options.validation_days);
+  // A week or more held out is too much recent history to leave out of the served model.
+  const bool refit = options.refit.value_or(
+      core::ToEpochSeconds(split.split) * 1000 - split_options.validation_from_ms >= 7 * 86400 * 1000LL);
   split_options.train_stride = options.train_stride;
   split_options.thresholds = options.thresholds;
 
@@ -323,7 +340,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
                                   examples.targets[static_cast<size_t>(h)],
                                   examples.target_speeds[static_cast<size_t>(h)]};
     TRAFFIC_ASSIGN_OR_RETURN(std::string json,
-                             TrainHorizon(model::SplitExamples(view, split_options), options, &result));
+                             TrainHorizon(model::SplitExamples(view, split_options), options, refit, &result));
     result.model_file = fmt::format("model_{}m.json", result.minutes);
     TRAFFIC_RETURN_IF_ERROR(write_file(result.model_file, std::move(json)));
   }
@@ -333,6 +350,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
   TRAFFIC_RETURN_IF_ERROR(write_file("report.txt", summary.FormatReport()));
   TRAFFIC_RETURN_IF_ERROR(write_file("card.html", RenderCardHtml(summary)));
 
+  summary.refit = refit;
   summary.card_json = CardJson(summary, options, split_options.validation_from_ms, split.summary_json, written);
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));
@@ -398,8 +416,9 @@ std::string TrainSummary::FormatReport() const {
     line("persistence", r.persistence, r.model.macro_f1 > r.persistence.macro_f1 ? "model better" : "MODEL NOT BETTER");
     line("historical profile", r.profile, r.model.macro_f1 > r.profile.macro_f1 ? "model better" : "MODEL NOT BETTER");
     s += fmt::format(
-        "         test examples {}, train {}, validation {}, rounds {}; decision rule {}; Brier score {:.3f}\n",
-        r.test_rows, r.train_rows, r.validation_rows, r.rounds, r.rule.ToString(), r.calibration.brier);
+        "         test examples {}, train {}, validation {}, rounds {}{}; decision rule {}; Brier score {:.3f}\n",
+        r.test_rows, r.train_rows, r.validation_rows, r.rounds,
+        refit ? " (then trained again on train + validation)" : "", r.rule.ToString(), r.calibration.brier);
   }
   s += "\nMacro-F1 on weekday and weekend test days (model / persistence / profile, examples):\n";
   for (const auto& r : horizons) {

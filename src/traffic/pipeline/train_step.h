@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include "traffic/core/status.h"
@@ -40,6 +41,13 @@ struct TrainOptions {
   // Weight classes by inverse frequency in training. Off by default: the decision rule tuned on
   // the validation days does that job for macro-F1 and keeps the probabilities calibrated.
   bool balanced_class_weights = false;
+  // Days before the test period held out for early stopping, the decision rule and the choice
+  // between classifier and regression (model::ValidationFromMs); 0: automatic. With a week or
+  // more held out, the served model is trained again on the training and validation days
+  // together, with the rounds the validation chose (a week is too much recent history to leave
+  // out); that refit model is the one evaluated and saved.
+  int validation_days = 0;
+  std::optional<bool> refit;  // nullopt: as above; else refit (with validation days) or not
   window::LevelThresholds thresholds;
   std::string created_utc;  // for the card; empty: now
   // Point models/latest at the model even when PromotionBlocker finds a reason not to (the stream
@@ -80,6 +88,7 @@ struct TrainSummary {
   std::string train_from, split, test_to;  // ISO UTC
   std::string period_local;                // the same in New York local time, for people
   window::LevelThresholds thresholds;
+  bool refit = false;  // the served models were trained again on the validation days too
   std::array<HorizonResult, 3> horizons;
   double seconds = 0;
   std::string card_json;             // what card.json holds
