@@ -221,9 +221,7 @@ std::string FeatureBuilder::SnapshotCells(const window::CellMask& cells) const {
   std::string out;
   out.reserve(256);
   core::BeginFrame(&out, kCellsMagic, kCellsVersion);
-  core::PutVarint64(&out, static_cast<uint64_t>(window_s_));
-  core::PutVarint64(&out, static_cast<uint64_t>(options_.grid.rows));
-  core::PutVarint64(&out, static_cast<uint64_t>(options_.grid.cols));
+  PutCellStateHeader(&out, window_s_, options_.grid);
   core::PutVarintSigned64(&out, next_);
   window::PutCellMask(&out, cells);
   std::vector<int> high, active;
@@ -253,15 +251,8 @@ core::Status FeatureBuilder::RestoreCells(std::string_view bytes) {
   std::string_view payload;
   TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kCellsMagic, kCellsVersion, "feature cell state", &payload));
   core::ByteReader r(payload);
-  uint64_t window_s, rows, cols;
-  if (!r.GetVarint64(&window_s) || !r.GetVarint64(&rows) || !r.GetVarint64(&cols)) return corrupt("truncated header");
-  if (window_s != static_cast<uint64_t>(window_s_) || rows != static_cast<uint64_t>(options_.grid.rows) ||
-      cols != static_cast<uint64_t>(options_.grid.cols)) {
-    return core::Status::InvalidArgument("feature cell state was taken with other options (window " +
-                                         std::to_string(window_s) + " s, grid " + std::to_string(rows) + "x" +
-                                         std::to_string(cols) + ")");
-  }
-  const uint64_t cell_count = rows * cols;
+  TRAFFIC_RETURN_IF_ERROR(ReadCellStateHeader(&r, window_s_, options_.grid, "feature cell state"));
+  const uint64_t cell_count = static_cast<uint64_t>(options_.grid.rows) * static_cast<uint64_t>(options_.grid.cols);
   int64_t next;
   window::CellMask cells;
   if (!r.GetVarintSigned64(&next) || !window::GetCellMask(&r, cell_count, &cells)) return corrupt("truncated header");

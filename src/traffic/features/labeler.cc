@@ -98,9 +98,7 @@ std::string Labeler::SnapshotCells(const window::CellMask& cells) const {
   assert(static_cast<int>(cells.size()) == options_.grid.rows * options_.grid.cols);
   std::string out;
   core::BeginFrame(&out, kCellsMagic, kCellsVersion);
-  core::PutVarint64(&out, static_cast<uint64_t>(window_s_));
-  core::PutVarint64(&out, static_cast<uint64_t>(options_.grid.rows));
-  core::PutVarint64(&out, static_cast<uint64_t>(options_.grid.cols));
+  PutCellStateHeader(&out, window_s_, options_.grid);
   window::PutCellMask(&out, cells);
   auto index_of = [&](const FeatureRow& row) { return row.cell.row * options_.grid.cols + row.cell.col; };
   uint64_t held = 0;
@@ -131,15 +129,9 @@ core::Status Labeler::RestoreCells(std::string_view bytes) {
   std::string_view payload;
   TRAFFIC_RETURN_IF_ERROR(core::OpenFrame(bytes, kCellsMagic, kCellsVersion, "label cell state", &payload));
   core::ByteReader r(payload);
-  uint64_t window_s, rows, cols;
-  if (!r.GetVarint64(&window_s) || !r.GetVarint64(&rows) || !r.GetVarint64(&cols)) return corrupt("truncated header");
-  if (window_s != static_cast<uint64_t>(window_s_) || rows != static_cast<uint64_t>(options_.grid.rows) ||
-      cols != static_cast<uint64_t>(options_.grid.cols)) {
-    return core::Status::InvalidArgument("label cell state was taken with other options (window " +
-                                         std::to_string(window_s) + " s, grid " + std::to_string(rows) + "x" +
-                                         std::to_string(cols) + ")");
-  }
-  const uint64_t cell_count = rows * cols;
+  TRAFFIC_RETURN_IF_ERROR(ReadCellStateHeader(&r, window_s_, options_.grid, "label cell state"));
+  const uint64_t cols = static_cast<uint64_t>(options_.grid.cols);
+  const uint64_t cell_count = static_cast<uint64_t>(options_.grid.rows) * cols;
   window::CellMask cells;
   if (!window::GetCellMask(&r, cell_count, &cells)) return corrupt("truncated cell set");
   uint64_t n;

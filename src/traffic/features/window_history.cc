@@ -7,6 +7,27 @@
 
 namespace traffic::features {
 
+void PutCellStateHeader(std::string* out, int64_t window_s, const geo::GridSpec& grid) {
+  core::PutVarint64(out, static_cast<uint64_t>(window_s));
+  core::PutVarint64(out, static_cast<uint64_t>(grid.rows));
+  core::PutVarint64(out, static_cast<uint64_t>(grid.cols));
+}
+
+core::Status ReadCellStateHeader(core::ByteReader* r, int64_t window_s, const geo::GridSpec& grid,
+                                 std::string_view what) {
+  uint64_t w, rows, cols;
+  if (!r->GetVarint64(&w) || !r->GetVarint64(&rows) || !r->GetVarint64(&cols)) {
+    return core::Status::Corrupt(std::string(what) + ": truncated header");
+  }
+  if (w != static_cast<uint64_t>(window_s) || rows != static_cast<uint64_t>(grid.rows) ||
+      cols != static_cast<uint64_t>(grid.cols)) {
+    return core::Status::InvalidArgument(std::string(what) + " was taken with other options (window " +
+                                         std::to_string(w) + " s, grid " + std::to_string(rows) + "x" +
+                                         std::to_string(cols) + ")");
+  }
+  return core::Status::Ok();
+}
+
 namespace {
 int RoundUpToPowerOfTwo(int n) {
   int p = 2;

@@ -9,12 +9,21 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "traffic/core/coding.h"
+#include "traffic/core/status.h"
 #include "traffic/window/windower.h"
 
 namespace traffic::features {
+
+// The opening of a cell-state payload (FeatureBuilder's and Labeler's SnapshotCells): the window
+// size and the grid it was taken with.
+void PutCellStateHeader(std::string* out, int64_t window_s, const geo::GridSpec& grid);
+// kCorrupt "<what>: truncated header"; kInvalidArgument naming the other window size or grid.
+core::Status ReadCellStateHeader(core::ByteReader* r, int64_t window_s, const geo::GridSpec& grid,
+                                 std::string_view what);
 
 class WindowHistory {
  public:

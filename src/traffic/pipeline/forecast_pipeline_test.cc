@@ -341,8 +341,8 @@ TEST_F(ForecastPipelineTest, EarlyStoppingValidatesOnTheLastTrainingDay) {
 }
 
 // With a week of validation days the served model is trained again on them too (forced here on
-// the fixture's one validation day): the card says so, the rounds are those the validation chose,
-// and the model is not the one trained without them.
+// the fixture's one validation day): the card says so, the rounds stay within the options, and
+// the model is not the one trained without them.
 TEST_F(ForecastPipelineTest, TheRefitModelLearnsFromTheValidationDaysToo) {
   TrainOptions train;
   train.features_dir = "features";

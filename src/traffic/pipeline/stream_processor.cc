@@ -341,19 +341,18 @@ core::Status StreamProcessor::Drain(std::vector<codec::PredictionRecord>* out) {
   }
   // Minute by minute (closed_ is in (window_start, cell) order): score what the windows before
   // the minute complete, let each partition publishing in it consult its guard, then publish.
-  std::vector<int32_t> consulted;  // the partitions whose guard decided this minute
   for (size_t i = 0; i < closed_.size(); ++i) {
     const auto& w = closed_[i];
     if (forecaster_ != nullptr && (i == 0 || w.window_start != closed_[i - 1].window_start)) {
       ScoreThrough(w.window_start);
-      consulted.clear();
     }
     codec::PredictionRecord record = codec::MakePredictionRecord(w, grid_, options_.thresholds);
     if (forecast_of[i] >= 0) {
       const int32_t partition = PartitionOf(w.cell);
       ForecastGuard& guard = GuardOf(partition);
-      if (std::find(consulted.begin(), consulted.end(), partition) == consulted.end()) {
-        consulted.push_back(partition);
+      // The guard's rule gives the same answer twice on the same scores: it need only look again
+      // once they have changed.
+      if (rescored_.erase(partition) > 0) {
         for (auto& sw : guard.Update(scores_.try_emplace(partition, options_.score_period).first->second.Current())) {
           sw.partition = partition;
           switches_.push_back(std::move(sw));
@@ -409,6 +408,7 @@ void StreamProcessor::ScoreReleased() {
       if (r.target[h] < 0) continue;  // too few trips to know the truth
       const auto& l = it->second.levels[h];
       scores.Add(r.t, static_cast<int>(h), r.target[h], {l[0], l[1], l[2]});
+      rescored_.insert(PartitionOf(r.cell));
       ++counters_.scored[h];
     }
     pending_.erase(it);
@@ -638,7 +638,10 @@ core::Status StreamProcessor::RestorePartition(int32_t partition, std::string_vi
   TRAFFIC_RETURN_IF_ERROR(windower_.RestorePartition(partition, w).WithContext(where));
   TRAFFIC_RETURN_IF_ERROR(builder_.RestoreCells(b).WithContext(where));
   if (!d.empty()) TRAFFIC_RETURN_IF_ERROR(duplicates_.RestoreCells(d).WithContext(where));
-  if (!restored_scores.empty()) scores_.insert_or_assign(partition, std::move(restored_scores));
+  if (!restored_scores.empty()) {
+    scores_.insert_or_assign(partition, std::move(restored_scores));
+    rescored_.insert(partition);  // new to this processor's guard
+  }
   if (auto w = windower_.watermark()) restored_watermark_ = w;
   return core::Status::Ok();
 }

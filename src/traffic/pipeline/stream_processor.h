@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -226,6 +227,7 @@ class StreamProcessor {
   std::vector<features::FeatureRow> unlabelled_;  // forecast rows not yet given to the labeler
   std::map<int32_t, model::LiveScores> scores_;   // by input partition
   std::map<int32_t, ForecastGuard> guards_;       // by input partition
+  std::set<int32_t> rescored_;                    // partitions whose scores changed since their guard last decided
   std::vector<GuardSwitch> switches_;
 };
 
