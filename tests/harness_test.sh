@@ -49,7 +49,10 @@ printf '#!/bin/sh\necho "99%% tests passed, 1 tests failed out of 100"\nexit 0\n
 printf '#!/bin/sh\necho "no count here"\nexit 0\n' > "$WORK/silent.sh"
 printf '#!/bin/sh\necho "1 passed, 0 failed"\nexit 3\n' > "$WORK/crashes.sh"
 printf '#!/bin/sh\necho "100%% tests passed, 0 tests failed out of 7"\necho "2 passed, 0 failed"\n' > "$WORK/fine.sh"
+printf '#!/bin/sh\necho "100%% tests passed, 0 tests failed out of 2"\necho "The following tests did not run:"\nprintf "\\t288 - Suite.Test (Skipped)\\n"\n' > "$WORK/ctest_skips.sh"
 chmod +x "$WORK"/*.sh
+expect_status nonzero "test.sh: a CTest test reported skipped (a failed SetUpTestSuite) fails" \
+  scripts/test.sh --part ctest "$WORK/ctest_skips.sh"
 expect_status nonzero "test.sh: a part that exits 0 but counts a failure fails" scripts/test.sh --part lies "$WORK/lies.sh"
 expect_status nonzero "test.sh: a CTest line that counts a failure fails" scripts/test.sh --part ctest "$WORK/ctest_lies.sh"
 expect_status nonzero "test.sh: a part with no closing line fails" scripts/test.sh --part silent "$WORK/silent.sh"
