@@ -52,6 +52,33 @@ Status CheckIsCongestionModel(const internal::Booster& booster) {
   return Status::Ok();
 }
 
+// Labelled chunks as XGBoost trains on them: float labels, and the class weights as row weights.
+class TrainingChunksOf final : public internal::TrainingChunks {
+ public:
+  TrainingChunksOf(LabeledChunks& source, const std::vector<double>& class_weights, std::string_view what)
+      : source_(source), class_weights_(class_weights), what_(what) {}
+  Status Reset() override { return source_.Reset(); }
+  Result<const internal::TrainingData*> Next() override {
+    TRAFFIC_ASSIGN_OR_RETURN(const LabeledData* chunk, source_.Next());
+    if (chunk == nullptr) return static_cast<const internal::TrainingData*>(nullptr);
+    TRAFFIC_RETURN_IF_ERROR(ToFloatLabels(*chunk, what_, &labels_));
+    weights_.clear();
+    if (!class_weights_.empty()) {
+      weights_.reserve(labels_.size());
+      for (int label : chunk->labels) weights_.push_back(static_cast<float>(class_weights_[label]));
+    }
+    data_ = internal::TrainingData{chunk->features, labels_, weights_};
+    return &data_;
+  }
+
+ private:
+  LabeledChunks& source_;
+  const std::vector<double>& class_weights_;
+  std::string what_;
+  std::vector<float> labels_, weights_;
+  internal::TrainingData data_;
+};
+
 internal::BoosterParams ToParams(const ClassifierOptions& o) {
   internal::BoosterParams p;
   static_cast<BoostingOptions&>(p) = o;
@@ -64,15 +91,19 @@ internal::BoosterParams ToParams(const ClassifierOptions& o) {
 }  // namespace
 
 std::vector<double> BalancedClassWeights(std::span<const int> labels) {
-  std::vector<double> counts(kNumClasses, 0.0);
+  std::array<int64_t, kNumClasses> counts{};
   for (int label : labels) {
-    if (label >= 0 && label < kNumClasses) counts[label] += 1;
+    if (label >= 0 && label < kNumClasses) ++counts[static_cast<std::size_t>(label)];
   }
+  return BalancedClassWeights(counts);
+}
+
+std::vector<double> BalancedClassWeights(const std::array<int64_t, kNumClasses>& counts) {
   double n = 0;
-  for (double c : counts) n += c;
+  for (int64_t c : counts) n += static_cast<double>(c);
   std::vector<double> weights(kNumClasses, 1.0);
-  for (int c = 0; c < kNumClasses; ++c) {
-    if (counts[c] > 0) weights[c] = n / (kNumClasses * counts[c]);
+  for (std::size_t c = 0; c < kNumClasses; ++c) {
+    if (counts[c] > 0) weights[c] = n / (kNumClasses * static_cast<double>(counts[c]));
   }
   return weights;
 }
@@ -92,30 +123,22 @@ std::vector<ClassPrediction> ArgMax(const ClassProbabilities& proba) {
 
 Result<CongestionClassifier> CongestionClassifier::Train(const LabeledData& train, const ClassifierOptions& options,
                                                          const LabeledData* validation) {
-  TRAFFIC_RETURN_IF_ERROR(CheckClassWeights(options.class_weights));
-  std::vector<float> labels;
-  TRAFFIC_RETURN_IF_ERROR(ToFloatLabels(train, "training", &labels));
-  std::vector<float> weights;
-  if (!options.class_weights.empty()) {
-    weights.reserve(labels.size());
-    for (int label : train.labels) weights.push_back(static_cast<float>(options.class_weights[label]));
-  }
-  internal::TrainingData dtrain{train.features, labels, weights};
+  SingleChunk<LabeledData> train_chunks(train);
+  if (validation == nullptr) return Train(train_chunks, options, nullptr);
+  SingleChunk<LabeledData> validation_chunks(*validation);
+  return Train(train_chunks, options, &validation_chunks);
+}
 
-  std::vector<float> valid_labels;
-  std::vector<float> valid_weights;
-  internal::TrainingData dvalid;
-  if (validation != nullptr) {
-    TRAFFIC_RETURN_IF_ERROR(ToFloatLabels(*validation, "validation", &valid_labels));
-    if (!options.class_weights.empty()) {
-      for (int label : validation->labels) {
-        valid_weights.push_back(static_cast<float>(options.class_weights[label]));
-      }
-    }
-    dvalid = internal::TrainingData{validation->features, valid_labels, valid_weights};
+Result<CongestionClassifier> CongestionClassifier::Train(LabeledChunks& train, const ClassifierOptions& options,
+                                                         LabeledChunks* validation) {
+  TRAFFIC_RETURN_IF_ERROR(CheckClassWeights(options.class_weights));
+  TrainingChunksOf dtrain(train, options.class_weights, "training");
+  if (validation == nullptr) {
+    TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster, internal::Booster::Train(dtrain, nullptr, ToParams(options)));
+    return CongestionClassifier(std::move(booster));
   }
-  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster,
-                           internal::Booster::Train(dtrain, validation ? &dvalid : nullptr, ToParams(options)));
+  TrainingChunksOf dvalid(*validation, options.class_weights, "validation");
+  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster, internal::Booster::Train(dtrain, &dvalid, ToParams(options)));
   return CongestionClassifier(std::move(booster));
 }
 

@@ -25,6 +25,7 @@
 
 #include "traffic/core/status.h"
 #include "traffic/model/boosting_options.h"
+#include "traffic/model/chunk_source.h"
 #include "traffic/model/feature_matrix.h"
 #include "traffic/model/xgboost_booster.h"
 
@@ -47,8 +48,12 @@ struct LabeledData {
   std::span<const int> labels;
 };
 
+using LabeledChunks = ChunkSource<LabeledData>;
+
 // n / (kNumClasses * count(c)) per class, the usual "balanced" weights; 1 for absent classes.
 std::vector<double> BalancedClassWeights(std::span<const int> labels);
+// The same from the count of each class.
+std::vector<double> BalancedClassWeights(const std::array<int64_t, kNumClasses>& counts);
 
 // Class probabilities for num_rows rows, row-major, kNumClasses per row (each row sums to ~1).
 struct ClassProbabilities {
@@ -82,6 +87,9 @@ class CongestionClassifier {
   // labels out of range, layouts of train and validation differ, bad options).
   static core::Result<CongestionClassifier> Train(const LabeledData& train, const ClassifierOptions& options,
                                                   const LabeledData* validation = nullptr);
+  // The same from chunks (chunk_source.h), for sets too big to hold in memory whole.
+  static core::Result<CongestionClassifier> Train(LabeledChunks& train, const ClassifierOptions& options,
+                                                  LabeledChunks* validation = nullptr);
 
   // Loads XGBoost JSON bytes (as written by ToJson, or by XGBoost itself if the model is a
   // multi:softprob model with num_class 3 and feature names).

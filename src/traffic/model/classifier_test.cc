@@ -319,4 +319,94 @@ TEST(ClassifierTest, ArgMaxPicksTheLowestClassOnTies) {
 }
 
 }  // namespace
+// The rows of a Synthetic in chunks of `size` rows (the last one shorter), as a features table
+// read row group by row group hands them over. `fail_at` >= 0: that chunk is an I/O error.
+class SyntheticChunks final : public LabeledChunks {
+ public:
+  SyntheticChunks(const Synthetic& data, std::size_t size, int fail_at = -1,
+                  const std::vector<std::string>* names_of_last = nullptr)
+      : data_(data), size_(size), fail_at_(fail_at), names_of_last_(names_of_last) {}
+  core::Status Reset() override {
+    next_ = 0;
+    ++passes_;
+    return core::Status::Ok();
+  }
+  core::Result<const LabeledData*> Next() override {
+    const std::size_t first = next_ * size_;
+    if (first >= data_.rows) return static_cast<const LabeledData*>(nullptr);
+    if (static_cast<int>(next_) == fail_at_) return core::Status::IoError("part-00003.parquet: row group 1: truncated");
+    const std::size_t rows = std::min(size_, data_.rows - first);
+    const bool last = first + rows == data_.rows;
+    const auto& names = last && names_of_last_ != nullptr ? *names_of_last_ : kNames;
+    chunk_ = LabeledData{FeatureMatrix{std::span<const float>(data_.values).subspan(first * 3, rows * 3), rows, names},
+                         std::span<const int>(data_.labels).subspan(first, rows)};
+    ++next_;
+    return &chunk_;
+  }
+  int passes() const { return passes_; }
+
+ private:
+  const Synthetic& data_;
+  std::size_t size_;
+  int fail_at_;
+  const std::vector<std::string>* names_of_last_;
+  std::size_t next_ = 0;
+  int passes_ = 0;
+  LabeledData chunk_;
+};
+
+TEST(ClassifierTest, TrainsFromChunksAsFromTheWholeSet) {
+  Synthetic train = MakeSynthetic(3000, 1);
+  Synthetic valid = MakeSynthetic(600, 3);
+  Synthetic test = MakeSynthetic(1000, 2);
+  ClassifierOptions options = SmallOptions();
+  options.early_stopping_rounds = 5;
+  options.class_weights = {1.0, 0.5, 2.0};
+  const LabeledData valid_whole = valid.Labeled();
+  ASSERT_OK_AND_ASSIGN(auto whole, CongestionClassifier::Train(train.Labeled(), options, &valid_whole));
+  SyntheticChunks train_chunks(train, 700), valid_chunks(valid, 250);
+  ASSERT_OK_AND_ASSIGN(auto chunked, CongestionClassifier::Train(train_chunks, options, &valid_chunks));
+  EXPECT_GE(train_chunks.passes(), 2) << "XGBoost reads the set more than once: Reset must rewind it";
+  ASSERT_TRUE(chunked.best_iteration().has_value());
+  ASSERT_OK_AND_ASSIGN(auto a, whole.Predict(test.Matrix()));
+  ASSERT_OK_AND_ASSIGN(auto b, chunked.Predict(test.Matrix()));
+  // The quantile sketch merges chunk by chunk, so the bins (and the trees) may differ a little;
+  // the models must still agree almost everywhere and both learn the problem.
+  int agree = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) agree += a[i].label == b[i].label;
+  EXPECT_GE(agree, 980) << "of 1000";
+  ASSERT_OK_AND_ASSIGN(auto report, Evaluate(test.labels, Labels(b)));
+  EXPECT_GT(report.accuracy, 0.95);
+}
+
+TEST(ClassifierTest, AChunkThatFailsFailsTheTrainingNamingIt) {
+  Synthetic train = MakeSynthetic(2000, 1);
+  SyntheticChunks failing(train, 500, /*fail_at=*/2);
+  auto model = CongestionClassifier::Train(failing, SmallOptions());
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), core::StatusCode::kIoError);
+  EXPECT_NE(model.status().message().find("part-00003.parquet: row group 1: truncated"), std::string::npos)
+      << model.status().message();
+}
+
+TEST(ClassifierTest, AChunkOfAnotherLayoutIsRejected) {
+  Synthetic train = MakeSynthetic(2000, 1);
+  const std::vector<std::string> other = {"speed_recent_mph", "hour_local", "trip_count"};
+  SyntheticChunks mixed(train, 500, -1, &other);
+  auto model = CongestionClassifier::Train(mixed, SmallOptions());
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(model.status().message().find("training chunk"), std::string::npos) << model.status().message();
+  EXPECT_NE(model.status().message().find("trip_count"), std::string::npos) << model.status().message();
+}
+
+TEST(ClassifierTest, NoChunksIsNoRows) {
+  Synthetic empty;
+  SyntheticChunks none(empty, 100);
+  auto model = CongestionClassifier::Train(none, SmallOptions());
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(model.status().message().find("training: no rows"), std::string::npos) << model.status().message();
+}
+
 }  // namespace traffic::model

@@ -23,6 +23,13 @@ int ProfileLevel(double profile_speed, const window::LevelThresholds& thresholds
 }
 
 HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& options) {
+  HorizonSplit out;
+  ExampleSplitter(options).Split(examples, &out);
+  return out;
+}
+
+void ExampleSplitter::Split(const ExampleView& examples, HorizonSplit* split) {
+  const SplitOptions& options = options_;
   assert(options.train_stride >= 1);
   const size_t width = examples.width;
   const size_t rows = examples.t_ms.size();
@@ -34,8 +41,12 @@ HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& opti
          static_cast<size_t>(c.profile_speed) < width);
   const bool speeds = !examples.target_speeds.empty();
   assert(!speeds || examples.target_speeds.size() == rows);
-  HorizonSplit out;
-  int64_t train_seen = 0;
+  HorizonSplit& out = *split;
+  for (auto* v : {&out.train_x, &out.valid_x, &out.test_x}) v->clear();
+  for (auto* v : {&out.train_y, &out.valid_y, &out.test_y, &out.persistence, &out.profile}) v->clear();
+  for (auto* v : {&out.train_speed, &out.valid_speed}) v->clear();
+  for (auto* v : {&out.test_speed, &out.persistence_speed, &out.profile_speed}) v->clear();
+  int64_t& train_seen = train_seen_;
   for (size_t i = 0; i < rows; ++i) {
     const int target = examples.targets[i];
     if (target < 0) continue;
@@ -61,7 +72,6 @@ HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& opti
       if (speeds) out.train_speed.push_back(speed);
     }
   }
-  return out;
 }
 
 core::Result<PredictorReports> EvaluatePredictors(std::span<const int> actual, std::span<const int> model,

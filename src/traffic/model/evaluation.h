@@ -75,6 +75,19 @@ struct HorizonSplit {
 // Precondition: the columns are < width, the spans have one entry per row.
 HorizonSplit SplitExamples(const ExampleView& examples, const SplitOptions& options);
 
+// SplitExamples a chunk at a time (the chunks in the examples' order): it counts the training
+// examples across chunks, so the stride keeps the same ones whatever the chunks.
+class ExampleSplitter {
+ public:
+  explicit ExampleSplitter(const SplitOptions& options) : options_(options) {}
+  // Replaces *split's contents with this chunk's sets.
+  void Split(const ExampleView& chunk, HorizonSplit* split);
+
+ private:
+  SplitOptions options_;
+  int64_t train_seen_ = 0;
+};
+
 // Persistence's speed: the last 15 minutes', or the last hour's when those had no trips (NaN).
 inline double PersistenceSpeed(double speed_15m, double speed_60m) {
   return std::isnan(speed_15m) ? speed_60m : speed_15m;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -131,6 +132,52 @@ TEST(Evaluation, StrideThinsOnlyTheTrainingSet) {
   EXPECT_EQ(s.valid_y.size(), 2u);
   EXPECT_EQ(s.test_y.size(), 5u);
   EXPECT_EQ(s.persistence.size(), 5u);
+}
+
+TEST(Evaluation, ChunksSplitAsTheWholeWithTheStrideCountedAcrossThem) {
+  Examples e;
+  for (int i = 0; i < 11; ++i) e.Add(kT0 + i * 60, false, i % 4 == 3 ? -1 : kLow, 25, 25, 25);
+  for (int i = 0; i < 4; ++i) e.Add(kT0 + 2 * kDay + i * 60, false, kHigh, 5, 5, 5);
+  for (int i = 0; i < 5; ++i) e.Add(kT0 + 3 * kDay + i * 60, true, kMedium, 8, 25, 15);
+  const std::vector<float> speeds(e.t_ms.size(), 12.0f);
+  ExampleView whole = e.View();
+  whole.target_speeds = speeds;
+  const SplitOptions options = Options(kT0 + 2 * kDay, 3);
+  const HorizonSplit expected = SplitExamples(whole, options);
+  ASSERT_EQ(expected.train_y.size(), 3u);  // 8 labelled training rows, every third kept
+  for (size_t size : {1u, 2u, 5u, 7u}) {
+    ExampleSplitter splitter(options);
+    HorizonSplit all, chunk;
+    for (size_t first = 0; first < e.t_ms.size(); first += size) {
+      const size_t n = std::min(size, e.t_ms.size() - first);
+      ExampleView part{whole.features.subspan(first * 4, n * 4),
+                       4,
+                       whole.t_ms.subspan(first, n),
+                       whole.is_test.subspan(first, n),
+                       whole.targets.subspan(first, n),
+                       whole.target_speeds.subspan(first, n)};
+      splitter.Split(part, &chunk);
+      auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+      append(all.train_x, chunk.train_x);
+      append(all.train_y, chunk.train_y);
+      append(all.valid_x, chunk.valid_x);
+      append(all.valid_y, chunk.valid_y);
+      append(all.test_x, chunk.test_x);
+      append(all.test_y, chunk.test_y);
+      append(all.persistence, chunk.persistence);
+      append(all.train_speed, chunk.train_speed);
+      append(all.test_speed, chunk.test_speed);
+    }
+    EXPECT_EQ(all.train_x, expected.train_x) << "chunks of " << size;
+    EXPECT_EQ(all.train_y, expected.train_y) << "chunks of " << size;
+    EXPECT_EQ(all.valid_x, expected.valid_x) << "chunks of " << size;
+    EXPECT_EQ(all.valid_y, expected.valid_y) << "chunks of " << size;
+    EXPECT_EQ(all.test_x, expected.test_x) << "chunks of " << size;
+    EXPECT_EQ(all.test_y, expected.test_y) << "chunks of " << size;
+    EXPECT_EQ(all.persistence, expected.persistence) << "chunks of " << size;
+    EXPECT_EQ(all.train_speed, expected.train_speed) << "chunks of " << size;
+    EXPECT_EQ(all.test_speed, expected.test_speed) << "chunks of " << size;
+  }
 }
 
 TEST(Evaluation, ReportsTheModelAgainstBothBaselines) {

@@ -23,26 +23,51 @@ Status CheckTargets(const RegressionData& d, std::string_view what) {
   return Status::Ok();
 }
 
+// Checked regression chunks as XGBoost trains on them.
+class TrainingChunksOf final : public internal::TrainingChunks {
+ public:
+  TrainingChunksOf(RegressionChunks& source, std::string_view what) : source_(source), what_(what) {}
+  Status Reset() override { return source_.Reset(); }
+  Result<const internal::TrainingData*> Next() override {
+    TRAFFIC_ASSIGN_OR_RETURN(const RegressionData* chunk, source_.Next());
+    if (chunk == nullptr) return static_cast<const internal::TrainingData*>(nullptr);
+    TRAFFIC_RETURN_IF_ERROR(CheckTargets(*chunk, what_));
+    data_ = internal::TrainingData{chunk->features, chunk->targets, {}};
+    return &data_;
+  }
+
+ private:
+  RegressionChunks& source_;
+  std::string what_;
+  internal::TrainingData data_;
+};
+
 }  // namespace
 
 Result<SpeedRegressor> SpeedRegressor::Train(const RegressionData& train, const RegressorOptions& options,
                                              const RegressionData* validation) {
+  SingleChunk<RegressionData> train_chunks(train);
+  if (validation == nullptr) return Train(train_chunks, options, nullptr);
+  SingleChunk<RegressionData> validation_chunks(*validation);
+  return Train(train_chunks, options, &validation_chunks);
+}
+
+Result<SpeedRegressor> SpeedRegressor::Train(RegressionChunks& train, const RegressorOptions& options,
+                                             RegressionChunks* validation) {
   if (!options.objective.starts_with("reg:")) {
     return Status::InvalidArgument(fmt::format("regressor objective '{}' is not a reg: objective", options.objective));
-  }
-  TRAFFIC_RETURN_IF_ERROR(CheckTargets(train, "training"));
-  internal::TrainingData dtrain{train.features, train.targets, {}};
-  internal::TrainingData dvalid;
-  if (validation != nullptr) {
-    TRAFFIC_RETURN_IF_ERROR(CheckTargets(*validation, "validation"));
-    dvalid = internal::TrainingData{validation->features, validation->targets, {}};
   }
   internal::BoosterParams p;
   static_cast<BoostingOptions&>(p) = options;
   p.objective = options.objective;
   p.eval_metric = "mae";
-  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster,
-                           internal::Booster::Train(dtrain, validation ? &dvalid : nullptr, p));
+  TrainingChunksOf dtrain(train, "training");
+  if (validation == nullptr) {
+    TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster, internal::Booster::Train(dtrain, nullptr, p));
+    return SpeedRegressor(std::move(booster));
+  }
+  TrainingChunksOf dvalid(*validation, "validation");
+  TRAFFIC_ASSIGN_OR_RETURN(internal::Booster booster, internal::Booster::Train(dtrain, &dvalid, p));
   return SpeedRegressor(std::move(booster));
 }
 

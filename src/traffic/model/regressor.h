@@ -12,6 +12,7 @@
 
 #include "traffic/core/status.h"
 #include "traffic/model/boosting_options.h"
+#include "traffic/model/chunk_source.h"
 #include "traffic/model/classifier.h"  // LoadOptions
 #include "traffic/model/feature_matrix.h"
 #include "traffic/model/xgboost_booster.h"
@@ -30,10 +31,15 @@ struct RegressionData {
   std::span<const float> targets;
 };
 
+using RegressionChunks = ChunkSource<RegressionData>;
+
 class SpeedRegressor {
  public:
   static core::Result<SpeedRegressor> Train(const RegressionData& train, const RegressorOptions& options,
                                             const RegressionData* validation = nullptr);
+  // The same from chunks (chunk_source.h), for sets too big to hold in memory whole.
+  static core::Result<SpeedRegressor> Train(RegressionChunks& train, const RegressorOptions& options,
+                                            RegressionChunks* validation = nullptr);
   // Accepts XGBoost JSON of a single-output "reg:*" model with feature names.
   static core::Result<SpeedRegressor> FromJson(std::string_view json, const LoadOptions& options = {});
   core::Result<std::string> ToJson() const;

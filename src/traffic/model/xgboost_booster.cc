@@ -4,8 +4,10 @@
 
 #include <xgboost/c_api.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <utility>
 
@@ -69,9 +71,8 @@ Result<DMatrixPtr> MakeDMatrix(const FeatureMatrix& x, int nthread, std::string_
   return m;
 }
 
-Result<DMatrixPtr> MakeTrainingDMatrix(const TrainingData& d, int nthread, std::string_view what) {
+Status CheckChunk(const TrainingData& d, std::string_view what) {
   TRAFFIC_RETURN_IF_ERROR(d.features.Validate().WithContext(what));
-  if (d.features.num_rows == 0) return Status::InvalidArgument(fmt::format("{}: no rows", what));
   if (d.labels.size() != d.features.num_rows) {
     return Status::InvalidArgument(
         fmt::format("{}: {} labels for {} rows", what, d.labels.size(), d.features.num_rows));
@@ -80,15 +81,99 @@ Result<DMatrixPtr> MakeTrainingDMatrix(const TrainingData& d, int nthread, std::
     return Status::InvalidArgument(
         fmt::format("{}: {} weights for {} rows", what, d.weights.size(), d.features.num_rows));
   }
-  TRAFFIC_ASSIGN_OR_RETURN(DMatrixPtr m, MakeDMatrix(d.features, nthread, what));
-  TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGDMatrixSetFloatInfo(m.get(), "label", d.labels.data(), d.labels.size()),
-                                    StatusCode::kInvalidArgument, fmt::format("setting the {} labels", what)));
-  if (!d.weights.empty()) {
-    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGDMatrixSetFloatInfo(m.get(), "weight", d.weights.data(), d.weights.size()),
-                                      StatusCode::kInvalidArgument, fmt::format("setting the {} weights", what)));
-  }
-  return m;
+  return Status::Ok();
 }
+
+// Feeds a TrainingChunks to XGBoost's data iterator (XGQuantileDMatrixCreateFromCallback): each
+// chunk in turn is set on the proxy matrix. XGBoost's callbacks cannot carry a Status, so the
+// first error is kept here and the pass ends as if the data had.
+class ChunkFeeder {
+ public:
+  ChunkFeeder(TrainingChunks& source, std::string_view what) : source_(source), what_(what) {}
+
+  Result<DMatrixPtr> Build(int nthread, DMatrixHandle reference) {
+    DMatrixHandle proxy = nullptr;
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGProxyDMatrixCreate(&proxy), StatusCode::kInternal, "creating a proxy matrix"));
+    proxy_.reset(proxy);
+    // max_bin as the hist method's default, so a set built here trains as one built in memory.
+    const std::string config = fmt::format(R"({{"missing": NaN, "nthread": {}, "max_bin": 256}})", nthread);
+    DMatrixHandle raw = nullptr;
+    int rc = XGQuantileDMatrixCreateFromCallback(this, proxy, reference, &ChunkFeeder::OnReset, &ChunkFeeder::OnNext,
+                                                 config.c_str(), &raw);
+    DMatrixPtr m(raw);
+    TRAFFIC_RETURN_IF_ERROR(error_);
+    if (rows_ == 0) return Status::InvalidArgument(fmt::format("{}: no rows", what_));
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(rc, StatusCode::kInvalidArgument, fmt::format("building the {} matrix", what_)));
+    auto names = CStrings(names_);
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGDMatrixSetStrFeatureInfo(m.get(), "feature_name", names.data(), names.size()),
+                                      StatusCode::kInvalidArgument, fmt::format("naming the {} features", what_)));
+    return m;
+  }
+  const std::vector<std::string>& feature_names() const { return names_; }
+
+ private:
+  static void OnReset(DataIterHandle self) {
+    auto* f = static_cast<ChunkFeeder*>(self);
+    f->pass_rows_ = 0;
+    if (f->error_.ok()) f->error_ = f->source_.Reset().WithContext(f->what_);
+  }
+  static int OnNext(DataIterHandle self) { return static_cast<ChunkFeeder*>(self)->Feed() ? 1 : 0; }
+
+  bool Feed() {
+    if (!error_.ok()) return false;
+    error_ = FeedNext();
+    return error_.ok() && fed_;
+  }
+
+  Status FeedNext() {
+    fed_ = false;
+    const TrainingData* chunk = nullptr;
+    do {  // XGBoost takes no empty batch
+      TRAFFIC_ASSIGN_OR_RETURN(chunk, source_.Next());
+      if (chunk == nullptr) return Status::Ok();
+    } while (chunk->features.num_rows == 0);
+    TRAFFIC_RETURN_IF_ERROR(CheckChunk(*chunk, what_));
+    if (chunks_seen_++ == 0) {
+      names_.assign(chunk->features.feature_names.begin(), chunk->features.feature_names.end());
+      weighted_ = !chunk->weights.empty();
+    } else {
+      TRAFFIC_RETURN_IF_ERROR(
+          CheckFeatureLayout(names_, chunk->features.feature_names).WithContext(fmt::format("{} chunk", what_)));
+      if (weighted_ != !chunk->weights.empty()) {
+        return Status::InvalidArgument(fmt::format("{}: some chunks have weights, others not", what_));
+      }
+    }
+    const std::string array =
+        fmt::format(R"({{"data": [{}, true], "shape": [{}, {}], "typestr": "<f4", "version": 3}})",
+                    reinterpret_cast<std::uintptr_t>(chunk->features.values.data()), chunk->features.num_rows,
+                    chunk->features.num_cols());
+    void* proxy = proxy_.get();
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGProxyDMatrixSetDataDense(proxy, array.c_str()), StatusCode::kInvalidArgument,
+                                      fmt::format("passing a {} chunk", what_)));
+    TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGDMatrixSetFloatInfo(proxy, "label", chunk->labels.data(), chunk->labels.size()),
+                                      StatusCode::kInvalidArgument, fmt::format("setting the {} labels", what_)));
+    if (weighted_) {
+      TRAFFIC_RETURN_IF_ERROR(
+          XgbStatus(XGDMatrixSetFloatInfo(proxy, "weight", chunk->weights.data(), chunk->weights.size()),
+                    StatusCode::kInvalidArgument, fmt::format("setting the {} weights", what_)));
+    }
+    pass_rows_ += chunk->features.num_rows;
+    rows_ = std::max(rows_, pass_rows_);
+    fed_ = true;
+    return Status::Ok();
+  }
+
+  TrainingChunks& source_;
+  std::string what_;
+  DMatrixPtr proxy_;
+  Status error_ = Status::Ok();
+  std::vector<std::string> names_;
+  bool weighted_ = false;
+  bool fed_ = false;
+  int64_t chunks_seen_ = 0;
+  std::size_t pass_rows_ = 0;  // fed since the last reset
+  std::size_t rows_ = 0;       // the most fed in one pass
+};
 
 Status SetParam(void* booster, const char* name, const std::string& value) {
   return XgbStatus(XGBoosterSetParam(booster, name, value.c_str()), StatusCode::kInvalidArgument,
@@ -141,6 +226,13 @@ Status XgbStatus(int rc, StatusCode code, std::string_view what) {
 }
 
 Result<Booster> Booster::Train(const TrainingData& train, const TrainingData* validation, const BoosterParams& params) {
+  SingleChunk<TrainingData> train_chunks(train);
+  if (validation == nullptr) return Train(train_chunks, nullptr, params);
+  SingleChunk<TrainingData> validation_chunks(*validation);
+  return Train(train_chunks, &validation_chunks, params);
+}
+
+Result<Booster> Booster::Train(TrainingChunks& train, TrainingChunks* validation, const BoosterParams& params) {
   if (params.num_rounds < 1) return Status::InvalidArgument("num_rounds must be at least 1");
   if (params.early_stopping_rounds < 0) {
     return Status::InvalidArgument("early_stopping_rounds must not be negative");
@@ -148,12 +240,17 @@ Result<Booster> Booster::Train(const TrainingData& train, const TrainingData* va
   if (params.early_stopping_rounds > 0 && validation == nullptr) {
     return Status::InvalidArgument("early stopping needs a validation set");
   }
-  TRAFFIC_ASSIGN_OR_RETURN(DMatrixPtr dtrain, MakeTrainingDMatrix(train, params.nthread, "training"));
+  if (params.nthread < 1) return Status::InvalidArgument("nthread must be at least 1");
+  ChunkFeeder train_feeder(train, "training");
+  TRAFFIC_ASSIGN_OR_RETURN(DMatrixPtr dtrain, train_feeder.Build(params.nthread, nullptr));
+  const std::vector<std::string>& feature_names = train_feeder.feature_names();
   DMatrixPtr dvalid;
   if (validation != nullptr) {
-    TRAFFIC_RETURN_IF_ERROR(CheckFeatureLayout(train.features.feature_names, validation->features.feature_names)
-                                .WithContext("validation set"));
-    TRAFFIC_ASSIGN_OR_RETURN(dvalid, MakeTrainingDMatrix(*validation, params.nthread, "validation"));
+    // Binned by the training set's quantiles, as XGBoost requires of a set it evaluates.
+    ChunkFeeder valid_feeder(*validation, "validation");
+    TRAFFIC_ASSIGN_OR_RETURN(dvalid, valid_feeder.Build(params.nthread, dtrain.get()));
+    TRAFFIC_RETURN_IF_ERROR(
+        CheckFeatureLayout(feature_names, valid_feeder.feature_names()).WithContext("validation set"));
   }
 
   Booster b;
@@ -164,7 +261,7 @@ Result<Booster> Booster::Train(const TrainingData& train, const TrainingData* va
       XgbStatus(XGBoosterCreate(cache, dvalid ? 2 : 1, &raw), StatusCode::kInternal, "creating the XGBoost booster"));
   b.handle_.reset(raw);
   TRAFFIC_RETURN_IF_ERROR(SetParams(raw, params, dvalid != nullptr));
-  auto names = CStrings(train.features.feature_names);
+  auto names = CStrings(feature_names);
   TRAFFIC_RETURN_IF_ERROR(XgbStatus(XGBoosterSetStrFeatureInfo(raw, "feature_name", names.data(), names.size()),
                                     StatusCode::kInvalidArgument, "naming the model's features"));
 

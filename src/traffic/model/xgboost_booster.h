@@ -15,6 +15,7 @@
 
 #include "traffic/core/status.h"
 #include "traffic/model/boosting_options.h"
+#include "traffic/model/chunk_source.h"
 #include "traffic/model/feature_matrix.h"
 
 namespace traffic::model::internal {
@@ -31,6 +32,7 @@ struct TrainingData {
   std::span<const float> labels;
   std::span<const float> weights;
 };
+using TrainingChunks = ChunkSource<TrainingData>;
 
 struct BoosterDeleter {
   void operator()(void* handle) const;
@@ -43,6 +45,10 @@ class Booster {
   // the best round and best_iteration()/best_score() are set and saved with it).
   static core::Result<Booster> Train(const TrainingData& train, const TrainingData* validation,
                                      const BoosterParams& params);
+  // The same from chunks (chunk_source.h): the sets are never in memory whole, only XGBoost's
+  // quantized matrices of them. Every chunk must have the first one's layout, and all or none
+  // of them weights.
+  static core::Result<Booster> Train(TrainingChunks& train, TrainingChunks* validation, const BoosterParams& params);
 
   // Loads an XGBoost JSON model from memory. Corrupt if XGBoost refuses the bytes or the model
   // has no feature names (we need them to check layouts).
