@@ -56,6 +56,11 @@ Command AddAllCommand(CLI::App& app, SharedOptions& shared) {
                 "days before the test period held out to stop the boosting and tune the decision rule (0: automatic)")
       ->capture_default_str()
       ->check(kNonNegative);
+  c->add_option("--example-cache-mb", train.example_cache_mb,
+                "keep the features table in memory while it fits in this many MB; above, read it from Parquet a "
+                "row group at a time on each pass (0: always)")
+      ->capture_default_str()
+      ->check(kNonNegative);
   c->add_option("--train-stride", train.train_stride, "keep every n-th training example")
       ->capture_default_str()
       ->check(kPositive);

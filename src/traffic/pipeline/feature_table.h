@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,39 @@ struct ExampleSet {
 int FeatureIndex(const std::string& name);
 // The part-*.parquet files of a features folder, sorted; NotFound when there are none.
 core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const std::string& dir);
+
+// The rows of the features files a row group at a time, for training that never holds the whole
+// table (model::ChunkSource). Each file's layout is checked as it opens, as ReadExamples does.
+// Training reads the table a dozen times or more: while the decoded row groups fit in
+// `cache_bytes`, the first pass keeps them and the later ones read memory, not Parquet.
+class ExampleChunks {
+ public:
+  ExampleChunks(fs::FileSystem& fs, std::vector<std::string> files, size_t cache_bytes = 0);
+  ~ExampleChunks();
+  ExampleChunks(const ExampleChunks&) = delete;
+  ExampleChunks& operator=(const ExampleChunks&) = delete;
+  // Back to the first row group of the first file.
+  core::Status Reset();
+  // The next row group's examples (valid until the next call), or nullptr after the last.
+  core::Result<const ExampleSet*> Next();
+  // True once a whole pass is held in memory.
+  bool cached() const { return cache_complete_; }
+
+ private:
+  fs::FileSystem& fs_;
+  std::vector<std::string> files_;
+  std::vector<std::string> columns_;
+  std::unique_ptr<parquet::Reader> reader_;
+  size_t next_file_ = 0;
+  int next_group_ = 0;
+  ExampleSet chunk_;
+  size_t cache_bytes_;
+  bool caching_;  // this pass still fills the cache
+  bool cache_complete_ = false;
+  size_t cached_bytes_ = 0;
+  size_t next_cached_ = 0;
+  std::vector<ExampleSet> cache_;
+};
 
 // Reads every row of the features files. The files' feature columns must be exactly
 // features::FeatureNames(), else a Corrupt error naming the file and the difference.

@@ -134,7 +134,12 @@ core::Result<FeaturesSummary> RunFeatures(fs::FileSystem& fs, const FeaturesOpti
     if (!writer) {
       char name[32];
       std::snprintf(name, sizeof name, "part-%05d.parquet", file_index++);
-      TRAFFIC_ASSIGN_OR_RETURN(writer, parquet::Writer::Open(fs, out.StagingPath(name), FeatureTableSchema()));
+      // Row groups of a write batch: `traffic train` reads the table a row group at a time, so
+      // they bound what it holds of the table (a million rows would be 150 MB of features).
+      parquet::WriterOptions writer_options;
+      writer_options.row_group_rows = kWriteBatchRows;
+      TRAFFIC_ASSIGN_OR_RETURN(writer,
+                               parquet::Writer::Open(fs, out.StagingPath(name), FeatureTableSchema(), writer_options));
     }
     TRAFFIC_RETURN_IF_ERROR(writer->Write(table.batch()));
     table.Clear();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -16,6 +17,7 @@
 #include "traffic/generate/generator.h"
 #include "traffic/model/classifier.h"
 #include "traffic/model/evaluation.h"
+#include "traffic/parquet/table.h"
 #include "traffic/pipeline/clean_step.h"
 #include "traffic/pipeline/feature_table.h"
 #include "traffic/pipeline/features_step.h"
@@ -321,6 +323,98 @@ TEST_F(ForecastPipelineTest, LatestMovesOnlyToAPromotedModel) {
     EXPECT_NE(report.find("NOT promoted to models/latest: " + t.not_promoted_because), std::string::npos) << report;
   }
   ASSERT_OK(fs_->WriteAll("models/latest", before));  // the other tests use v1
+}
+
+// Training reads the features table a row group at a time (ExampleChunks): a table cut into
+// many small row groups trains on the same examples, and to the same quality within the noise of
+// XGBoost's quantile sketch, which merges chunk by chunk.
+TEST_F(ForecastPipelineTest, TrainingReadsTheTableARowGroupAtATime) {
+  ASSERT_OK_AND_ASSIGN(auto reader, parquet::Reader::Open(*fs_, "features/part-00000.parquet"));
+  parquet::WriterOptions small_groups;
+  small_groups.row_group_rows = 700;
+  ASSERT_OK_AND_ASSIGN(auto writer,
+                       parquet::Writer::Open(*fs_, "features_rg/part-00000.parquet", reader->schema(), small_groups));
+  for (int g = 0; g < reader->num_row_groups(); ++g) {
+    ASSERT_OK_AND_ASSIGN(auto batch, reader->ReadRowGroup(g));
+    ASSERT_OK(writer->Write(batch));
+  }
+  ASSERT_OK(writer->Close());
+  for (const char* name : {"_SUCCESS", "profile.txt"}) {
+    ASSERT_OK_AND_ASSIGN(std::string content, fs_->ReadAll(std::string("features/") + name));
+    ASSERT_OK(fs_->WriteAll(std::string("features_rg/") + name, content));
+  }
+  ASSERT_OK_AND_ASSIGN(auto cut, parquet::Reader::Open(*fs_, "features_rg/part-00000.parquet"));
+  ASSERT_GT(cut->num_row_groups(), 20);
+
+  auto train = [&](const std::string& features_dir, const std::string& version, int64_t cache_mb) {
+    TrainOptions options;
+    options.features_dir = features_dir;
+    options.models_dir = "models_rg";
+    options.version = version;
+    options.classifier.num_rounds = 12;
+    options.classifier.nthread = 1;
+    options.train_stride = 3;  // counted across row groups: the same examples are kept
+    options.example_cache_mb = cache_mb;
+    return RunTrain(*fs_, options);
+  };
+  // One held in memory after its first pass, the other read from Parquet on every pass.
+  ASSERT_OK_AND_ASSIGN(auto whole, train("features", "whole", 64));
+  ASSERT_OK_AND_ASSIGN(auto chunked, train("features_rg", "chunked", 0));
+  EXPECT_TRUE(whole.examples_cached);
+  EXPECT_FALSE(chunked.examples_cached);
+  for (size_t h = 0; h < whole.horizons.size(); ++h) {
+    const HorizonResult& a = whole.horizons[h];
+    const HorizonResult& b = chunked.horizons[h];
+    EXPECT_EQ(b.train_rows, a.train_rows) << a.minutes << " min";
+    EXPECT_EQ(b.validation_rows, a.validation_rows) << a.minutes << " min";
+    EXPECT_EQ(b.test_rows, a.test_rows) << a.minutes << " min";
+    EXPECT_EQ(b.persistence.macro_f1, a.persistence.macro_f1) << a.minutes << " min";
+    EXPECT_EQ(b.profile.macro_f1, a.profile.macro_f1) << a.minutes << " min";
+    EXPECT_NEAR(b.model.macro_f1, a.model.macro_f1, 0.02) << a.minutes << " min";
+    EXPECT_NEAR(b.speed.model_mae, a.speed.model_mae, 0.1) << a.minutes << " min";
+  }
+}
+
+// The first pass keeps the row groups when they fit the cache; every later pass then gives
+// what a read of the files gives, and a cache too small for the table is dropped, not overrun.
+TEST_F(ForecastPipelineTest, ExampleChunksGiveTheSameRowsFromTheCacheAsFromTheFiles) {
+  ASSERT_OK_AND_ASSIGN(auto reader, parquet::Reader::Open(*fs_, "features/part-00000.parquet"));
+  parquet::WriterOptions small_groups;
+  small_groups.row_group_rows = 2000;
+  ASSERT_OK_AND_ASSIGN(
+      auto writer, parquet::Writer::Open(*fs_, "features_cache/part-00000.parquet", reader->schema(), small_groups));
+  for (int g = 0; g < reader->num_row_groups(); ++g) {
+    ASSERT_OK_AND_ASSIGN(auto batch, reader->ReadRowGroup(g));
+    ASSERT_OK(writer->Write(batch));
+  }
+  ASSERT_OK(writer->Close());
+  const std::vector<std::string> files = {"features_cache/part-00000.parquet"};
+  ASSERT_OK_AND_ASSIGN(ExampleSet expected, ReadExamples(*fs_, files));
+  for (size_t cache_bytes : {size_t{0}, size_t{100'000}, size_t{64} << 20}) {
+    ExampleChunks chunks(*fs_, files, cache_bytes);
+    for (int pass = 0; pass < 3; ++pass) {
+      ASSERT_OK(chunks.Reset());
+      std::vector<float> features;
+      std::vector<int64_t> t_ms;
+      std::vector<int8_t> targets_60m;
+      int groups = 0;
+      while (true) {
+        ASSERT_OK_AND_ASSIGN(const ExampleSet* chunk, chunks.Next());
+        if (chunk == nullptr) break;
+        ++groups;
+        features.insert(features.end(), chunk->features.begin(), chunk->features.end());
+        t_ms.insert(t_ms.end(), chunk->t_ms.begin(), chunk->t_ms.end());
+        targets_60m.insert(targets_60m.end(), chunk->targets[2].begin(), chunk->targets[2].end());
+      }
+      EXPECT_GT(groups, 3);
+      EXPECT_EQ(t_ms, expected.t_ms) << "cache " << cache_bytes << " pass " << pass;
+      EXPECT_EQ(targets_60m, expected.targets[2]) << "cache " << cache_bytes << " pass " << pass;
+      ASSERT_EQ(features.size(), expected.features.size());
+      EXPECT_EQ(std::memcmp(features.data(), expected.features.data(), features.size() * sizeof(float)), 0)
+          << "cache " << cache_bytes << " pass " << pass;  // bitwise: NaN features compare unequal
+      EXPECT_EQ(chunks.cached(), cache_bytes == (size_t{64} << 20)) << "cache " << cache_bytes;
+    }
+  }
 }
 
 // Early stopping uses the last training day (train_step.cc: with 3 or more training days): here

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <type_traits>
 
 #include "traffic/core/hash.h"
 #include "traffic/core/json_writer.h"
@@ -23,130 +24,287 @@ namespace {
 
 void ReportJson(core::JsonWriter& j, const model::ClassificationReport& r) { j.Raw(r.ToJson()); }
 
+// One horizon's examples, split a row group at a time (ExampleChunks -> model::ExampleSplitter):
+// training reads the features table chunk by chunk, never the whole of it.
+class HorizonChunks {
+ public:
+  HorizonChunks(ExampleChunks& examples, int horizon, const model::SplitOptions& options)
+      : examples_(examples), horizon_(static_cast<size_t>(horizon)), options_(options), splitter_(options) {}
+  core::Status Reset() {
+    splitter_ = model::ExampleSplitter(options_);
+    return examples_.Reset();
+  }
+  core::Result<const model::HorizonSplit*> Next() {
+    TRAFFIC_ASSIGN_OR_RETURN(const ExampleSet* chunk, examples_.Next());
+    if (chunk == nullptr) return static_cast<const model::HorizonSplit*>(nullptr);
+    const model::ExampleView view{chunk->features, features::kFeatureCount,  chunk->t_ms,
+                                  chunk->is_test,  chunk->targets[horizon_], chunk->target_speeds[horizon_]};
+    splitter_.Split(view, &split_);
+    return &split_;
+  }
+  // Calls fn on every chunk's split, from the first.
+  core::Status ForEach(const std::function<core::Status(const model::HorizonSplit&)>& fn) {
+    TRAFFIC_RETURN_IF_ERROR(Reset());
+    while (true) {
+      TRAFFIC_ASSIGN_OR_RETURN(const model::HorizonSplit* split, Next());
+      if (split == nullptr) return core::Status::Ok();
+      TRAFFIC_RETURN_IF_ERROR(fn(*split));
+    }
+  }
+
+ private:
+  ExampleChunks& examples_;
+  size_t horizon_;
+  model::SplitOptions options_;
+  model::ExampleSplitter splitter_;
+  model::HorizonSplit split_;
+};
+
+enum class Part { kTrain, kValidation, kTrainAndValidation };
+
+// The rows of one part of each chunk, as a model trains on them: the level (Data =
+// LabeledData) or the mean speed (RegressionData) as the target.
+template <typename Data>
+class PartChunks final : public model::ChunkSource<Data> {
+ public:
+  PartChunks(HorizonChunks& chunks, Part part) : chunks_(chunks), part_(part) {}
+  core::Status Reset() override { return chunks_.Reset(); }
+  core::Result<const Data*> Next() override {
+    TRAFFIC_ASSIGN_OR_RETURN(const model::HorizonSplit* split, chunks_.Next());
+    if (split == nullptr) return static_cast<const Data*>(nullptr);
+    if (part_ == Part::kTrainAndValidation) {  // the one part that needs a copy
+      x_.assign(split->train_x.begin(), split->train_x.end());
+      x_.insert(x_.end(), split->valid_x.begin(), split->valid_x.end());
+      levels_.assign(split->train_y.begin(), split->train_y.end());
+      levels_.insert(levels_.end(), split->valid_y.begin(), split->valid_y.end());
+      speeds_.assign(split->train_speed.begin(), split->train_speed.end());
+      speeds_.insert(speeds_.end(), split->valid_speed.begin(), split->valid_speed.end());
+      Point(x_, levels_, speeds_);
+    } else if (part_ == Part::kTrain) {
+      Point(split->train_x, split->train_y, split->train_speed);
+    } else {
+      Point(split->valid_x, split->valid_y, split->valid_speed);
+    }
+    return &data_;
+  }
+
+ private:
+  void Point(const std::vector<float>& x, const std::vector<int>& levels, const std::vector<float>& speeds) {
+    const model::FeatureMatrix features{x, levels.size(), features::FeatureNames()};
+    if constexpr (std::is_same_v<Data, model::LabeledData>) {
+      data_ = Data{features, levels};
+    } else {
+      data_ = Data{features, speeds};
+    }
+  }
+
+  HorizonChunks& chunks_;
+  Part part_;
+  std::vector<float> x_;
+  std::vector<int> levels_;
+  std::vector<float> speeds_;
+  Data data_;
+};
+
+// What one pass over a horizon's chunks keeps of its validation and test sets: the labels, the
+// baselines, and the columns the report splits by. A few bytes an example, not the features.
+struct HeldOutSets {
+  std::array<int64_t, model::kNumClasses> train_per_class{};
+  int64_t train_rows = 0;
+  std::vector<int> valid_y;
+  std::vector<float> valid_speed;
+  std::vector<int> test_y, persistence, profile;
+  std::vector<double> test_speed, persistence_speed, profile_speed;
+  std::vector<uint8_t> test_weekend, test_hour;
+};
+
+core::Result<HeldOutSets> SurveyHorizon(HorizonChunks& chunks) {
+  HeldOutSets sets;
+  const size_t weekend_column = static_cast<size_t>(FeatureIndex("is_weekend"));
+  const size_t hour_column = static_cast<size_t>(FeatureIndex("local_hour"));
+  auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+  TRAFFIC_RETURN_IF_ERROR(chunks.ForEach([&](const model::HorizonSplit& split) {
+    for (int y : split.train_y) ++sets.train_per_class[static_cast<size_t>(y)];
+    sets.train_rows += static_cast<int64_t>(split.train_y.size());
+    append(sets.valid_y, split.valid_y);
+    append(sets.valid_speed, split.valid_speed);
+    append(sets.test_y, split.test_y);
+    append(sets.persistence, split.persistence);
+    append(sets.profile, split.profile);
+    append(sets.test_speed, split.test_speed);
+    append(sets.persistence_speed, split.persistence_speed);
+    append(sets.profile_speed, split.profile_speed);
+    for (size_t i = 0; i < split.test_y.size(); ++i) {
+      const float* row = split.test_x.data() + i * features::kFeatureCount;
+      sets.test_weekend.push_back(row[weekend_column] > 0.5f ? 1 : 0);
+      sets.test_hour.push_back(static_cast<uint8_t>(row[hour_column]));
+    }
+    return core::Status::Ok();
+  }));
+  return sets;
+}
+
+// Predictions for the validation and test sets, chunk by chunk: `predict(x, rows)` appends its
+// output for those rows to the set's vector.
+template <typename Output, typename Predict>
+core::Status PredictHeldOut(HorizonChunks& chunks, Predict predict, std::vector<Output>* valid,
+                            std::vector<Output>* test) {
+  return chunks.ForEach([&](const model::HorizonSplit& split) -> core::Status {
+    const auto& names = features::FeatureNames();
+    if (valid != nullptr && !split.valid_y.empty()) {
+      TRAFFIC_RETURN_IF_ERROR(predict(model::FeatureMatrix{split.valid_x, split.valid_y.size(), names}, valid));
+    }
+    if (test != nullptr && !split.test_y.empty()) {
+      TRAFFIC_RETURN_IF_ERROR(predict(model::FeatureMatrix{split.test_x, split.test_y.size(), names}, test));
+    }
+    return core::Status::Ok();
+  });
+}
+
 // The speed regression of one horizon (HorizonResult::SpeedScores): trained with the
 // classifier's boosting options and early stopping on the validation days' MAE.
-core::Status ScoreSpeedRegression(const model::HorizonSplit& split, const TrainOptions& options,
+core::Status ScoreSpeedRegression(HorizonChunks& chunks, const HeldOutSets& sets, const TrainOptions& options,
                                   HorizonResult* result) {
-  const auto& names = features::FeatureNames();
   model::RegressorOptions regressor;
   static_cast<model::BoostingOptions&>(regressor) = options.classifier;
-  model::RegressionData train{{split.train_x, split.train_y.size(), names}, split.train_speed};
-  model::RegressionData valid{{split.valid_x, split.valid_y.size(), names}, split.valid_speed};
+  PartChunks<model::RegressionData> train(chunks, Part::kTrain), valid(chunks, Part::kValidation);
   auto trained = model::SpeedRegressor::Train(train, regressor, &valid);
   if (!trained.ok()) return trained.status().WithContext(fmt::format("train the {} min speed model", result->minutes));
   result->speed.rounds = trained->num_boosted_rounds();
-  TRAFFIC_ASSIGN_OR_RETURN(auto valid_speed, trained->Predict(valid.features));
+  std::vector<float> valid_speed, test_speed;
+  TRAFFIC_RETURN_IF_ERROR(PredictHeldOut<float>(
+      chunks,
+      [&](const model::FeatureMatrix& x, std::vector<float>* out) -> core::Status {
+        TRAFFIC_ASSIGN_OR_RETURN(auto speed, trained->Predict(x));
+        out->insert(out->end(), speed.begin(), speed.end());
+        return core::Status::Ok();
+      },
+      &valid_speed, &test_speed));
   std::vector<int> valid_levels;
   for (float v : valid_speed) valid_levels.push_back(static_cast<int>(window::LevelFor(v, options.thresholds)));
-  TRAFFIC_ASSIGN_OR_RETURN(auto valid_report, model::Evaluate(split.valid_y, valid_levels));
+  TRAFFIC_ASSIGN_OR_RETURN(auto valid_report, model::Evaluate(sets.valid_y, valid_levels));
   result->speed.regression_validation_macro_f1 = valid_report.macro_f1;
-  TRAFFIC_ASSIGN_OR_RETURN(auto test_speed,
-                           trained->Predict(model::FeatureMatrix{split.test_x, split.test_y.size(), names}));
   const std::vector<double> predicted(test_speed.begin(), test_speed.end());
-  TRAFFIC_ASSIGN_OR_RETURN(result->speed.model_mae, model::MeanAbsoluteError(split.test_speed, predicted));
+  TRAFFIC_ASSIGN_OR_RETURN(result->speed.model_mae, model::MeanAbsoluteError(sets.test_speed, predicted));
   TRAFFIC_ASSIGN_OR_RETURN(result->speed.persistence_mae,
-                           model::MeanAbsoluteError(split.test_speed, split.persistence_speed));
-  TRAFFIC_ASSIGN_OR_RETURN(result->speed.profile_mae, model::MeanAbsoluteError(split.test_speed, split.profile_speed));
+                           model::MeanAbsoluteError(sets.test_speed, sets.persistence_speed));
+  TRAFFIC_ASSIGN_OR_RETURN(result->speed.profile_mae, model::MeanAbsoluteError(sets.test_speed, sets.profile_speed));
   return core::Status::Ok();
 }
 
-// Trains one horizon's model on `split` and evaluates it and the baselines on the test set;
+// Class probabilities of the validation and test sets, chunk by chunk.
+core::Status PredictProbaHeldOut(HorizonChunks& chunks, const model::CongestionClassifier& classifier,
+                                 model::ClassProbabilities* valid, model::ClassProbabilities* test) {
+  std::vector<float> valid_values, test_values;
+  TRAFFIC_RETURN_IF_ERROR(PredictHeldOut<float>(
+      chunks,
+      [&](const model::FeatureMatrix& x, std::vector<float>* out) -> core::Status {
+        TRAFFIC_ASSIGN_OR_RETURN(auto proba, classifier.PredictProba(x));
+        out->insert(out->end(), proba.values.begin(), proba.values.end());
+        return core::Status::Ok();
+      },
+      valid ? &valid_values : nullptr, test ? &test_values : nullptr));
+  auto to_proba = [](std::vector<float> values) {
+    const size_t rows = values.size() / model::kNumClasses;
+    return model::ClassProbabilities{std::move(values), rows};
+  };
+  if (valid != nullptr) *valid = to_proba(std::move(valid_values));
+  if (test != nullptr) *test = to_proba(std::move(test_values));
+  return core::Status::Ok();
+}
+
+// Trains one horizon's model on its chunks and evaluates it and the baselines on the test set;
 // returns the model as XGBoost JSON.
-core::Result<std::string> TrainHorizon(const model::HorizonSplit& split, const TrainOptions& options, bool refit,
+core::Result<std::string> TrainHorizon(HorizonChunks& chunks, const TrainOptions& options, bool refit,
                                        HorizonResult* result) {
-  const auto& names = features::FeatureNames();
-  result->train_rows = static_cast<int64_t>(split.train_y.size());
-  result->validation_rows = static_cast<int64_t>(split.valid_y.size());
-  result->test_rows = static_cast<int64_t>(split.test_y.size());
-  if (split.train_y.empty() || split.test_y.empty()) {
+  TRAFFIC_ASSIGN_OR_RETURN(HeldOutSets sets, SurveyHorizon(chunks));
+  result->train_rows = sets.train_rows;
+  result->validation_rows = static_cast<int64_t>(sets.valid_y.size());
+  result->test_rows = static_cast<int64_t>(sets.test_y.size());
+  if (sets.train_rows == 0 || sets.test_y.empty()) {
     return core::Status::InvalidArgument(
         fmt::format("the {} min horizon has {} labelled training and {} labelled test examples: "
                     "the data cannot label it (too few trips per cell, or too short a period)",
-                    result->minutes, split.train_y.size(), split.test_y.size()));
+                    result->minutes, sets.train_rows, sets.test_y.size()));
   }
-  std::array<int64_t, model::kNumClasses> per_class{};
-  for (int y : split.train_y) ++per_class[static_cast<size_t>(y)];
+  const auto& per_class = sets.train_per_class;
   int classes_seen = 0;
   for (int64_t n : per_class) classes_seen += n > 0;
   if (classes_seen < 2) {
     return core::Status::InvalidArgument(fmt::format(
         "the {} min horizon's {} training examples are all of one level (Low {}, Medium {}, High {}): a model "
         "cannot learn to tell levels apart; use more days, or thresholds (--high-below, --low-above) the data spans",
-        result->minutes, split.train_y.size(), per_class[0], per_class[1], per_class[2]));
+        result->minutes, sets.train_rows, per_class[0], per_class[1], per_class[2]));
   }
   model::ClassifierOptions classifier = options.classifier;
-  if (options.balanced_class_weights) classifier.class_weights = model::BalancedClassWeights(split.train_y);
-  model::LabeledData train{{split.train_x, split.train_y.size(), names}, split.train_y};
-  model::LabeledData valid{{split.valid_x, split.valid_y.size(), names}, split.valid_y};
-  bool use_validation = !split.valid_y.empty() && classifier.early_stopping_rounds > 0;
+  if (options.balanced_class_weights) classifier.class_weights = model::BalancedClassWeights(per_class);
+  PartChunks<model::LabeledData> train(chunks, Part::kTrain), valid(chunks, Part::kValidation);
+  bool use_validation = !sets.valid_y.empty() && classifier.early_stopping_rounds > 0;
   if (!use_validation) classifier.early_stopping_rounds = 0;
   auto trained = model::CongestionClassifier::Train(train, classifier, use_validation ? &valid : nullptr);
   if (!trained.ok()) return trained.status().WithContext(fmt::format("train the {} min model", result->minutes));
   result->rounds = trained->num_boosted_rounds();
   // The decision rule, tuned for macro-F1 on the validation days (decision_rule.h); plain argmax
   // without them (and then the model is not promoted).
-  if (!split.valid_y.empty()) {
-    TRAFFIC_ASSIGN_OR_RETURN(auto valid_proba, trained->PredictProba(valid.features));
-    TRAFFIC_ASSIGN_OR_RETURN(result->rule, model::TuneDecisionRule(valid_proba, split.valid_y));
+  model::ClassProbabilities test_proba;
+  if (!sets.valid_y.empty()) {
+    model::ClassProbabilities valid_proba;
+    // The test set's probabilities come in the same pass unless a refit model will replace this one.
+    const bool refitting = refit && use_validation;
+    TRAFFIC_RETURN_IF_ERROR(PredictProbaHeldOut(chunks, *trained, &valid_proba, refitting ? nullptr : &test_proba));
+    TRAFFIC_ASSIGN_OR_RETURN(result->rule, model::TuneDecisionRule(valid_proba, sets.valid_y));
     std::vector<int> valid_levels;
     for (const auto& p : result->rule.Apply(valid_proba)) valid_levels.push_back(p.label);
-    TRAFFIC_ASSIGN_OR_RETURN(auto valid_report, model::Evaluate(split.valid_y, valid_levels));
+    TRAFFIC_ASSIGN_OR_RETURN(auto valid_report, model::Evaluate(sets.valid_y, valid_levels));
     result->speed.classifier_validation_macro_f1 = valid_report.macro_f1;
-    TRAFFIC_RETURN_IF_ERROR(ScoreSpeedRegression(split, options, result));
-    if (refit && use_validation) {
+    TRAFFIC_RETURN_IF_ERROR(ScoreSpeedRegression(chunks, sets, options, result));
+    if (refitting) {
       // The validation days chose the rounds and the rule; the model served learns from them too
       // (the latest days are the ones most like tomorrow).
-      std::vector<float> x(split.train_x);
-      x.insert(x.end(), split.valid_x.begin(), split.valid_x.end());
-      std::vector<int> y(split.train_y);
-      y.insert(y.end(), split.valid_y.begin(), split.valid_y.end());
-      model::ClassifierOptions refit = classifier;
-      refit.num_rounds = result->rounds;
-      refit.early_stopping_rounds = 0;
-      trained = model::CongestionClassifier::Train({{x, y.size(), names}, y}, refit, nullptr);
+      model::ClassifierOptions refit_options = classifier;
+      refit_options.num_rounds = result->rounds;
+      refit_options.early_stopping_rounds = 0;
+      PartChunks<model::LabeledData> all(chunks, Part::kTrainAndValidation);
+      trained = model::CongestionClassifier::Train(all, refit_options, nullptr);
       if (!trained.ok()) return trained.status().WithContext(fmt::format("refit the {} min model", result->minutes));
+      TRAFFIC_RETURN_IF_ERROR(PredictProbaHeldOut(chunks, *trained, nullptr, &test_proba));
     }
+  } else {
+    TRAFFIC_RETURN_IF_ERROR(PredictProbaHeldOut(chunks, *trained, nullptr, &test_proba));
   }
-  TRAFFIC_ASSIGN_OR_RETURN(auto test_proba,
-                           trained->PredictProba(model::FeatureMatrix{split.test_x, split.test_y.size(), names}));
   const auto predictions = result->rule.Apply(test_proba);
   std::vector<int> predicted(predictions.size());
   for (size_t i = 0; i < predictions.size(); ++i) predicted[i] = predictions[i].label;
   TRAFFIC_ASSIGN_OR_RETURN(model::PredictorReports reports,
-                           model::EvaluatePredictors(split.test_y, predicted, split.persistence, split.profile));
+                           model::EvaluatePredictors(sets.test_y, predicted, sets.persistence, sets.profile));
   result->model = reports.model;
   result->persistence = reports.persistence;
   result->profile = reports.profile;
-  result->calibration = model::CalibrationOf(test_proba, predictions, split.test_y);
+  result->calibration = model::CalibrationOf(test_proba, predictions, sets.test_y);
   // Weekday and weekend test days apart: a weekend hour of the week has few training days, so
   // one figure over both hides where the model earns its keep.
   // And by hour of day (the card's picture): where in the day the model earns its keep.
-  auto scores_where =
-      [&](const std::function<bool(const float* row)>& keep) -> core::Result<HorizonResult::DayTypeScores> {
+  auto scores_where = [&](const std::function<bool(size_t i)>& keep) -> core::Result<HorizonResult::DayTypeScores> {
     std::vector<int> actual, model_level, persistence, profile;
-    for (size_t i = 0; i < split.test_y.size(); ++i) {
-      if (!keep(split.test_x.data() + i * names.size())) continue;
-      actual.push_back(split.test_y[i]);
+    for (size_t i = 0; i < sets.test_y.size(); ++i) {
+      if (!keep(i)) continue;
+      actual.push_back(sets.test_y[i]);
       model_level.push_back(predicted[i]);
-      persistence.push_back(split.persistence[i]);
-      profile.push_back(split.profile[i]);
+      persistence.push_back(sets.persistence[i]);
+      profile.push_back(sets.profile[i]);
     }
     TRAFFIC_ASSIGN_OR_RETURN(model::PredictorReports part,
                              model::EvaluatePredictors(actual, model_level, persistence, profile));
     return HorizonResult::DayTypeScores{static_cast<int64_t>(actual.size()), part.model.macro_f1,
                                         part.persistence.macro_f1, part.profile.macro_f1};
   };
-  const size_t weekend_column = static_cast<size_t>(FeatureIndex("is_weekend"));
-  const size_t hour_column = static_cast<size_t>(FeatureIndex("local_hour"));
   for (int weekend = 0; weekend < 2; ++weekend) {
-    TRAFFIC_ASSIGN_OR_RETURN(result->by_day_type[static_cast<size_t>(weekend)], scores_where([&](const float* row) {
-                               return (row[weekend_column] > 0.5f) == (weekend == 1);
-                             }));
+    TRAFFIC_ASSIGN_OR_RETURN(result->by_day_type[static_cast<size_t>(weekend)],
+                             scores_where([&](size_t i) { return sets.test_weekend[i] == weekend; }));
   }
   for (int hour = 0; hour < 24; ++hour) {
-    TRAFFIC_ASSIGN_OR_RETURN(result->by_hour[static_cast<size_t>(hour)], scores_where([&](const float* row) {
-                               return static_cast<int>(row[hour_column]) == hour;
-                             }));
+    TRAFFIC_ASSIGN_OR_RETURN(result->by_hour[static_cast<size_t>(hour)],
+                             scores_where([&](size_t i) { return sets.test_hour[i] == hour; }));
   }
   return trained->ToJson();
 }
@@ -177,6 +335,7 @@ std::string CardJson(const TrainSummary& summary, const TrainOptions& options, i
   j.Key("test_to").String(summary.test_to);
   j.Key("validation_from").String(core::FormatIsoUtc(core::FromEpochSeconds(validation_from_ms / 1000)));
   j.Key("refit_on_validation_days").Bool(summary.refit);
+  j.Key("examples_in_memory").Bool(summary.examples_cached);
   j.Key("train_stride").Int(options.train_stride);
   j.Key("balanced_class_weights").Bool(options.balanced_class_weights);
   j.Key("num_rounds").Int(options.classifier.num_rounds);
@@ -292,7 +451,10 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
         ", this build trains on " + features::FeatureLayoutId() + "; rerun `traffic features`");
   }
   TRAFFIC_ASSIGN_OR_RETURN(auto files, FeatureFiles(fs, options.features_dir));
-  TRAFFIC_ASSIGN_OR_RETURN(ExampleSet examples, ReadExamples(fs, files));
+  // Read a row group at a time, as often as training needs: memory does not grow with the
+  // table, only XGBoost's quantized matrices and the held-out labels do.
+  if (options.example_cache_mb < 0) return core::Status::InvalidArgument("example_cache_mb must not be negative");
+  ExampleChunks examples(fs, files, static_cast<size_t>(options.example_cache_mb) << 20);
   TRAFFIC_ASSIGN_OR_RETURN(std::string profile_text, fs.ReadAll(fs::JoinPath(options.features_dir, "profile.txt")));
 
   TrainSummary summary;
@@ -333,14 +495,8 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
   for (int h = 0; h < features::kHorizonCount; ++h) {
     HorizonResult& result = summary.horizons[static_cast<size_t>(h)];
     result.minutes = features::kHorizonsMin[static_cast<size_t>(h)];
-    const model::ExampleView view{examples.features,
-                                  features::kFeatureCount,
-                                  examples.t_ms,
-                                  examples.is_test,
-                                  examples.targets[static_cast<size_t>(h)],
-                                  examples.target_speeds[static_cast<size_t>(h)]};
-    TRAFFIC_ASSIGN_OR_RETURN(std::string json,
-                             TrainHorizon(model::SplitExamples(view, split_options), options, refit, &result));
+    HorizonChunks chunks(examples, h, split_options);
+    TRAFFIC_ASSIGN_OR_RETURN(std::string json, TrainHorizon(chunks, options, refit, &result));
     result.model_file = fmt::format("model_{}m.json", result.minutes);
     TRAFFIC_RETURN_IF_ERROR(write_file(result.model_file, std::move(json)));
   }
@@ -351,6 +507,7 @@ core::Result<TrainSummary> RunTrain(fs::FileSystem& fs, const TrainOptions& give
   TRAFFIC_RETURN_IF_ERROR(write_file("card.html", RenderCardHtml(summary)));
 
   summary.refit = refit;
+  summary.examples_cached = examples.cached();
   summary.card_json = CardJson(summary, options, split_options.validation_from_ms, split.summary_json, written);
   TRAFFIC_RETURN_IF_ERROR(fs.WriteAll(out.StagingPath("card.json"), summary.card_json + "\n"));
   TRAFFIC_RETURN_IF_ERROR(out.Commit(summary.card_json));

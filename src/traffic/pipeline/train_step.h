@@ -47,6 +47,11 @@ struct TrainOptions {
   // together, with the rounds the validation chose (a week is too much recent history to leave
   // out); that refit model is the one evaluated and saved.
   int validation_days = 0;
+  // Training reads the features table a row group at a time, a dozen times or more (each model,
+  // its validation and test predictions). While the decoded table fits in this many MB it is kept
+  // from the first pass; above, every pass reads Parquet again and memory stays that of a row
+  // group plus XGBoost's quantized matrices (about 100 bytes a training example).
+  int64_t example_cache_mb = 2048;
   std::optional<bool> refit;  // nullopt: as above; else refit (with validation days) or not
   window::LevelThresholds thresholds;
   std::string created_utc;  // for the card; empty: now
@@ -88,7 +93,8 @@ struct TrainSummary {
   std::string train_from, split, test_to;  // ISO UTC
   std::string period_local;                // the same in New York local time, for people
   window::LevelThresholds thresholds;
-  bool refit = false;  // the served models were trained again on the validation days too
+  bool refit = false;            // the served models were trained again on the validation days too
+  bool examples_cached = false;  // the features table was held in memory (TrainOptions::example_cache_mb)
   std::array<HorizonResult, 3> horizons;
   double seconds = 0;
   std::string card_json;             // what card.json holds
