@@ -112,7 +112,6 @@ struct HeldOutSets {
   std::array<int64_t, model::kNumClasses> train_per_class{};
   int64_t train_rows = 0;
   std::vector<int> valid_y;
-  std::vector<float> valid_speed;
   std::vector<int> test_y, persistence, profile;
   std::vector<double> test_speed, persistence_speed, profile_speed;
   std::vector<uint8_t> test_weekend, test_hour;
@@ -127,7 +126,6 @@ core::Result<HeldOutSets> SurveyHorizon(HorizonChunks& chunks) {
     for (int y : split.train_y) ++sets.train_per_class[static_cast<size_t>(y)];
     sets.train_rows += static_cast<int64_t>(split.train_y.size());
     append(sets.valid_y, split.valid_y);
-    append(sets.valid_speed, split.valid_speed);
     append(sets.test_y, split.test_y);
     append(sets.persistence, split.persistence);
     append(sets.profile, split.profile);

@@ -47,10 +47,11 @@ struct TrainOptions {
   // together, with the rounds the validation chose (a week is too much recent history to leave
   // out); that refit model is the one evaluated and saved.
   int validation_days = 0;
-  // Training reads the features table a row group at a time, a dozen times or more (each model,
+  // Training reads the features table a row group at a time, many times over (each model,
   // its validation and test predictions). While the decoded table fits in this many MB it is kept
   // from the first pass; above, every pass reads Parquet again and memory stays that of a row
-  // group plus XGBoost's quantized matrices (about 100 bytes a training example).
+  // group plus XGBoost's quantized matrices and gradients (the measured peaks grow by about 100
+  // bytes an example of the table: README, Performance).
   int64_t example_cache_mb = 2048;
   std::optional<bool> refit;  // nullopt: as above; else refit (with validation days) or not
   window::LevelThresholds thresholds;
