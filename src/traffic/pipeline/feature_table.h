@@ -50,7 +50,7 @@ core::Result<std::vector<std::string>> FeatureFiles(fs::FileSystem& fs, const st
 
 // The rows of the features files a row group at a time, for training that never holds the whole
 // table (model::ChunkSource). Each file's layout is checked as it opens, as ReadExamples does.
-// Training reads the table a dozen times or more: while the decoded row groups fit in
+// Training reads the table many times over: while the decoded row groups fit in
 // `cache_bytes`, the first pass keeps them and the later ones read memory, not Parquet.
 class ExampleChunks {
  public:
