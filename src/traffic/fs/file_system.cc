@@ -70,13 +70,16 @@ bool IsDebrisOfDeadRun(std::string_view name, int64_t* pid_out) {
 }
 
 core::Status FileSystem::Exchange(const std::string& a, const std::string& b) {
-  std::string parked = a + ".old-" + UniqueSuffix();
-  TRAFFIC_RETURN_IF_ERROR(Rename(a, parked));
-  if (core::Status st = Rename(b, a); !st.ok()) {
-    (void)Rename(parked, a);
+  // `b` is parked under `b.old-PID-...`: callers swap a staging folder `a` into a final name `b`,
+  // and a crash between two renames then leaves `b` missing beside its parked old self, which
+  // RecoverAndSweep puts back.
+  std::string parked = b + ".old-" + UniqueSuffix();
+  TRAFFIC_RETURN_IF_ERROR(Rename(b, parked));
+  if (core::Status st = Rename(a, b); !st.ok()) {
+    (void)Rename(parked, b);
     return st;
   }
-  return Rename(parked, b);
+  return Rename(parked, a);
 }
 
 core::Status FileSystem::SyncTree(const std::string&) { return core::Status::Ok(); }

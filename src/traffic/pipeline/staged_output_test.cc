@@ -121,6 +121,50 @@ TEST_F(StagedOutputTest, AnOutputParkedByACrashedSwapIsRestoredOnStart) {
   EXPECT_EQ(Names("data"), std::vector<std::string>{"processed"});
 }
 
+// A file system that cannot exchange (HDFS) gets FileSystem::Exchange's three renames. They
+// must park the FINAL output under `<final>.old-PID-...`, which recovery restores: they used to
+// park the staging folder, so a crash between the renames left the old output under a
+// `.staging-` name that recovery removes, and no output at all.
+class RenamesOnlyFileSystem : public WatchingFileSystem {
+ public:
+  using WatchingFileSystem::WatchingFileSystem;
+  core::Status Exchange(const std::string& a, const std::string& b) override { return fs::FileSystem::Exchange(a, b); }
+  core::Status Rename(const std::string& a, const std::string& b) override {
+    if (renames_left-- <= 0) return core::Status::IoError("killed before rename " + a);
+    return WatchingFileSystem::Rename(a, b);
+  }
+  int renames_left = 1000;
+};
+
+TEST_F(StagedOutputTest, ASwapByRenamesThatDiesHalfWayIsRecoveredToTheOldOutput) {
+  ASSERT_TRUE(Produce(*fs_, "old").ok());
+  {
+    RenamesOnlyFileSystem dying(fs::MakeLocalFileSystem(root_.string()), "data/processed");
+    dying.renames_left = 1;  // the first rename of the swap happens, then the process "dies"
+    StagedOutput out(dying, "data/processed");
+    ASSERT_TRUE(out.Begin().ok());
+    ASSERT_TRUE(dying.WriteAll(out.StagingPath("part.txt"), "new").ok());
+    ASSERT_FALSE(out.Commit("{}").ok());
+  }
+  // What a kill -9 there leaves: no final name; the old output parked under processed.old-PID-*.
+  // Our pid is alive: rename the parked folder to a dead one's, as the next run would find it.
+  std::string parked;
+  for (const auto& name : Names("data")) {
+    if (name.rfind("processed.old-", 0) == 0) parked = name;
+  }
+  ASSERT_FALSE(parked.empty()) << "the final output, not the staging folder, is parked";
+  EXPECT_FALSE(fs_->Exists("data/processed"));
+  const std::string dead = std::to_string(DeadPid());
+  ASSERT_TRUE(fs_->Rename("data/" + parked, "data/processed.old-" + dead + "-0123456789ab").ok());
+  ASSERT_TRUE(RecoverAndSweep(*fs_, "data", "processed").ok());
+  EXPECT_EQ(*fs_->ReadAll("data/processed/part.txt"), "old");
+
+  RenamesOnlyFileSystem renames(fs::MakeLocalFileSystem(root_.string()), "data/processed");
+  ASSERT_TRUE(Produce(renames, "new").ok());
+  EXPECT_EQ(*fs_->ReadAll("data/processed/part.txt"), "new");
+  EXPECT_EQ(Names("data"), std::vector<std::string>{"processed"});
+}
+
 TEST_F(StagedOutputTest, DebrisOfDeadRunsIsSweptAndLiveRunsAreLeftAlone) {
   const std::string dead = std::to_string(DeadPid());
   const std::string live = std::to_string(::getpid());
