@@ -41,5 +41,6 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared);
 Command AddServeCommand(CLI::App& app, SharedOptions& shared);
 Command AddDemoCommand(CLI::App& app, SharedOptions& shared);
 Command AddTopicsCommand(CLI::App& app, SharedOptions& shared);
+Command AddHdfsCommand(CLI::App& app, SharedOptions& shared);
 
 }  // namespace traffic::cli

@@ -13,7 +13,7 @@ namespace traffic::cli {
 Command AddDemoCommand(CLI::App& app, SharedOptions& shared) {
   auto* c = app.add_subcommand("demo",
                                "Live demo: generated trips -> in-process stream -> dashboard at http://127.0.0.1:3000");
-  AddSharedOptions(c, &shared);
+  AddSharedOptions(c, &shared, /*offers_hdfs=*/false);
   auto o = std::make_shared<pipeline::DemoOptions>();
   AddServeHttpOptions(c, &o->serve);
   c->add_option("--speedup", o->embedded.produce.speedup, "event time runs this many times faster than wall time")

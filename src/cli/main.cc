@@ -30,6 +30,7 @@ int Run(int argc, char** argv) {
   commands.push_back(AddServeCommand(app, shared));
   commands.push_back(AddDemoCommand(app, shared));
   commands.push_back(AddTopicsCommand(app, shared));
+  commands.push_back(AddHdfsCommand(app, shared));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

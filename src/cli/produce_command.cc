@@ -28,6 +28,11 @@ Command AddProduceCommand(CLI::App& app, SharedOptions& shared) {
             InstallStopSignals();
             options->kafka.brokers = shared.Brokers();
             options->source.geo_dir = shared.geo_dir;
+            if (shared.hdfs) {  // --input names files on HDFS (raw CSVs or a processed/ folder)
+              auto hdfs = LayoutFileSystem(shared);
+              if (!hdfs.ok()) return Fail(shared, hdfs.status(), "produce");
+              options->source.input_fs = std::move(*hdfs);
+            }
             if (options->source.synthetic && c->count("--start") > 0) options->resume = false;  // a replay on purpose
             const bool tty = ::isatty(STDERR_FILENO) == 1;
             options->produce.progress_interval_s = tty ? 0.5 : 5.0;

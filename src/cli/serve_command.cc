@@ -77,6 +77,11 @@ Command AddServeCommand(CLI::App& app, SharedOptions& shared) {
             if (!props.ok()) return Fail(shared, props.status(), "serve");
             o->client.properties = *props;
             o->models_dir = shared.Layout().Models();
+            if (shared.hdfs) {  // the model card and profile from the layout on HDFS
+              auto hdfs = LayoutFileSystem(shared);
+              if (!hdfs.ok()) return Fail(shared, hdfs.status(), "serve");
+              o->models_fs = std::move(*hdfs);
+            }
             o->geo_dir = shared.geo_dir;
             auto s = pipeline::RunServe(
                 *o,

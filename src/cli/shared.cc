@@ -1,6 +1,7 @@
 #include "shared.h"
 
 #include "traffic/core/json_writer.h"
+#include "traffic/fs/webhdfs_file_system.h"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -20,13 +21,30 @@ std::string SharedOptions::Brokers() const {
   return "localhost:9092";
 }
 
-void AddSharedOptions(CLI::App* c, SharedOptions* o) {
-  c->add_option("--data-dir", o->data_dir, "root of the storage layout (raw/, processed/, features/, models/, ...)")
+std::string SharedOptions::HdfsUri() const {
+  if (!hdfs_uri.empty()) return hdfs_uri;
+  if (const char* env = std::getenv("TRAFFIC_HDFS_URI"); env != nullptr && *env != '\0') return env;
+  return "hdfs://localhost:9000";
+}
+
+pipeline::DataLayout SharedOptions::Layout() const {
+  if (hdfs && data_dir == kDefaultDataDir) return {kHdfsLayoutRoot};
+  return {data_dir};
+}
+
+void AddSharedOptions(CLI::App* c, SharedOptions* o, bool offers_hdfs) {
+  c->add_option("--data-dir", o->data_dir,
+                offers_hdfs ? "root of the storage layout (raw/, processed/, features/, models/, ...); on HDFS "
+                              "default /smart-city-traffic/data"
+                            : "root of the storage layout (raw/, processed/, features/, models/, ...)")
       ->capture_default_str();
-  c->add_flag("--hdfs", o->hdfs, "use the same layout on HDFS instead of the local disk");
-  c->add_option("--hdfs-uri", o->hdfs_uri, "HDFS NameNode URI (implies --hdfs)")
-      ->capture_default_str()
-      ->each([o](const std::string&) { o->hdfs = true; });
+  if (offers_hdfs) {
+    c->add_flag("--hdfs", o->hdfs, "keep the same layout on HDFS (through WebHDFS) instead of the local disk");
+    c->add_option("--hdfs-uri", o->hdfs_uri,
+                  "HDFS NameNode hdfs://HOST[:RPCPORT] (WebHDFS on its HTTP port 9870) or webhdfs://HOST:HTTPPORT; "
+                  "implies --hdfs (default $TRAFFIC_HDFS_URI or hdfs://localhost:9000)")
+        ->each([o](const std::string&) { o->hdfs = true; });
+  }
   c->add_option("--brokers", o->brokers,
                 "Kafka bootstrap servers HOST:PORT[,...] (default $TRAFFIC_BROKERS or localhost:9092)");
   c->add_flag("--json", o->json, "print the end-of-run summary as one JSON object on stdout");
@@ -46,9 +64,10 @@ void InitLogging(const SharedOptions& options) {
 
 core::Result<std::unique_ptr<fs::FileSystem>> LayoutFileSystem(const SharedOptions& options) {
   if (options.hdfs) {
-    return core::Status::InvalidArgument(
-        "--hdfs: HDFS storage (" + options.hdfs_uri +
-        ") is not available in this build yet; the layout is on the local disk for now");
+    fs::WebHdfsOptions hdfs;
+    hdfs.uri = options.HdfsUri();
+    TRAFFIC_ASSIGN_OR_RETURN(auto webhdfs, fs::MakeWebHdfsFileSystem(hdfs));
+    return std::unique_ptr<fs::FileSystem>(std::move(webhdfs));
   }
   return fs::MakeLocalFileSystem();
 }

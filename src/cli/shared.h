@@ -19,18 +19,24 @@ namespace traffic::cli {
 // kExitInternal: an exception escaped (a bug); main() prints one "internal error" line.
 enum ExitCode { kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitInternal = 70 };
 
+// The layout's root on HDFS when --data-dir is left at its default (DESIGN.md "Storage layout").
+inline constexpr char kHdfsLayoutRoot[] = "/smart-city-traffic/data";
+inline constexpr char kDefaultDataDir[] = "./data";
+
 struct SharedOptions {
-  std::string data_dir = "./data";
+  std::string data_dir = kDefaultDataDir;
   bool hdfs = false;
-  std::string hdfs_uri = "hdfs://localhost:9000";
-  std::string brokers;  // default: $TRAFFIC_BROKERS or localhost:9092
+  std::string hdfs_uri;  // default: $TRAFFIC_HDFS_URI or hdfs://localhost:9000
+  std::string brokers;   // default: $TRAFFIC_BROKERS or localhost:9092
   bool json = false;
   std::string geo_dir;  // default: $TRAFFIC_GEO_DIR or ../shared/data/geo
   std::string log_level = "info";
 
   std::string Brokers() const;
-  // The layout folders (DESIGN.md "Storage layout") under --data-dir.
-  pipeline::DataLayout Layout() const { return {data_dir}; }
+  std::string HdfsUri() const;
+  // The layout folders (DESIGN.md "Storage layout") under --data-dir; on HDFS under
+  // /smart-city-traffic/data unless --data-dir names another folder.
+  pipeline::DataLayout Layout() const;
 };
 
 // A subcommand: its CLI11 app and what runs when it is chosen.
@@ -39,13 +45,15 @@ struct Command {
   std::function<int()> run;
 };
 
-void AddSharedOptions(CLI::App* command, SharedOptions* options);
+// `offers_hdfs`: whether the command can keep its files on HDFS (--hdfs, --hdfs-uri); a command
+// for which HDFS means nothing does not offer the flags.
+void AddSharedOptions(CLI::App* command, SharedOptions* options, bool offers_hdfs = true);
 
 // Sets up logging to stderr at the chosen level.
 void InitLogging(const SharedOptions& options);
 
-// The file system holding the storage layout: local, or HDFS with --hdfs (not built yet: the
-// error says so).
+// The file system holding the storage layout: the local disk, or HDFS (WebHDFS) with --hdfs.
+// No request is made yet: a NameNode that is down is reported by the first access, naming it.
 core::Result<std::unique_ptr<fs::FileSystem>> LayoutFileSystem(const SharedOptions& options);
 
 // Prints an operational error on stderr and returns kExitFailure.

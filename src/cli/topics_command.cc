@@ -14,7 +14,7 @@ Command AddTopicsCommand(CLI::App& app, SharedOptions& shared) {
   auto* list = c->add_subcommand("list", "Print each topic: name, partitions, replication, configs");
   auto* create = c->add_subcommand("create", "Create the topics that are missing on --brokers");
   for (auto* sub : {list, create}) {
-    AddSharedOptions(sub, &shared);
+    AddSharedOptions(sub, &shared, /*offers_hdfs=*/false);
     sub->add_option("--partitions", kafka->partitions, "partitions of the keyed topics")
         ->capture_default_str()
         ->check(kPositive);

@@ -112,7 +112,9 @@ core::Result<CleanSummary> RunCleanInLayout(fs::FileSystem& layout_fs, const Dat
   TRAFFIC_ASSIGN_OR_RETURN(auto reference, LoadReferenceData(*local, ResolveGeoDir(geo_dir)));
   if (options.inputs.empty()) options.inputs = {layout.Raw()};
   options.output_dir = layout.Processed();
-  return RunClean(*local, layout_fs, *local, *reference, geo::Grid(), options);
+  // Inputs are read where the layout is (HDFS with --hdfs: raw/ or the paths named there); the
+  // geometry and the rejects file stay on the local disk.
+  return RunClean(layout_fs, layout_fs, *local, *reference, geo::Grid(), options);
 }
 
 core::Result<FeaturesSummary> RunFeaturesInLayout(fs::FileSystem& layout_fs, const DataLayout& layout,

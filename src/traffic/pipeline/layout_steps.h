@@ -20,8 +20,8 @@
 
 namespace traffic::pipeline {
 
-// clean: options.inputs (default layout.Raw()) -> layout.Processed(). CSVs and the rejects file
-// are on the local disk; the output on `layout_fs`.
+// clean: options.inputs (default layout.Raw()) -> layout.Processed(). The CSVs and the output are
+// on `layout_fs` (the local disk, or HDFS with --hdfs); the rejects file on the local disk.
 core::Result<CleanSummary> RunCleanInLayout(fs::FileSystem& layout_fs, const DataLayout& layout, CleanOptions options,
                                             const std::string& geo_dir);
 // features: layout.Processed() -> layout.Features().

@@ -56,18 +56,20 @@ struct LoadedModel {
   std::vector<std::string> verdict;
 };
 
-LoadedModel LoadModel(const std::string& models_dir, const std::string& version, const ProgressCallback& progress) {
+LoadedModel LoadModel(const ServeOptions& options, const ProgressCallback& progress) {
   LoadedModel m;
+  const std::string& version = options.model_version;
   if (version == "none") return m;
-  auto fs = fs::MakeLocalFileSystem();
-  auto forecaster = Forecaster::Load(*fs, models_dir, version);
+  std::shared_ptr<fs::FileSystem> fs = options.models_fs;
+  if (fs == nullptr) fs = fs::MakeLocalFileSystem();
+  auto forecaster = Forecaster::Load(*fs, options.models_dir, version);
   if (!forecaster.ok()) {
     if (progress) progress("no model (" + forecaster.status().message() + "): forecasts and /api/model are off");
     return m;
   }
   m.forecaster = std::move(*forecaster);
   m.version = m.forecaster->version();
-  std::string dir = fs::JoinPath(models_dir, m.version);
+  std::string dir = fs::JoinPath(options.models_dir, m.version);
   if (auto card = fs->ReadAll(fs::JoinPath(dir, "card.json")); card.ok()) m.card = std::string(core::Trim(*card));
   if (auto report = fs->ReadAll(fs::JoinPath(dir, "report.txt")); report.ok()) {
     // The report's verdict lines (train_step.h FormatVerdicts) and its promotion line.
@@ -391,7 +393,7 @@ core::Result<std::vector<dashboard::CellPlace>> LoadCellPlaces(const std::string
 core::Result<ServeSummary> RunServe(const ServeOptions& options, const ReadyCallback& on_ready,
                                     const ProgressCallback& on_progress, const std::atomic<bool>* stop) {
   auto started = std::chrono::steady_clock::now();
-  LoadedModel model = LoadModel(options.models_dir, options.model_version, on_progress);
+  LoadedModel model = LoadModel(options, on_progress);
   TRAFFIC_ASSIGN_OR_RETURN(auto server, StartServer(options, on_progress));
   server->SetModel(model.version, model.card, model.verdict, model.forecaster ? &model.forecaster->profile() : nullptr);
   dashboard::SourceStatus initial;
@@ -415,7 +417,7 @@ core::Result<DemoSummary> RunDemo(const DemoOptions& options, const ReadyCallbac
                                   const ProgressCallback& on_progress, const std::atomic<bool>* stop) {
   auto started = std::chrono::steady_clock::now();
   DemoSummary summary;
-  LoadedModel model = LoadModel(options.serve.models_dir, options.serve.model_version, on_progress);
+  LoadedModel model = LoadModel(options.serve, on_progress);
   summary.model_version = model.version;
   auto local = fs::MakeLocalFileSystem();
   TRAFFIC_ASSIGN_OR_RETURN(auto reference,

@@ -11,6 +11,7 @@
 
 #include "traffic/core/status.h"
 #include "traffic/dashboard/store.h"
+#include "traffic/fs/file_system.h"
 #include "traffic/generate/generator.h"
 #include "traffic/http/server.h"
 #include "traffic/kafka/client.h"
@@ -23,7 +24,8 @@ struct ServeOptions {
   std::string web_dir = "web/dist";  // the built dashboard
   std::string geo_dir;               // zone names per cell; "" = ResolveGeoDir default
   std::string models_dir = "./data/models";
-  std::string model_version = "latest";  // the card for /api/model and the profile for typical speeds
+  std::shared_ptr<fs::FileSystem> models_fs;  // where models_dir is (HDFS with --hdfs); null: the local disk
+  std::string model_version = "latest";       // the card for /api/model and the profile for typical speeds
   dashboard::StoreOptions store;
   double duration_s = 0;                           // 0: until *stop
   std::chrono::milliseconds stats_interval{5000};  // the `event: stats` SSE period

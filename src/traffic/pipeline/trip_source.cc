@@ -177,7 +177,9 @@ core::Result<std::unique_ptr<TripSource>> OpenTripSource(const TripSourceOptions
     return std::unique_ptr<TripSource>(std::make_unique<ResumedSource>(
         MakeSyntheticSource(ResumeGenerator(g, *options.resume_after), reference), *options.resume_after));
   }
-  TRAFFIC_ASSIGN_OR_RETURN(auto source, MakeFileSource(fs::MakeLocalFileSystem(), options.inputs, reference));
+  std::shared_ptr<fs::FileSystem> input_fs = options.input_fs;
+  if (input_fs == nullptr) input_fs = fs::MakeLocalFileSystem();
+  TRAFFIC_ASSIGN_OR_RETURN(auto source, MakeFileSource(std::move(input_fs), options.inputs, reference));
   if (!options.resume_after) return source;
   return std::unique_ptr<TripSource>(std::make_unique<ResumedSource>(std::move(source), *options.resume_after));
 }

@@ -46,10 +46,11 @@ core::Result<std::unique_ptr<TripSource>> MakeFileSource(std::shared_ptr<fs::Fil
 
 // What `traffic produce` and `traffic stream --embedded` read: --synthetic or --input.
 struct TripSourceOptions {
-  bool synthetic = false;            // the generator, endless by default (days x trips_per_day)
-  std::vector<std::string> inputs;   // else: a processed/ folder, or CSV files / folders of CSV
-  uint64_t seed = 42;                // --synthetic only, from here on
-  std::string start = "2016-01-04";  // first New York local day, YYYY-MM-DD
+  bool synthetic = false;                    // the generator, endless by default (days x trips_per_day)
+  std::vector<std::string> inputs;           // else: a processed/ folder, or CSV files / folders of CSV
+  std::shared_ptr<fs::FileSystem> input_fs;  // where `inputs` are (HDFS with --hdfs); null: the local disk
+  uint64_t seed = 42;                        // --synthetic only, from here on
+  std::string start = "2016-01-04";          // first New York local day, YYYY-MM-DD
   int days = 365;
   int64_t trips_per_day = 400000;
   std::string geo_dir;  // reference data (ResolveGeoDir)
