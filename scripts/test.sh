@@ -10,6 +10,7 @@
 #   smoke, stream, stream-rules, stream-replay, serve   tests/*_kafka_test.sh against the broker,
 #               with BUILD_DIR/traffic
 #   web, dashboard  the web app's Vitest tests, then headless Chromium against `traffic demo`
+#   hdfs, hdfs-lake  scripts/hdfs.sh, then the data lake on the HDFS it starts (traffic hdfs, --hdfs)
 #
 # Usage: scripts/test.sh [BUILD_DIR [SANITIZED_BUILD_DIR]]   (default build/release, no sanitizers)
 #
@@ -149,6 +150,9 @@ part web scripts/web.sh test
 # browser checks what the dashboard shows, not how good the model is), so its training is short.
 part dashboard env DAYS=10 TRIPS_PER_DAY=20000 scripts/web.sh e2e "$BUILD_DIR/traffic"
 part hdfs tests/hdfs_script_test.sh
+# The data lake on a real HDFS (its own, started and stopped by the test): traffic hdfs, all --hdfs,
+# stream --hdfs, the fault cases.
+part hdfs-lake tests/hdfs_lake_test.sh "$BUILD_DIR/traffic"
 
 for script in tests/*_test.sh; do
   if [[ " ${ran_scripts[*]} " != *" $script "* ]]; then

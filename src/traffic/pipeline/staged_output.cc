@@ -79,6 +79,8 @@ core::Status StagedOutput::Commit(const std::string& success_json) {
 
 core::Result<std::string> ReadSuccess(fs::FileSystem& fs, const std::string& dir, const std::string& produced_by) {
   auto text = fs.ReadAll(fs::JoinPath(dir, "_SUCCESS"));
+  // Only a missing marker means "run the step first": a file system that failed says so itself.
+  if (!text.ok() && text.status().code() != core::StatusCode::kNotFound) return text.status();
   if (!text.ok()) {
     return core::Status::NotFound(dir + " has no complete output (no _SUCCESS): run `traffic " + produced_by +
                                   "` first");

@@ -49,7 +49,8 @@ class StagedOutput {
 // Returns how many entries were removed or restored.
 core::Result<int> RecoverAndSweep(fs::FileSystem& fs, const std::string& dir, const std::string& name);
 
-// The _SUCCESS file of a committed output, or NotFound naming what to run first.
+// The _SUCCESS file of a committed output; NotFound naming what to run first when there is none;
+// the file system's own error when it cannot tell (a NameNode that is down is not "run clean").
 core::Result<std::string> ReadSuccess(fs::FileSystem& fs, const std::string& dir, const std::string& produced_by);
 
 }  // namespace traffic::pipeline

@@ -165,6 +165,28 @@ TEST_F(StagedOutputTest, ASwapByRenamesThatDiesHalfWayIsRecoveredToTheOldOutput)
   EXPECT_EQ(Names("data"), std::vector<std::string>{"processed"});
 }
 
+// Regression: ReadSuccess turned every error into "run `traffic clean` first", so a NameNode that
+// was down read as a missing output.
+class UnreachableFileSystem : public WatchingFileSystem {
+ public:
+  using WatchingFileSystem::WatchingFileSystem;
+  core::Result<std::unique_ptr<fs::ReadableFile>> OpenRead(const std::string& p) override {
+    return core::Status::Unavailable("OPEN " + p + " (http://127.0.0.1:1): Couldn't connect to server");
+  }
+};
+
+TEST_F(StagedOutputTest, ReadSuccessPassesOnAFileSystemErrorAndNamesTheStepOnlyWhenMissing) {
+  auto missing = ReadSuccess(*fs_, "data/processed", "clean");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), core::StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("run `traffic clean` first"), std::string::npos);
+  UnreachableFileSystem down(fs::MakeLocalFileSystem(root_.string()), "data/processed");
+  auto unreachable = ReadSuccess(down, "data/processed", "clean");
+  ASSERT_FALSE(unreachable.ok());
+  EXPECT_EQ(unreachable.status().code(), core::StatusCode::kUnavailable);
+  EXPECT_NE(unreachable.status().message().find("Couldn't connect"), std::string::npos);
+}
+
 TEST_F(StagedOutputTest, DebrisOfDeadRunsIsSweptAndLiveRunsAreLeftAlone) {
   const std::string dead = std::to_string(DeadPid());
   const std::string live = std::to_string(::getpid());
