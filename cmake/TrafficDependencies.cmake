@@ -10,6 +10,7 @@ find_package(simdjson REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++)
 find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)  # libcrypto: MD5 for HDFS file checksums
 
 # The folder with the shared reference data (real trips and geometry), read in place.
 set(TRAFFIC_SHARED_DIR "${PROJECT_SOURCE_DIR}/../shared" CACHE PATH "shared/ with data/ and DESIGN.md")

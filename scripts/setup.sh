@@ -10,7 +10,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config python3-venv
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libfmt-dev libspdlog-dev libsimdjson-dev
-  librdkafka-dev libxgboost-dev libcurl4-openssl-dev libcpp-httplib-dev libzstd-dev
+  librdkafka-dev libxgboost-dev libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libzstd-dev
   tzdata time bc kcat default-jdk-headless maven clang-format curl unzip
 )
 

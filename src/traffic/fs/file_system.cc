@@ -84,6 +84,10 @@ core::Status FileSystem::Exchange(const std::string& a, const std::string& b) {
 
 core::Status FileSystem::SyncTree(const std::string&) { return core::Status::Ok(); }
 
+core::Result<std::optional<FileChecksum>> FileSystem::Checksum(const std::string&) {
+  return std::optional<FileChecksum>();
+}
+
 core::Result<std::string> FileSystem::MakeUniqueDir(const std::string& prefix) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::string path = prefix + UniqueSuffix();

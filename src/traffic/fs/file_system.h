@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,14 @@ struct FileInfo {
   bool is_directory = false;
   uint64_t size_bytes = 0;
   int64_t modified_ns = 0;  // for "is the output newer than its input?"
+};
+
+// A whole-file checksum as the file system reports it (HDFS: WebHDFS GETFILECHECKSUM's
+// {"algorithm", "bytes" (hex), "length"}; see hdfs_checksum.h to compute one).
+struct FileChecksum {
+  std::string algorithm;
+  std::string bytes_hex;
+  int length = 0;
 };
 
 class ReadableFile {
@@ -53,8 +62,10 @@ class WritableFile {
 
 // kTruncate writes the file in place and never follows a symlink at `path` (it fails instead);
 // kAtomic writes a uniquely named temporary file, syncs it to disk, renames it over `path` and
-// syncs the folder, so a power loss cannot leave a renamed but empty file.
-enum class WriteMode { kTruncate, kAtomic };
+// syncs the folder, so a power loss cannot leave a renamed but empty file. kAtomicUnsynced is
+// kAtomic without the syncs, as `cp` does: for copies that can simply be made again (`traffic
+// hdfs download`), where syncing doubled the time; never for a step's output.
+enum class WriteMode { kTruncate, kAtomic, kAtomicUnsynced };
 
 class FileSystem {
  public:
@@ -86,6 +97,10 @@ class FileSystem {
   // callers can tell whether two paths, possibly on two FileSystem objects, name the same entry.
   // Default: Describe() + ":" + the path, lexically normalised.
   virtual std::string CanonicalPath(const std::string& path);
+
+  // The file's checksum as the file system keeps it, for checking a copy end to end; nullopt when
+  // it keeps none (the default; the local disk).
+  virtual core::Result<std::optional<FileChecksum>> Checksum(const std::string& path);
 
   bool Exists(const std::string& path) { return Stat(path).ok(); }
   core::Result<std::string> ReadAll(const std::string& path);

@@ -76,8 +76,8 @@ class LocalReadableFile : public ReadableFile {
 
 class LocalWritableFile : public WritableFile {
  public:
-  LocalWritableFile(int fd, std::string path, std::string temp_path)
-      : fd_(fd), path_(std::move(path)), temp_path_(std::move(temp_path)) {}
+  LocalWritableFile(int fd, std::string path, std::string temp_path, bool sync = true)
+      : fd_(fd), path_(std::move(path)), temp_path_(std::move(temp_path)), sync_(sync) {}
   ~LocalWritableFile() override {
     if (fd_ >= 0) {
       ::close(fd_);
@@ -103,7 +103,7 @@ class LocalWritableFile : public WritableFile {
     if (fd_ < 0) return core::Status::Ok();
     // An atomic file is on disk before its name is: a power loss leaves the old file or the
     // complete new one, never a renamed but empty one.
-    if (!temp_path_.empty() && ::fsync(fd_) != 0) {
+    if (!temp_path_.empty() && sync_ && ::fsync(fd_) != 0) {
       core::Status st = Errno("sync", temp_path_);
       ::close(fd_);
       fd_ = -1;
@@ -122,7 +122,7 @@ class LocalWritableFile : public WritableFile {
       ::unlink(temp_path_.c_str());
       return st;
     }
-    return SyncFolder(ParentOf(path_));
+    return sync_ ? SyncFolder(ParentOf(path_)) : core::Status::Ok();
   }
   uint64_t bytes_written() const override { return bytes_; }
   const std::string& path() const override { return path_; }
@@ -131,6 +131,7 @@ class LocalWritableFile : public WritableFile {
   int fd_;
   std::string path_;
   std::string temp_path_;  // empty unless atomic
+  bool sync_;              // atomic: sync the file and its folder (not for kAtomicUnsynced)
   uint64_t bytes_ = 0;
 };
 
@@ -170,7 +171,9 @@ class LocalFileSystem : public FileSystem {
     for (int attempt = 0;; ++attempt) {
       std::string temp = JoinPath(folder, "." + target.filename().string() + ".tmp-" + UniqueSuffix());
       int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd >= 0) return std::unique_ptr<WritableFile>(new LocalWritableFile(fd, p, temp));
+      if (fd >= 0) {
+        return std::unique_ptr<WritableFile>(new LocalWritableFile(fd, p, temp, mode == WriteMode::kAtomic));
+      }
       if (errno != EEXIST || attempt >= 8) return Errno("create", temp);
     }
   }

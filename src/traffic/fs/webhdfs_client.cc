@@ -316,6 +316,18 @@ core::Result<std::string> WebHdfsClient::Call(std::string_view method, std::stri
   return std::move(reply.body);
 }
 
+core::Result<std::string> WebHdfsClient::CallOnDataNode(std::string_view op, const std::string& path) {
+  std::string url = OperationUrl(op, path, {});
+  std::string what = std::string(op) + " " + path + " (" + endpoint_.HttpUrl() + ")";
+  TRAFFIC_ASSIGN_OR_RETURN(HttpReply reply, WithRetries(what, [&] {
+                             return shared_->Perform("GET", url, true, retry_.connect_timeout, nullptr, nullptr);
+                           }));
+  if (reply.status != 200) {
+    return core::Status::IoError(what + ": unexpected " + DescribeErrorBody(reply.status, reply.body));
+  }
+  return std::move(reply.body);
+}
+
 core::Status WebHdfsClient::Open(const std::string& path, uint64_t offset, uint64_t length,
                                  const std::function<bool(std::string_view)>& sink) {
   std::string url =

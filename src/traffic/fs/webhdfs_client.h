@@ -73,6 +73,10 @@ class WebHdfsClient {
   core::Result<std::string> Call(std::string_view method, std::string_view op, const std::string& path,
                                  const std::map<std::string, std::string>& params = {});
 
+  // A GET operation the NameNode hands to a DataNode (GETFILECHECKSUM): the redirect followed,
+  // the JSON body of the 200.
+  core::Result<std::string> CallOnDataNode(std::string_view op, const std::string& path);
+
   // OPEN: the bytes [offset, offset + length) (fewer at the end of the file) passed to `sink` as
   // they arrive. `sink` returning false stops the transfer (an error "read cancelled").
   core::Status Open(const std::string& path, uint64_t offset, uint64_t length,

@@ -240,7 +240,9 @@ class WebHdfsWritableFile : public WritableFile {
 
 WebHdfsFileSystem::WebHdfsFileSystem(WebHdfsEndpoint endpoint, const WebHdfsOptions& options)
     : client_(endpoint, options.user.empty() ? DefaultHdfsUser() : options.user, options.retry),
-      root_(endpoint.path.empty() ? "/" : endpoint.path),
+      root_(!options.root.empty()   ? options.root
+            : endpoint.path.empty() ? "/"
+                                    : endpoint.path),
       options_(options) {}
 
 std::string WebHdfsFileSystem::Describe() const { return client_.endpoint().Uri() + (root_ == "/" ? "" : root_); }
@@ -335,7 +337,7 @@ core::Result<std::unique_ptr<ReadableFile>> WebHdfsFileSystem::OpenRead(const st
 core::Result<std::unique_ptr<WritableFile>> WebHdfsFileSystem::OpenWrite(const std::string& path, WriteMode mode) {
   std::string target = Resolve(path);
   std::string temp;
-  if (mode == WriteMode::kAtomic) temp = JoinPath(Parent(target), "." + BaseName(target) + ".tmp-" + UniqueSuffix());
+  if (mode != WriteMode::kTruncate) temp = JoinPath(Parent(target), "." + BaseName(target) + ".tmp-" + UniqueSuffix());
   // The NameNode's step of CREATE checks nothing (the DataNode does, possibly after it has cut a
   // large body short): creating the parent first reports safe mode (retried), a file in the way
   // or a missing permission up the path from the NameNode, clearly and before any data is sent.
@@ -347,19 +349,22 @@ core::Result<std::unique_ptr<WritableFile>> WebHdfsFileSystem::OpenWrite(const s
       std::make_unique<WebHdfsWritableFile>(*this, path, target, temp, location, options_.write_buffer_bytes));
 }
 
-core::Result<std::pair<std::string, std::string>> WebHdfsFileSystem::Checksum(const std::string& path) {
+core::Result<std::optional<FileChecksum>> WebHdfsFileSystem::Checksum(const std::string& path) {
   std::string absolute = Resolve(path);
   std::string what = "checksum " + client_.endpoint().Uri() + absolute;
-  TRAFFIC_ASSIGN_OR_RETURN(std::string body, client_.Call("GET", "GETFILECHECKSUM", absolute));
+  TRAFFIC_ASSIGN_OR_RETURN(std::string body, client_.CallOnDataNode("GETFILECHECKSUM", absolute));
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   std::string_view algorithm, bytes;
+  int64_t length = 0;
   if (parser.parse(body).get(doc) != simdjson::SUCCESS ||
       doc["FileChecksum"]["algorithm"].get(algorithm) != simdjson::SUCCESS ||
-      doc["FileChecksum"]["bytes"].get(bytes) != simdjson::SUCCESS) {
+      doc["FileChecksum"]["bytes"].get(bytes) != simdjson::SUCCESS ||
+      doc["FileChecksum"]["length"].get(length) != simdjson::SUCCESS) {
     return Malformed(what, body);
   }
-  return std::pair{std::string(algorithm), std::string(bytes)};
+  return std::optional<FileChecksum>(
+      FileChecksum{std::string(algorithm), std::string(bytes), static_cast<int>(length)});
 }
 
 core::Result<std::unique_ptr<WebHdfsFileSystem>> MakeWebHdfsFileSystem(const WebHdfsOptions& options) {

@@ -2,7 +2,7 @@
 // disk it does unchanged on HDFS (DESIGN.md "Storage layout").
 //
 // Contract, beyond fs::FileSystem's:
-// - Relative paths resolve under `root` (the URI's path, else "/").
+// - Relative paths resolve under `options.root` (else the URI's path, else "/").
 // - Reads stream from the DataNode: Read() in one request for the whole file, at most
 //   `read_ahead_bytes` ahead of the caller; ReadAt() exactly the range asked (Parquet's column
 //   chunks).
@@ -32,6 +32,7 @@ struct WebHdfsOptions {
   std::string uri = "hdfs://localhost:9000";  // see ParseHdfsUri
   int http_port = 9870;                       // the NameNode's WebHDFS port for an hdfs:// URI
   std::string user;                           // empty: DefaultHdfsUser()
+  std::string root;                           // where relative paths resolve; empty: the URI's path, else "/"
   WebHdfsRetry retry;
   size_t read_ahead_bytes = 8u << 20;
   size_t write_buffer_bytes = 8u << 20;
@@ -53,8 +54,8 @@ class WebHdfsFileSystem : public FileSystem {
 
   // The absolute HDFS path `path` names.
   std::string Resolve(const std::string& path) const;
-  // GETFILECHECKSUM: {"algorithm": ..., "bytes": hex}; NotFound when absent.
-  core::Result<std::pair<std::string, std::string>> Checksum(const std::string& path);
+  // GETFILECHECKSUM (hdfs_checksum.h says what it is); NotFound when absent.
+  core::Result<std::optional<FileChecksum>> Checksum(const std::string& path) override;
   WebHdfsClient& client() { return client_; }
 
  private:

@@ -78,6 +78,20 @@ TEST_P(FileSystemContractTest, AtomicWriteIsVisibleOnlyAfterClose) {
   EXPECT_EQ(Names("out"), std::vector<std::string>{"part.bin"});
 }
 
+TEST_P(FileSystemContractTest, AnUnsyncedAtomicWriteIsAtomicToo) {
+  ASSERT_OK(fs_->WriteAll("out/copy.csv", "old"));
+  ASSERT_OK_AND_ASSIGN(auto writer, fs_->OpenWrite("out/copy.csv", WriteMode::kAtomicUnsynced));
+  ASSERT_OK(writer->Append("new"));
+  EXPECT_EQ(*fs_->ReadAll("out/copy.csv"), "old");
+  ASSERT_OK(writer->Close());
+  EXPECT_EQ(*fs_->ReadAll("out/copy.csv"), "new");
+  EXPECT_EQ(Names("out"), std::vector<std::string>{"copy.csv"});
+  ASSERT_OK_AND_ASSIGN(auto abandoned, fs_->OpenWrite("out/other.csv", WriteMode::kAtomicUnsynced));
+  ASSERT_OK(abandoned->Append("half"));
+  abandoned.reset();
+  EXPECT_EQ(Names("out"), std::vector<std::string>{"copy.csv"});
+}
+
 TEST_P(FileSystemContractTest, AnAbandonedAtomicWriteLeavesNothing) {
   ASSERT_OK_AND_ASSIGN(auto writer, fs_->OpenWrite("out/part.bin", WriteMode::kAtomic));
   ASSERT_OK(writer->Append("half"));

@@ -176,7 +176,7 @@ class MemWritableFile : public fs::WritableFile {
   Status Close() override {
     if (closed_) return Status::Ok();
     closed_ = true;
-    if (mode_ != fs::WriteMode::kAtomic) return Status::Ok();
+    if (mode_ == fs::WriteMode::kTruncate) return Status::Ok();
     std::lock_guard lock(tree_->mu);
     Node* parent = tree_->Find(Parent(normalized_));
     if (parent == nullptr || !parent->is_directory) {
