@@ -52,15 +52,26 @@ int PrintTransfer(const SharedOptions& shared, const char* step, const pipeline:
     j.Key("seconds").Double(s.seconds, 3).Key("mb_per_s").Double(mb_s, 1).Key("copied").BeginArray();
     for (const auto& f : s.files) {
       j.BeginObject().Key("from").String(f.from).Key("to").String(f.to).Key("bytes").Int(static_cast<int64_t>(f.bytes));
-      j.Key("size_verified").Bool(f.size_verified).EndObject();
+      j.Key("size_verified").Bool(f.size_verified).Key("checksum_verified");
+      if (f.checksum_verified.empty()) {
+        j.Null();
+      } else {
+        j.String(f.checksum_verified);
+      }
+      j.EndObject();
     }
     j.EndArray().EndObject();
     fmt::print("{}\n", j.str());
     return kExitOk;
   }
-  for (const auto& f : s.files) fmt::print("{}  {}  ->  {}\n", FormatBytes(f.bytes), f.from, f.to);
-  fmt::print("{} {} file(s), {} in {:.1f} s ({:.1f} MB/s) from {} to {}; every size verified\n", step, s.files.size(),
-             FormatBytes(s.bytes), s.seconds, mb_s, from, to);
+  size_t checksums = 0;
+  for (const auto& f : s.files) {
+    fmt::print("{}  {}  ->  {}{}\n", FormatBytes(f.bytes), f.from, f.to,
+               f.checksum_verified.empty() ? "" : "  (" + f.checksum_verified + " verified)");
+    if (!f.checksum_verified.empty()) ++checksums;
+  }
+  fmt::print("{} {} file(s), {} in {:.1f} s ({:.1f} MB/s) from {} to {}; every size verified, {} checksum(s)\n", step,
+             s.files.size(), FormatBytes(s.bytes), s.seconds, mb_s, from, to, checksums);
   return kExitOk;
 }
 
@@ -212,6 +223,7 @@ Command AddHdfsCommand(CLI::App& app, SharedOptions& shared) {
           if (!s.ok()) return Fail(shared, s.status(), step);
           return PrintTransfer(shared, "uploaded", *s, "local disk", hdfs.CanonicalPath(to));
         }
+        transfer.mode = fs::WriteMode::kAtomicUnsynced;  // a download can simply be made again
         std::vector<std::string> sources;
         for (const auto& p : args->paths) sources.push_back(InLake(shared, p));
         std::string to = args->to.empty() ? "." : args->to;

@@ -29,6 +29,8 @@ std::string SharedOptions::HdfsUri() const {
 
 pipeline::DataLayout SharedOptions::Layout() const {
   if (hdfs && data_dir == kDefaultDataDir) return {kHdfsLayoutRoot};
+  // HDFS has no working folder: a relative --data-dir is taken from its root.
+  if (hdfs && (data_dir.empty() || data_dir.front() != '/')) return {"/" + data_dir};
   return {data_dir};
 }
 
@@ -66,6 +68,7 @@ core::Result<std::unique_ptr<fs::FileSystem>> LayoutFileSystem(const SharedOptio
   if (options.hdfs) {
     fs::WebHdfsOptions hdfs;
     hdfs.uri = options.HdfsUri();
+    hdfs.root = options.Layout().root;  // relative paths (clean's or produce's inputs) are in the layout
     TRAFFIC_ASSIGN_OR_RETURN(auto webhdfs, fs::MakeWebHdfsFileSystem(hdfs));
     return std::unique_ptr<fs::FileSystem>(std::move(webhdfs));
   }

@@ -9,6 +9,7 @@
 
 #include "traffic/core/json_writer.h"
 #include "traffic/core/text.h"
+#include "traffic/fs/hdfs_checksum.h"
 
 namespace traffic::pipeline {
 namespace {
@@ -90,6 +91,25 @@ core::Result<std::vector<PlannedCopy>> PlanCopies(fs::FileSystem& from, const st
   return plan;
 }
 
+// Compares the checksum the target (an upload) or the source (a download) keeps with the one of
+// the bytes copied. Returns the algorithm verified, "" when there was none to compare.
+core::Result<std::string> VerifyChecksum(fs::FileSystem& from, const std::string& from_path, fs::FileSystem& to,
+                                         const std::string& to_path, const std::vector<uint32_t>& crcs) {
+  TRAFFIC_ASSIGN_OR_RETURN(auto kept, to.Checksum(to_path));
+  if (!kept) {
+    TRAFFIC_ASSIGN_OR_RETURN(kept, from.Checksum(from_path));
+  }
+  if (!kept) return std::string();
+  std::optional<std::string> computed = fs::Md5Md5Crc32c(*kept, crcs);
+  if (!computed) return std::string();  // another kind of checksum, or an empty file
+  if (*computed != fs::ReportedMd5(*kept)) {
+    return core::Status::Corrupt("copy " + from_path + " to " + to.CanonicalPath(to_path) + ": checksum " +
+                                 kept->algorithm + " differs: HDFS keeps " + fs::ReportedMd5(*kept) +
+                                 ", the bytes copied give " + *computed);
+  }
+  return kept->algorithm;
+}
+
 }  // namespace
 
 core::Result<std::vector<std::string>> SetupLayout(fs::FileSystem& fs, const DataLayout& layout) {
@@ -123,10 +143,12 @@ core::Result<TransferSummary> CopyFiles(fs::FileSystem& from, const std::vector<
     p.file = c.from;
     p.file_bytes = 0;
     TRAFFIC_ASSIGN_OR_RETURN(auto reader, from.OpenRead(c.from));
-    TRAFFIC_ASSIGN_OR_RETURN(auto writer, to.OpenWrite(c.to, fs::WriteMode::kAtomic));
+    TRAFFIC_ASSIGN_OR_RETURN(auto writer, to.OpenWrite(c.to, options.mode));
+    fs::ChunkCrcs crcs;
     while (true) {
       TRAFFIC_ASSIGN_OR_RETURN(size_t n, reader->Read(chunk.data(), chunk.size()));
       if (n == 0) break;
+      crcs.Update(std::string_view(chunk.data(), n));
       TRAFFIC_RETURN_IF_ERROR(writer->Append(std::string_view(chunk.data(), n)));
       p.file_bytes += n;
       p.done_bytes += n;
@@ -139,9 +161,10 @@ core::Result<TransferSummary> CopyFiles(fs::FileSystem& from, const std::vector<
                                    std::to_string(copied.size_bytes) + " bytes, the source " +
                                    std::to_string(p.file_bytes));
     }
+    TRAFFIC_ASSIGN_OR_RETURN(std::string checksum, VerifyChecksum(from, c.from, to, c.to, crcs.Finish()));
     ++p.files_done;
     if (progress) progress(p);
-    summary.files.push_back({c.from, c.to, p.file_bytes, true});
+    summary.files.push_back({c.from, c.to, p.file_bytes, true, checksum});
     summary.bytes += p.file_bytes;
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

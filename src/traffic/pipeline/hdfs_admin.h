@@ -32,6 +32,9 @@ struct TransferredFile {
   std::string from, to;
   uint64_t bytes = 0;
   bool size_verified = false;  // the copy's size, asked of the target afterwards, equals the source's
+  // The checksum HDFS keeps for the file (its algorithm) equals the one computed from the bytes
+  // copied; empty when neither side keeps a comparable one (hdfs_checksum.h).
+  std::string checksum_verified;
 };
 
 struct TransferSummary {
@@ -46,12 +49,15 @@ struct TransferOptions {
   // when named. Empty: every file.
   std::vector<std::string> suffixes;
   size_t chunk_bytes = 8u << 20;
+  // How each copy is written: atomically; kAtomicUnsynced for a download (as cp: not synced).
+  fs::WriteMode mode = fs::WriteMode::kAtomic;
 };
 
 // Copies `sources` (files, or folders whose matching files are taken recursively) from `from` into
 // folder `to_dir` of `to`. A folder's files keep their path below it. Each copy is written
 // atomically (no half file is ever visible under the target name) and its size checked on the
-// target afterwards. Refused, naming the file, before anything is copied: a source that is missing
+// target afterwards, and its checksum where either file system keeps one (HDFS): a mismatch is an
+// error naming both values. Refused, naming the file, before anything is copied: a source that is missing
 // or of a kind not wanted, two sources with one target name, a target that exists (unless
 // `overwrite`), a target that is the source itself.
 core::Result<TransferSummary> CopyFiles(fs::FileSystem& from, const std::vector<std::string>& sources,
