@@ -96,7 +96,19 @@ Command AddHdfsCommand(CLI::App& app, SharedOptions& shared) {
   rm->add_option("PATH", args->to, "lake path (relative to the layout root)")->required();
   rm->add_flag("-y,--yes", args->yes, "do not ask");
   auto* health = c->add_subcommand("health", "NameNode and DataNode state, capacity, safe mode");
-  for (auto* sub : {setup, upload, list, download, rm, health}) AddSharedOptions(sub, &shared);
+  // Only the options that mean something here: every `traffic hdfs` command is on HDFS (no
+  // --hdfs), and none talks to Kafka or reads the geometry.
+  for (auto* sub : {setup, upload, list, download, rm, health}) {
+    sub->add_option("--data-dir", shared.data_dir,
+                    std::string("the layout root in HDFS (default ") + kHdfsLayoutRoot + ")");
+    sub->add_option("--hdfs-uri", shared.hdfs_uri,
+                    "HDFS NameNode hdfs://HOST[:RPCPORT] (WebHDFS on its HTTP port 9870) or webhdfs://HOST:HTTPPORT "
+                    "(default $TRAFFIC_HDFS_URI or hdfs://localhost:9000)");
+    sub->add_flag("--json", shared.json, "print the result as one JSON object on stdout");
+    sub->add_option("--log-level", shared.log_level, "trace, debug, info, warn, error or off")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  }
 
   return {
       c, [&shared, args, setup, upload, list, download, rm, health]() -> int {
