@@ -23,6 +23,15 @@ std::string JoinPath(std::string_view a, std::string_view b) {
   return out;
 }
 
+bool NameEndsWith(std::string_view name, const std::vector<std::string>& suffixes) {
+  std::string lower = core::ToLower(name);
+  for (const auto& suffix : suffixes) {
+    std::string want = core::ToLower(suffix);
+    if (lower.size() >= want.size() && lower.compare(lower.size() - want.size(), want.size(), want) == 0) return true;
+  }
+  return false;
+}
+
 std::string UniqueSuffix() {
   uint64_t random = 0;
   if (::getrandom(&random, sizeof random, 0) != static_cast<ssize_t>(sizeof random)) {
@@ -134,13 +143,7 @@ core::Result<std::vector<FileInfo>> FileSystem::ListFilesRecursive(const std::st
         pending.push_back(entry.path);
         continue;
       }
-      std::string lower = core::ToLower(entry.name);
-      for (const auto& suffix : suffixes) {
-        if (lower.size() >= suffix.size() && lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0) {
-          out.push_back(entry);
-          break;
-        }
-      }
+      if (NameEndsWith(entry.name, suffixes)) out.push_back(entry);
     }
   }
   std::sort(out.begin(), out.end(), [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });

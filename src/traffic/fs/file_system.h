@@ -116,6 +116,9 @@ std::unique_ptr<FileSystem> MakeLocalFileSystem(std::string root = "");
 
 std::string JoinPath(std::string_view a, std::string_view b);
 
+// Whether `name` ends with one of `suffixes`, ignoring case ("" matches every name).
+bool NameEndsWith(std::string_view name, const std::vector<std::string>& suffixes);
+
 // A unique token for temporary names: the process id, '-', 12 random hex digits.
 std::string UniqueSuffix();
 // Whether `name` is a temporary or staging entry (`.x.tmp-PID-...`, `x.staging-PID-...`,

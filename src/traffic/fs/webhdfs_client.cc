@@ -303,12 +303,10 @@ core::Result<HttpReply> WebHdfsClient::WithRetries(std::string_view what, const 
   }
 }
 
-core::Result<std::string> WebHdfsClient::Call(std::string_view method, std::string_view op, const std::string& path,
-                                              const std::map<std::string, std::string>& params) {
-  std::string url = OperationUrl(op, path, params);
-  std::string what = std::string(op) + " " + path + " (" + endpoint_.HttpUrl() + ")";
+core::Result<std::string> WebHdfsClient::BodyOf(std::string_view method, const std::string& url,
+                                                const std::string& what, bool follow) {
   TRAFFIC_ASSIGN_OR_RETURN(HttpReply reply, WithRetries(what, [&] {
-                             return shared_->Perform(method, url, false, retry_.connect_timeout, nullptr, nullptr);
+                             return shared_->Perform(method, url, follow, retry_.connect_timeout, nullptr, nullptr);
                            }));
   if (reply.status != 200) {
     return core::Status::IoError(what + ": unexpected " + DescribeErrorBody(reply.status, reply.body));
@@ -316,16 +314,15 @@ core::Result<std::string> WebHdfsClient::Call(std::string_view method, std::stri
   return std::move(reply.body);
 }
 
+core::Result<std::string> WebHdfsClient::Call(std::string_view method, std::string_view op, const std::string& path,
+                                              const std::map<std::string, std::string>& params) {
+  return BodyOf(method, OperationUrl(op, path, params), std::string(op) + " " + path + " (" + endpoint_.HttpUrl() + ")",
+                /*follow=*/false);
+}
+
 core::Result<std::string> WebHdfsClient::CallOnDataNode(std::string_view op, const std::string& path) {
-  std::string url = OperationUrl(op, path, {});
-  std::string what = std::string(op) + " " + path + " (" + endpoint_.HttpUrl() + ")";
-  TRAFFIC_ASSIGN_OR_RETURN(HttpReply reply, WithRetries(what, [&] {
-                             return shared_->Perform("GET", url, true, retry_.connect_timeout, nullptr, nullptr);
-                           }));
-  if (reply.status != 200) {
-    return core::Status::IoError(what + ": unexpected " + DescribeErrorBody(reply.status, reply.body));
-  }
-  return std::move(reply.body);
+  return BodyOf("GET", OperationUrl(op, path, {}), std::string(op) + " " + path + " (" + endpoint_.HttpUrl() + ")",
+                /*follow=*/true);
 }
 
 core::Status WebHdfsClient::Open(const std::string& path, uint64_t offset, uint64_t length,
@@ -378,11 +375,7 @@ core::Status WebHdfsClient::Upload(const std::string& path, const std::string& l
 
 core::Result<std::string> WebHdfsClient::GetNameNodePage(const std::string& path_and_query) {
   std::string url = endpoint_.HttpUrl() + path_and_query;
-  std::string what = "GET " + url;
-  TRAFFIC_ASSIGN_OR_RETURN(HttpReply reply, WithRetries(what, [&] {
-                             return shared_->Perform("GET", url, false, retry_.connect_timeout, nullptr, nullptr);
-                           }));
-  return std::move(reply.body);
+  return BodyOf("GET", url, "GET " + url, /*follow=*/false);
 }
 
 }  // namespace traffic::fs

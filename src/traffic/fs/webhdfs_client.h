@@ -101,6 +101,10 @@ class WebHdfsClient {
 
  private:
   struct Shared;
+  // One request without a body, retried as the contract says; the body of its 200, else an error
+  // starting with `what`.
+  core::Result<std::string> BodyOf(std::string_view method, const std::string& url, const std::string& what,
+                                   bool follow);
   template <typename Attempt>
   core::Result<HttpReply> WithRetries(std::string_view what, const Attempt& attempt);
 
@@ -113,8 +117,9 @@ class WebHdfsClient {
 // The HDFS user to act as: $HADOOP_USER_NAME, else $USER, else the process owner's name.
 std::string DefaultHdfsUser();
 
-// "OPEN /a/b (http://h:9870)" style description of an error body: the RemoteException's
-// exception and message, or the HTTP status and the start of the body. Exposed for tests.
+// What an error body says, for a message: "FileNotFoundException: File does not exist: /a" (the
+// RemoteException's exception and the first line of its message), else "HTTP 503: " and the
+// start of the body. `exception_out` gets the exception's name ("" when none).
 std::string DescribeErrorBody(long status, std::string_view body, std::string* exception_out = nullptr);
 
 }  // namespace traffic::fs

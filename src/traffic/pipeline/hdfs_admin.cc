@@ -20,15 +20,6 @@ std::string Normal(const std::string& path) {
   return n;
 }
 
-bool EndsWithAny(const std::string& name, const std::vector<std::string>& suffixes) {
-  if (suffixes.empty()) return true;
-  std::string lower = core::ToLower(name);
-  for (const auto& s : suffixes) {
-    if (lower.size() >= s.size() && lower.compare(lower.size() - s.size(), s.size(), s) == 0) return true;
-  }
-  return false;
-}
-
 struct PlannedCopy {
   std::string from, to;
   uint64_t bytes = 0;
@@ -43,7 +34,7 @@ core::Result<std::vector<PlannedCopy>> PlanCopies(fs::FileSystem& from, const st
     auto info = from.Stat(source);
     if (!info.ok()) return info.status().WithContext("copy " + source);
     if (!info->is_directory) {
-      if (!EndsWithAny(source, options.suffixes)) {
+      if (!options.suffixes.empty() && !fs::NameEndsWith(source, options.suffixes)) {
         std::string kinds;
         for (const auto& k : options.suffixes) kinds += (kinds.empty() ? "" : " or ") + k;
         return core::Status::InvalidArgument("copy " + source + ": not a " + kinds + " file");
