@@ -17,6 +17,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source tests/checks.sh
+source tests/kafka_checks.sh  # count_topic, wait_stable, archive_rows
 BIN=$(realpath "${1:-build/release/traffic}")
 HDFS_SH=scripts/hdfs.sh
 WORK=$(mktemp -d /tmp/traffic_hdfs_lake.XXXXXX)
@@ -159,9 +160,6 @@ RUN=$(date +%s)-$$
 OUT=lake-out-$RUN
 K=(--input-topic "lake-in-$RUN" --output-topic "$OUT" --dead-letter-topic "lake-dl-$RUN" --state-topic "lake-state-$RUN"
    --group "lake-$RUN" --model none --commit-interval-ms 200 --hdfs --output all)
-count_topic() {
-  timeout 60 kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '\n' 2>/dev/null | wc -l
-}
 expect_ok "$LOG" "produce (creates the input topic)" t produce --synthetic --topic "lake-in-$RUN" --rate 0 --max-events 1 --seed 1
 "$BIN" stream "${K[@]}" >"$WORK/k1.out" 2>"$WORK/k1.err" &  # not through t(): $! must be the worker
 worker=$!
@@ -170,7 +168,7 @@ worker=$!
 "$BIN" produce --synthetic --topic "lake-in-$RUN" --rate 1000 --max-events 30000 --seed 7 --start 2016-01-11 \
   >>"$LOG" 2>&1 &
 producer=$!
-for _ in $(seq 120); do [ "$(count_topic "$OUT")" -gt 300 ] && break; sleep 1; done
+for _ in $(seq 120); do n=$(count_topic "$OUT"); [ "${n:-0}" -gt 300 ] && break; sleep 1; done
 rc=0
 kill -9 "$worker" 2>/dev/null
 wait "$worker" 2>/dev/null || rc=$?
@@ -179,14 +177,7 @@ before=$(count_topic "$OUT")
 wait "$producer" || bad "the paced producer failed: $(tail -2 "$LOG")"
 "$BIN" stream "${K[@]}" >"$WORK/k2.out" 2>"$WORK/k2.err" &
 worker=$!
-last=-1 same=0
-for _ in $(seq 180); do
-  n=$(count_topic "$OUT")
-  if [ "$n" = "$last" ] && [ "$n" -gt 0 ]; then same=$((same + 1)); else same=0; fi
-  [ "$same" -ge 15 ] && break
-  last=$n
-  sleep 1
-done
+wait_stable "$OUT" || bad "the output topic $OUT did not settle within 180 s"
 rc=0
 kill -TERM "$worker" 2>/dev/null
 wait "$worker" 2>/dev/null || rc=$?
@@ -194,23 +185,11 @@ wait "$worker" 2>/dev/null || rc=$?
 committed=$(count_topic "$OUT")
 rm -rf "$WORK/karchive"
 t hdfs download streaming --to "$WORK/karchive" >>"$LOG" 2>&1
-read -r rows distinct < <(.venv/bin/python - "$WORK/karchive" "$OUT" <<'PY'
-import glob, sys
-import pyarrow.parquet as pq
-root, topic = sys.argv[1], sys.argv[2]
-n, distinct = 0, set()
-for f in glob.glob(f"{root}/**/part-{topic}-p*.parquet", recursive=True):
-    t = pq.read_table(f, columns=["cell_id", "window_start"])
-    for c, w in zip(t.column(0).to_pylist(), t.column(1).to_pylist()):
-        n += 1
-        distinct.add((c, w))
-print(n, len(distinct))
-PY
-)
+read -r rows distinct < <(archive_rows "$WORK/karchive" "$OUT")
 # (The first worker may have committed every result before its kill: the windows close in bursts
 # as the watermark passes. Its archive follower's rows buffered at the kill are then lost with it
 # and must be read again by the second one.)
-if [ "$before" -gt 0 ] && [ "$committed" -ge "$before" ] && [ "${rows:-0}" = "$committed" ] \
+if [ "${before:-0}" -gt 0 ] && [ "${committed:-0}" -ge "$before" ] && [ "${rows:-0}" = "$committed" ] \
    && [ "${distinct:-0}" = "$committed" ]; then
   ok "stream on Kafka with --hdfs, kill -9 with $before committed: the HDFS archive holds all $committed committed results, each once"
 else

@@ -17,6 +17,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source tests/checks.sh
+source tests/kafka_checks.sh  # count_topic, wait_stable, archive_rows
 TRAFFIC=$(realpath "${1:-build/release/traffic}")
 BROKERS=${TRAFFIC_BROKERS:-127.0.0.1:9092}
 export TRAFFIC_BROKERS=$BROKERS
@@ -45,27 +46,6 @@ read_topic() {
         -f '%k %s\n' 2>"$WORK/kcat.err") || { echo "kcat -C -t $1: $(tail -2 "$WORK/kcat.err")" >&2; return 1; }
   [ -z "$out" ] || sort <<<"$out"
 }
-count_topic() {  # committed messages of topic $1 (nothing if kcat fails)
-  local n
-  n=$(timeout 60 kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -X isolation.level=read_committed -f '\n' \
-      2>/dev/null | wc -l) && echo "$n"
-}
-# archive_rows TOPIC: "ROWS DISTINCT" of TOPIC's files in the streaming archive (ROWS and DISTINCT
-# (cell, window) pairs; pipeline/archive_follower.h names each file by its topic).
-archive_rows() {
-  .venv/bin/python - "$WORK/data/streaming" "$1" <<'PY'
-import glob, sys
-import pyarrow.parquet as pq
-root, topic = sys.argv[1], sys.argv[2]
-n, distinct = 0, set()
-for f in glob.glob(f"{root}/**/part-{topic}-p*.parquet", recursive=True):
-    t = pq.read_table(f, columns=["cell_id", "window_start"])
-    for c, w in zip(t.column(0).to_pylist(), t.column(1).to_pylist()):
-        n += 1
-        distinct.add((c, w))
-print(n, len(distinct))
-PY
-}
 # window_start, cell, trip_count, avg_speed, congestion_level of each prediction (the observed part).
 observed() { python3 -c '
 import json, sys
@@ -86,20 +66,6 @@ wait_more() {
   echo "${n:-0}"
   [ "${n:-0}" -gt "$2" ]
 }
-# Waits until topic $1 has stopped growing for 15 s (at most 180 s): the workers are done. The
-# quiet period must outlast a rebalance after kill -9 (the dead member's 6 s session) and a restore.
-wait_stable() {
-  local last=-1 n same=0
-  for _ in $(seq 180); do
-    n=$(count_topic "$1")
-    if [ "$n" = "$last" ] && [ "${n:-0}" -gt 0 ]; then same=$((same + 1)); else same=0; fi
-    [ "$same" -ge 15 ] && return 0
-    last=$n
-    sleep 1
-  done
-  return 1
-}
-
 # start_worker NAME INPUT_TOPIC ARGS...: a stream worker as a background child of this script
 # (its pid in $worker), its --json summary in $WORK/NAME.json, its log in $WORK/NAME.err.
 start_worker() {
@@ -282,7 +248,7 @@ else
   bad "traffic serve's live scores '${served_scores}' are not the worker's '${reported}': $(tail -2 "$WORK/serve.err" | tr '\n' ' ')"
 fi
 # Issue 8 item 8: the archive of the killed workers holds the topic's records, each once.
-read -r na nd < <(archive_rows "out-f-$RUN")
+read -r na nd < <(archive_rows "$WORK/data/streaming" "out-f-$RUN")
 if [ "${na:-0}" = "$nf" ] && [ "${nd:-0}" = "$nf" ]; then
   ok "the Parquet archive after kill -9 x2 + broker restart holds the $nf committed results, each once"
 else
@@ -345,7 +311,7 @@ else
   bad "two-worker run differs (or too few windows): $ns vs $(wc -l < "$WORK/r.obs"); $(diff "$WORK/s.obs" "$WORK/r.obs" | head -3)"
 fi
 # Two workers' archive followers shared the output partitions through rebalances.
-read -r na nd < <(archive_rows "out-s-$RUN")
+read -r na nd < <(archive_rows "$WORK/data/streaming" "out-s-$RUN")
 if [ "${na:-0}" = "$ns" ] && [ "${nd:-0}" = "$ns" ]; then
   ok "two workers' Parquet archive holds the $ns results, each once"
 else
